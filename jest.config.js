@@ -1,0 +1,34 @@
+// One jest, three tiers chosen by file suffix (see STYLE.md): unit (no I/O), int (a real store),
+// e2e (the CLI and the example as processes). Sources are transformed by swc; types are checked by
+// `npm run typecheck`, not here.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const swc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc.jest.json'), 'utf8'));
+delete swc.$schema;
+
+const base = {
+  rootDir: __dirname,
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^@rewind/energy-bar-shop$': '<rootDir>/examples/energy-bar-shop/src',
+    '^@rewind/(core|projections|testing|sqlite|eventstoredb|postgres|cli)$': '<rootDir>/packages/$1/src',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  setupFiles: ['reflect-metadata'],
+};
+
+const tier = (name, timeout) => ({
+  ...base,
+  displayName: name,
+  testMatch: [`<rootDir>/{packages,examples,docs}/**/test/**/*.${name}.spec.ts`],
+  testTimeout: timeout,
+});
+
+module.exports = {
+  projects: [tier('unit', 10_000), tier('int', 60_000), tier('e2e', 180_000)],
+  // Child processes, gRPC servers and PostgreSQL clusters must be closed by the suites themselves;
+  // this only keeps a forgotten handle from hanging CI.
+  forceExit: process.env.CI === 'true',
+};

@@ -1,0 +1,147 @@
+import type { ExpectedRevision } from '../eventStore/eventStore';
+import { RewindError } from './rewindError';
+
+function describeRevision(revision: ExpectedRevision | 'no_stream'): string {
+  return typeof revision === 'bigint' ? `revision ${revision}` : `"${revision}"`;
+}
+
+/**
+ * An append's expected revision did not match the stream. Every store throws exactly this, carrying
+ * the stream, what was expected and what the stream actually was at.
+ */
+export class ConcurrencyError extends RewindError {
+  readonly code = 'CONCURRENCY' as const;
+
+  constructor(
+    readonly streamId: string,
+    readonly expectedRevision: ExpectedRevision,
+    readonly actualRevision: bigint | 'no_stream',
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Stream "${streamId}" was expected at ${describeRevision(expectedRevision)} but is at ` +
+        `${describeRevision(actualRevision)}. Another writer changed it first: reload the aggregate and ` +
+        `retry the command (the CommandBus does this for you), or append with expectedRevision "any" if ` +
+        `ordering does not matter.`,
+      options,
+    );
+  }
+}
+
+/** One field that failed validation, with each failed constraint and its message. */
+export interface FieldViolation {
+  /** Dotted path of the field, e.g. `items.0.quantity`. */
+  readonly path: string;
+  /** Constraint name → human message, e.g. `{ min: 'quantity must not be less than 1' }`. */
+  readonly constraints: Readonly<Record<string, string>>;
+  /** The rejected value (omitted when the field is missing). */
+  readonly value?: unknown;
+}
+
+/** Input (a command, an event, a stream name...) was rejected before anything was written. */
+export class ValidationError extends RewindError {
+  readonly code = 'VALIDATION' as const;
+
+  constructor(
+    /** What was validated, e.g. `command PlaceOrder` or `stream name`. */
+    readonly target: string,
+    readonly violations: readonly FieldViolation[],
+    options?: { cause?: unknown; hint?: string },
+  ) {
+    super(
+      `Invalid ${target}: ` +
+        violations
+          .map((v) => `${v.path || '(root)'}: ${Object.values(v.constraints).join('; ')}`)
+          .join(' | ') +
+        (options?.hint ? `. ${options.hint}` : '. Fix the listed fields and send it again.'),
+      options,
+    );
+  }
+}
+
+/** An aggregate was loaded that has no events. */
+export class AggregateNotFoundError extends RewindError {
+  readonly code = 'AGGREGATE_NOT_FOUND' as const;
+
+  constructor(
+    readonly aggregateType: string,
+    readonly aggregateId: string,
+    readonly streamId: string,
+    options?: { cause?: unknown; hint?: string },
+  ) {
+    super(
+      `No ${aggregateType} with id "${aggregateId}" (stream "${streamId}" has no events). ` +
+        (options?.hint ??
+          'Check the id, or create it first with a command handler declared { mode: "create" }.'),
+      options,
+    );
+  }
+}
+
+/** A stream that was read does not exist. */
+export class StreamNotFoundError extends RewindError {
+  readonly code = 'STREAM_NOT_FOUND' as const;
+
+  constructor(
+    readonly streamId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Stream "${streamId}" does not exist. Check the stream name (<category>-<id>).`, options);
+  }
+}
+
+/** A command, event or query has no handler where one is required. */
+export class HandlerNotFoundError extends RewindError {
+  readonly code = 'HANDLER_NOT_FOUND' as const;
+}
+
+/** Wiring or declarations are wrong: found at start-up, before anything runs. */
+export class ConfigurationError extends RewindError {
+  readonly code = 'CONFIGURATION' as const;
+}
+
+/** A projection failed, or a projection operation was refused. */
+export class ProjectionError extends RewindError {
+  readonly code = 'PROJECTION' as const;
+
+  constructor(
+    readonly projection: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A stored event could not be turned back into its class: unknown type, missing upcaster, bad payload. */
+export class EventDecodingError extends RewindError {
+  readonly code = 'EVENT_DECODING' as const;
+
+  constructor(
+    readonly streamId: string,
+    readonly revision: bigint,
+    readonly eventType: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Cannot decode event "${eventType}" at ${streamId}@${revision}: ${reason}`, options);
+  }
+}
+
+/** The store could not be reached or opened. */
+export class StoreUnavailableError extends RewindError {
+  readonly code = 'STORE_UNAVAILABLE' as const;
+}
+
+/** The store failed in a way not covered by a more precise error; `cause` holds the original. */
+export class StoreError extends RewindError {
+  readonly code = 'STORE' as const;
+}
+
+/**
+ * Base for business-rule violations raised by aggregates (an invariant would break). Extend it:
+ * `class OrderAlreadyPaid extends DomainError {}`. The CommandBus never retries these.
+ */
+export class DomainError extends RewindError {
+  readonly code = 'DOMAIN' as const;
+}

@@ -1,0 +1,157 @@
+import type { Position } from './position';
+
+/**
+ * What an append expects of the stream: it must not exist, it must exist, anything goes, or it must be
+ * exactly at this revision (the revision of its last event).
+ */
+export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | bigint;
+
+/** Metadata stored with every event. Rewind writes the first four; keys of your own may follow. */
+export interface StoredEventMetadata {
+  /** Schema version of the payload, as declared by `@DomainEvent(type, { version })`. */
+  readonly schemaVersion: number;
+  /** Id shared by everything one request caused. */
+  readonly correlationId: string;
+  /** Id of the command or event that directly caused this event. */
+  readonly causationId: string;
+  /** Business time, ISO-8601: when it happened in the domain (recorded time is the store's). */
+  readonly occurredAt: string;
+  /** Where the payload holds non-JSON values (JSON pointer → kind), so they can be revived exactly. */
+  readonly $types?: Readonly<Record<string, 'date' | 'bigint'>>;
+  readonly [key: string]: unknown;
+}
+
+/** An event on its way into the store: already serialized to JSON-safe data. */
+export interface EventToAppend {
+  /** A UUID; generated when omitted. */
+  readonly id?: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: StoredEventMetadata;
+}
+
+/** An event as the store holds it. */
+export interface RecordedEvent {
+  readonly id: string;
+  readonly streamId: string;
+  /** 0-based, dense within its stream. */
+  readonly revision: bigint;
+  /** Its place in the global log. */
+  readonly position: Position;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: StoredEventMetadata;
+  /** When the store recorded it. */
+  readonly recordedAt: Date;
+}
+
+/** Options for {@link EventStore.append}. */
+export interface AppendOptions {
+  /** Defaults to `'any'`. */
+  readonly expectedRevision?: ExpectedRevision;
+}
+
+/** What an append produced. */
+export interface AppendResult {
+  /** The revision of the stream's last event after the append: pass it as the next expected revision. */
+  readonly nextExpectedRevision: bigint;
+  /** The global position of the last event appended. */
+  readonly position: Position;
+}
+
+/** Options for {@link EventStore.readStream}. Bounds are inclusive. */
+export interface ReadStreamOptions {
+  /** Defaults to `'forwards'`. */
+  readonly direction?: 'forwards' | 'backwards';
+  /** First revision to read (inclusive). Defaults to the start (forwards) or the end (backwards). */
+  readonly fromRevision?: bigint;
+  /** Last revision to read (inclusive) in the direction of travel. */
+  readonly toRevision?: bigint;
+  /** Only events recorded at or before this moment. */
+  readonly until?: Date;
+  /** At most this many events. */
+  readonly maxCount?: number;
+}
+
+/** Selects events by type and/or stream. Matching either list is enough when both are given. */
+export interface EventFilter {
+  /** Exact event type names. */
+  readonly eventTypes?: readonly string[];
+  /** Stream id prefixes, e.g. `'order-'`. */
+  readonly streamPrefixes?: readonly string[];
+}
+
+/** Options for {@link EventStore.readAll}. Bounds are exclusive of the given position. */
+export interface ReadAllOptions {
+  /** Defaults to `'forwards'`. */
+  readonly direction?: 'forwards' | 'backwards';
+  /** Forwards: start strictly after this position (default: the start of the log). */
+  readonly after?: Position;
+  /** Backwards: start strictly before this position (default: the end of the log). */
+  readonly before?: Position;
+  readonly filter?: EventFilter;
+  readonly maxCount?: number;
+}
+
+/** Options for {@link EventStore.subscribeToAll}. */
+export interface SubscribeToAllOptions {
+  /** Deliver events strictly after this position; from the start of the log when omitted. */
+  readonly after?: Position;
+  /** Server-side filter: only matching events are delivered; checkpoints still advance. */
+  readonly filter?: EventFilter;
+}
+
+/**
+ * What a subscription delivers, in log order:
+ * - `event`: the next matching event;
+ * - `checkpoint`: everything up to `position` has been seen (events in between did not match);
+ * - `caught-up`: the historical part is done, live events follow (sent once, again after a reconnect).
+ */
+export type SubscriptionMessage =
+  | { readonly type: 'event'; readonly event: RecordedEvent }
+  | { readonly type: 'checkpoint'; readonly position: Position }
+  | { readonly type: 'caught-up'; readonly position: Position | undefined };
+
+/** A catch-up subscription: iterate it to receive messages; `close()` ends the iteration. */
+export interface Subscription extends AsyncIterable<SubscriptionMessage> {
+  close(): Promise<void>;
+}
+
+/** A stream and its last revision, as listed by {@link EventStore.listStreams}. */
+export interface StreamInfo {
+  readonly streamId: string;
+  readonly revision: bigint;
+}
+
+/**
+ * The port every event store implements: in-memory, SQLite, EventStoreDB. Each passes the same
+ * contract suite (`describeEventStoreContract` in `@rewind/testing`).
+ */
+export interface EventStore {
+  /**
+   * Appends events to one stream atomically, guarded by the expected revision.
+   * @throws ConcurrencyError when the stream is not where `expectedRevision` says.
+   * @throws ValidationError for an invalid stream name or an empty event list.
+   */
+  append(streamId: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
+
+  /**
+   * Reads one stream. Iterating a stream that does not exist throws `StreamNotFoundError`.
+   */
+  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+
+  /** Reads the global log, in order, leaving out system events. */
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+
+  /** Catches up from a position, then delivers live events as they are appended. */
+  subscribeToAll(options?: SubscribeToAllOptions): Subscription;
+
+  /** The position of the newest event in the global log, or undefined when the log is empty. */
+  headPosition(): Promise<Position | undefined>;
+
+  /** Lists streams (optionally by id prefix) with their last revision. */
+  listStreams(options?: { prefix?: string; limit?: number }): AsyncIterable<StreamInfo>;
+
+  /** Releases connections and files. */
+  close(): Promise<void>;
+}

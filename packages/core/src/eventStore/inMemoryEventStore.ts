@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { StreamNotFoundError } from '../errors/errors';
+import { AppendNotifier, catchUpSubscription } from './catchUpSubscription';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamInfo,
+  SubscribeToAllOptions,
+  Subscription,
+} from './eventStore';
+import { sequencePosition, type Position } from './position';
+import { checkExpectedRevision, matchesFilter, validateAppend } from './storeSupport';
+
+const PAGE_SIZE = 512;
+
+/** Options for {@link InMemoryEventStore}. */
+export interface InMemoryEventStoreOptions {
+  /** The clock used for recorded time (tests may pass a fake one). */
+  readonly clock?: () => Date;
+}
+
+/**
+ * An event store held in memory: for tests and quick experiments. Same semantics as the durable
+ * stores (it passes the same contract suite); nothing survives the process.
+ *
+ * @example
+ * const store = new InMemoryEventStore();
+ * await store.append('order-1', [{ type: 'order.placed', data: {}, metadata }], { expectedRevision: 'no_stream' });
+ */
+export class InMemoryEventStore implements EventStore {
+  private readonly log: RecordedEvent[] = [];
+  private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly notifier = new AppendNotifier();
+  private readonly clock: () => Date;
+
+  constructor(options: InMemoryEventStoreOptions = {}) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    validateAppend(streamId, events);
+    const stream = this.streams.get(streamId);
+    const actual = stream ? BigInt(stream.length - 1) : undefined;
+    checkExpectedRevision(streamId, options.expectedRevision ?? 'any', actual);
+    const target = stream ?? [];
+    const recordedAt = this.clock();
+    let last: RecordedEvent | undefined;
+    for (const event of events) {
+      last = Object.freeze({
+        id: event.id ?? randomUUID(),
+        streamId,
+        revision: BigInt(target.length),
+        position: sequencePosition(this.log.length + 1),
+        type: event.type,
+        data: structuredClone(event.data),
+        metadata: structuredClone(event.metadata),
+        recordedAt,
+      });
+      target.push(last);
+      this.log.push(last);
+    }
+    this.streams.set(streamId, target);
+    this.notifier.notify();
+    return { nextExpectedRevision: last!.revision, position: last!.position };
+  }
+
+  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const stream = this.streams.get(streamId);
+    if (!stream) throw new StreamNotFoundError(streamId);
+    const backwards = options.direction === 'backwards';
+    const last = stream.length - 1;
+    let index = options.fromRevision === undefined ? (backwards ? last : 0) : Number(options.fromRevision);
+    const bound = options.toRevision === undefined ? undefined : Number(options.toRevision);
+    let remaining = options.maxCount ?? Infinity;
+    const step = backwards ? -1 : 1;
+    for (; index >= 0 && index <= last && remaining > 0; index += step) {
+      if (bound !== undefined && (backwards ? index < bound : index > bound)) return;
+      const event = stream[index]!;
+      if (options.until && event.recordedAt > options.until) {
+        if (backwards) continue;
+        return;
+      }
+      remaining--;
+      yield copy(event);
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    const backwards = options.direction === 'backwards';
+    let remaining = options.maxCount ?? Infinity;
+    if (backwards) {
+      const start = options.before ? Number(options.before.commit) - 2 : this.log.length - 1;
+      for (let i = start; i >= 0 && remaining > 0; i--) {
+        const event = this.log[i]!;
+        if (!matchesFilter(event, options.filter)) continue;
+        remaining--;
+        yield copy(event);
+      }
+      return;
+    }
+    for (
+      let i = options.after ? Number(options.after.commit) : 0;
+      i < this.log.length && remaining > 0;
+      i++
+    ) {
+      const event = this.log[i]!;
+      if (!matchesFilter(event, options.filter)) continue;
+      remaining--;
+      yield copy(event);
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    return catchUpSubscription(
+      {
+        readPage: (after) => {
+          const start = after ? Number(after.commit) : 0;
+          const end = Math.min(start + PAGE_SIZE, this.log.length);
+          const events: RecordedEvent[] = [];
+          for (let i = start; i < end; i++) {
+            const event = this.log[i]!;
+            if (matchesFilter(event, options.filter)) events.push(copy(event));
+          }
+          return {
+            events,
+            scannedTo: end > start ? this.log[end - 1]!.position : after,
+            reachedHead: end === this.log.length,
+          };
+        },
+        waitForAppend: (after, signal) =>
+          this.log.length > (after ? Number(after.commit) : 0)
+            ? Promise.resolve()
+            : this.notifier.wait(signal),
+      },
+      options.after,
+    );
+  }
+
+  async headPosition(): Promise<Position | undefined> {
+    return this.log.at(-1)?.position;
+  }
+
+  async *listStreams(options: { prefix?: string; limit?: number } = {}): AsyncIterable<StreamInfo> {
+    let remaining = options.limit ?? Infinity;
+    for (const [streamId, events] of [...this.streams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (remaining <= 0) return;
+      if (options.prefix && !streamId.startsWith(options.prefix)) continue;
+      remaining--;
+      yield { streamId, revision: BigInt(events.length - 1) };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.notifier.notify();
+  }
+}
+
+/** Readers get their own copy, so nothing they do can change the log. */
+function copy(event: RecordedEvent): RecordedEvent {
+  return { ...event, data: structuredClone(event.data), metadata: structuredClone(event.metadata) };
+}

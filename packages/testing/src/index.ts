@@ -1,0 +1,9 @@
+export {
+  describeEventStoreContract,
+  testEvent,
+  collect,
+  takeMessages,
+  eventsOf,
+  type EventStoreUnderTest,
+  type EventStoreContractOptions,
+} from './contracts/eventStoreContract';
