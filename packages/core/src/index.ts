@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 
+// errors
 export * from './errors/rewindError';
 export * from './errors/errors';
+// the EventStore port and the in-memory store
 export * from './eventStore/position';
 export * from './eventStore/eventStore';
 export { validateAppend, checkExpectedRevision, matchesFilter } from './eventStore/storeSupport';
@@ -12,6 +14,41 @@ export {
   type LogPage,
 } from './eventStore/catchUpSubscription';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './eventStore/inMemoryEventStore';
+// events
 export * from './events/domainEvent.decorator';
 export { encodeJson, decodeJson, type EncodedValue, type RevivedKind } from './events/jsonCodec';
+export {
+  EventRegistry,
+  toEventMetadata,
+  type EventRegistryOptions,
+  type CausationContext,
+} from './events/eventRegistry';
+export type { EventEnvelope, EventMetadata } from './events/eventEnvelope';
+export { defineUpcaster, type Upcaster } from './events/upcaster';
+// aggregates
+export {
+  AggregateRoot,
+  aggregateState,
+  type PendingEvent,
+  type RaiseOptions,
+} from './aggregates/aggregateRoot';
+export * from './aggregates/aggregate.decorator';
+export * from './aggregates/eventSourcingHandler.decorator';
+// commands
+export * from './commands/commandHandler.decorator';
+export {
+  CommandBus,
+  type CommandBusOptions,
+  type CommandContext,
+  type CommandResult,
+  type ExecuteOptions,
+} from './commands/commandBus';
+export { runInContext, currentContext, type ExecutionContext } from './context/executionContext';
+export { validateObject, toViolations } from './validation/validateObject';
+// repository, time travel, snapshots
+export * from './repository/repository';
+export * from './snapshots/snapshotStore';
+// wiring
+export { createRewind, type Rewind, type RewindOptions } from './rewind/createRewind';
+export { rewindModule, TOKENS } from './di/rewindModule';
 export type { Type } from './metadata/metadataKeys';

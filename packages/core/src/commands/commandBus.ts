@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import { plainToInstance } from 'class-transformer';
+import type { AggregateRoot } from '../aggregates/aggregateRoot';
+import { requireAggregateMetadata } from '../aggregates/aggregate.decorator';
+import { runInContext } from '../context/executionContext';
+import { ConcurrencyError, HandlerNotFoundError, ValidationError } from '../errors/errors';
+import type { AppendResult } from '../eventStore/eventStore';
+import type { Type } from '../metadata/metadataKeys';
+import type { AggregateClass, Repository } from '../repository/repository';
+import { validateObject } from '../validation/validateObject';
+import type { CommandHandlerMode } from './commandHandler.decorator';
+
+/** Options for one {@link CommandBus.execute}. */
+export interface ExecuteOptions {
+  /** Id shared by everything this request causes; defaults to the command id. */
+  readonly correlationId?: string;
+  /**
+   * What caused this command (e.g. the id of the event a reactor handled). Commands are not stored, so
+   * this becomes the causation id of the events the command raises; defaults to the command id.
+   */
+  readonly causationId?: string;
+  /** Defaults to a new UUID; becomes the causation id of the events the command raises. */
+  readonly commandId?: string;
+  /** Metadata of your own stored with every event the command raises. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+/** What a command did. */
+export interface CommandResult<R = unknown> {
+  readonly commandId: string;
+  /** The aggregate the command was for (aggregate handlers). */
+  readonly aggregateId?: string;
+  /** The stream's revision after the save (undefined when nothing was raised or for handler classes). */
+  readonly revision?: bigint;
+  readonly append?: AppendResult;
+  /** How many attempts it took (1 without conflicts). */
+  readonly attempts: number;
+  /** What the handler method returned. */
+  readonly value: R;
+}
+
+/** What a command-handler class receives besides the command. */
+export interface CommandContext {
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly repository: Repository;
+  /** 1 on the first try, more when retried after a ConcurrencyError. */
+  readonly attempt: number;
+}
+
+/** A route from a command class to its handler, built at start-up. @internal */
+export type CommandRoute =
+  | {
+      kind: 'aggregate';
+      aggregateClass: AggregateClass;
+      method: string | symbol;
+      mode: CommandHandlerMode;
+      idProperty: string | symbol;
+    }
+  | { kind: 'class'; handlerClass: Type; method: string | symbol; resolve: () => object };
+
+/** Options for {@link CommandBus}. */
+export interface CommandBusOptions {
+  /** Retries after a ConcurrencyError (default 3; 0 turns retrying off). */
+  readonly maxRetries?: number;
+  /** Base backoff between retries in ms, doubled each time, with jitter (default 5). */
+  readonly retryBackoffMs?: number;
+}
+
+/**
+ * Validates commands and routes them to their handlers. For aggregate handlers it loads, invokes and
+ * saves, retrying a bounded number of times when another writer got there first.
+ *
+ * @example
+ * const { value } = await bus.execute(new PlaceOrder(...));
+ * await bus.executePlain(PlaceOrder, request.body); // from untrusted JSON
+ */
+export class CommandBus {
+  private readonly maxRetries: number;
+  private readonly backoffMs: number;
+
+  constructor(
+    private readonly repository: Repository,
+    private readonly routes: ReadonlyMap<Type, CommandRoute>,
+    options: CommandBusOptions = {},
+  ) {
+    this.maxRetries = options.maxRetries ?? 3;
+    this.backoffMs = options.retryBackoffMs ?? 5;
+  }
+
+  /** Whether a command class has a handler. */
+  handles(commandClass: Type): boolean {
+    return this.routes.has(commandClass);
+  }
+
+  /**
+   * Turns untrusted input (e.g. a request body) into the command class, then executes it.
+   * @throws ValidationError when it is not an object or breaks the command's rules.
+   */
+  async executePlain<R = unknown>(
+    commandClass: Type,
+    input: unknown,
+    options: ExecuteOptions = {},
+  ): Promise<CommandResult<R>> {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      throw new ValidationError(`command ${commandClass.name}`, [
+        { path: '(root)', value: input, constraints: { isObject: 'the command must be a JSON object' } },
+      ]);
+    }
+    const command = plainToInstance(commandClass as new () => object, input) as object;
+    return this.execute<R>(command, options);
+  }
+
+  /**
+   * Validates and executes a command.
+   * @throws ValidationError (nothing is appended), HandlerNotFoundError, AggregateNotFoundError,
+   * ConcurrencyError after the retries, DomainError from the aggregate.
+   */
+  async execute<R = unknown>(command: object, options: ExecuteOptions = {}): Promise<CommandResult<R>> {
+    if (command === null || typeof command !== 'object' || command.constructor === Object) {
+      throw new HandlerNotFoundError(
+        `CommandBus.execute() got a plain object, not a command instance. Pass "new PlaceOrder(...)" or use ` +
+          `bus.executePlain(PlaceOrder, input) for JSON input.`,
+      );
+    }
+    const commandClass = command.constructor as Type;
+    const route = this.routes.get(commandClass);
+    if (!route) {
+      throw new HandlerNotFoundError(
+        `No handler for command "${commandClass.name}". Decorate a method with @CommandHandler(${commandClass.name}) ` +
+          `and register its class (aggregates or commandHandlers in createRewind).`,
+      );
+    }
+    validateObject(command, `command ${commandClass.name}`, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+    });
+    const commandId = options.commandId ?? randomUUID();
+    const correlationId = options.correlationId ?? commandId;
+    const context = {
+      correlationId,
+      causationId: options.causationId ?? commandId,
+      ...(options.metadata ? { custom: options.metadata } : {}),
+    };
+    return runInContext(context, () =>
+      this.withRetries(async (attempt) =>
+        route.kind === 'aggregate'
+          ? this.runAggregate<R>(route, command, commandId, attempt)
+          : this.runClass<R>(route, command, {
+              commandId,
+              correlationId,
+              repository: this.repository,
+              attempt,
+            }),
+      ),
+    );
+  }
+
+  private async runAggregate<R>(
+    route: Extract<CommandRoute, { kind: 'aggregate' }>,
+    command: object,
+    commandId: string,
+    attempt: number,
+  ): Promise<CommandResult<R>> {
+    const id = (command as Record<string | symbol, unknown>)[route.idProperty];
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new ValidationError(`command ${command.constructor.name}`, [
+        {
+          path: String(route.idProperty),
+          value: id,
+          constraints: {
+            aggregateId: `${String(route.idProperty)} must be a non-empty string: it names the ${requireAggregateMetadata(route.aggregateClass).type}`,
+          },
+        },
+      ]);
+    }
+    let aggregate: AggregateRoot;
+    if (route.mode === 'update') {
+      aggregate = await this.repository.load(route.aggregateClass, id);
+    } else {
+      const existing = await this.repository.find(route.aggregateClass, id);
+      if (existing && route.mode === 'create') {
+        throw new ConcurrencyError(
+          this.repository.streamId(route.aggregateClass, id),
+          'no_stream',
+          existing.revision,
+        );
+      }
+      aggregate = existing ?? this.repository.create(route.aggregateClass, id);
+    }
+    const method = (aggregate as unknown as Record<string | symbol, (c: object) => unknown>)[route.method]!;
+    const value = (await method.call(aggregate, command)) as R;
+    const append = await this.repository.save(aggregate);
+    return {
+      commandId,
+      aggregateId: id,
+      attempts: attempt,
+      value,
+      ...(append ? { append, revision: append.nextExpectedRevision } : {}),
+    };
+  }
+
+  private async runClass<R>(
+    route: Extract<CommandRoute, { kind: 'class' }>,
+    command: object,
+    context: CommandContext,
+  ): Promise<CommandResult<R>> {
+    const handler = route.resolve() as Record<string | symbol, (c: object, ctx: CommandContext) => unknown>;
+    const value = (await handler[route.method]!.call(handler, command, context)) as R;
+    return { commandId: context.commandId, attempts: context.attempt, value };
+  }
+
+  private async withRetries<T>(run: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run(attempt);
+      } catch (error) {
+        const retriable = error instanceof ConcurrencyError && error.expectedRevision !== 'no_stream';
+        if (!retriable || attempt > this.maxRetries) throw error;
+        const delay = this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import diff, { type Difference } from 'microdiff';
+import {
+  aggregateState,
+  initializeAggregate,
+  markCommitted,
+  replayEvent,
+  type AggregateRoot,
+} from '../aggregates/aggregateRoot';
+import { requireAggregateMetadata } from '../aggregates/aggregate.decorator';
+import { currentContext } from '../context/executionContext';
+import { AggregateNotFoundError, StreamNotFoundError, ValidationError } from '../errors/errors';
+import type { AppendResult, EventStore, ExpectedRevision, ReadStreamOptions } from '../eventStore/eventStore';
+import type { EventEnvelope } from '../events/eventEnvelope';
+import type { EventRegistry } from '../events/eventRegistry';
+import type { SnapshotStore } from '../snapshots/snapshotStore';
+
+/** A concrete aggregate class, constructible without arguments. */
+export type AggregateClass<T extends AggregateRoot = AggregateRoot> = new () => T;
+
+/** Where in an aggregate's past to load it. Give at most one. */
+export interface LoadOptions {
+  /** The state right after this revision (0-based). */
+  readonly revision?: bigint | number;
+  /** The state as recorded at this moment (store time). */
+  readonly at?: Date;
+  /** The state as of this business time: events in order until the first one that occurred later. */
+  readonly occurredAt?: Date;
+}
+
+/** Options for {@link Repository.save}. */
+export interface SaveOptions {
+  /** Defaults to the revision the aggregate was loaded at (`no_stream` for a new one). */
+  readonly expectedRevision?: ExpectedRevision;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+/** One step of an aggregate's history. */
+export interface HistoryEntry<T extends AggregateRoot = AggregateRoot> {
+  readonly revision: bigint;
+  readonly envelope: EventEnvelope;
+  /** Deep copy of the state after this event. */
+  readonly state: Record<string, unknown>;
+  /** Field-level changes this event made to the state. */
+  readonly changes: readonly Difference[];
+  /** The live aggregate after this event (do not keep it: it moves on with the next entry). */
+  readonly aggregate: T;
+}
+
+/** Options for {@link Repository.history}. */
+export interface HistoryOptions {
+  readonly fromRevision?: bigint | number;
+  readonly toRevision?: bigint | number;
+}
+
+/** Options for {@link Repository}. */
+export interface RepositoryOptions {
+  /** Stores and reads snapshots for aggregates declared with `snapshotEvery`. */
+  readonly snapshots?: SnapshotStore;
+}
+
+/**
+ * Loads aggregates from their streams and saves what they raised, guarded by optimistic concurrency.
+ * Also the door to time travel: any revision or moment, the history with diffs, and bisect.
+ */
+export class Repository {
+  constructor(
+    private readonly store: EventStore,
+    private readonly events: EventRegistry,
+    private readonly options: RepositoryOptions = {},
+  ) {}
+
+  /** The stream an aggregate's events live in: `<category>-<id>`. */
+  streamId(aggregateClass: AggregateClass, id: string): string {
+    return `${requireAggregateMetadata(aggregateClass).type}-${id}`;
+  }
+
+  /** A new, empty aggregate with this id (nothing is written until it is saved). */
+  create<T extends AggregateRoot>(aggregateClass: AggregateClass<T>, id: string): T {
+    checkId(aggregateClass, id);
+    const aggregate = new aggregateClass();
+    initializeAggregate(aggregate, id, -1n);
+    return aggregate;
+  }
+
+  /**
+   * Loads an aggregate now, or as it was at a revision or moment.
+   * @throws AggregateNotFoundError when it has no events (or none by then).
+   * @throws EventDecodingError when a stored event cannot be decoded.
+   */
+  async load<T extends AggregateRoot>(
+    aggregateClass: AggregateClass<T>,
+    id: string,
+    options: LoadOptions = {},
+  ): Promise<T> {
+    const found = await this.find(aggregateClass, id, options);
+    if (!found) {
+      const type = requireAggregateMetadata(aggregateClass).type;
+      throw new AggregateNotFoundError(type, id, this.streamId(aggregateClass, id), {
+        ...(hasTarget(options) ? { hint: 'It has no events at or before the requested point in time.' } : {}),
+      });
+    }
+    return found;
+  }
+
+  /** Like {@link load}, but resolves to undefined when the aggregate does not exist. */
+  async find<T extends AggregateRoot>(
+    aggregateClass: AggregateClass<T>,
+    id: string,
+    options: LoadOptions = {},
+  ): Promise<T | undefined> {
+    checkLoadOptions(options);
+    const aggregate = this.create(aggregateClass, id);
+    const streamId = this.streamId(aggregateClass, id);
+    const target = options.revision === undefined ? undefined : BigInt(options.revision);
+    const snapshot = options.occurredAt
+      ? undefined
+      : await this.options.snapshots?.load(aggregate, aggregateClass, streamId, {
+          ...(target === undefined ? {} : { maxRevision: target }),
+          ...(options.at ? { at: options.at } : {}),
+        });
+    const read: ReadStreamOptions = {
+      ...(snapshot ? { fromRevision: snapshot.revision + 1n } : {}),
+      ...(target === undefined ? {} : { toRevision: target }),
+      ...(options.at ? { until: options.at } : {}),
+    };
+    let applied = snapshot ? 1 : 0;
+    try {
+      for await (const recorded of this.store.readStream(streamId, read)) {
+        const envelope = this.events.decode(recorded);
+        if (!envelope) continue;
+        if (options.occurredAt && envelope.metadata.occurredAt > options.occurredAt) break;
+        replayEvent(aggregate, envelope.event, envelope.metadata, recorded.revision);
+        applied++;
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return undefined;
+      throw error;
+    }
+    if (applied === 0) return undefined;
+    if (this.options.snapshots && !hasTarget(options)) {
+      await this.options.snapshots.maybeSave(aggregate, aggregateClass, streamId, snapshot?.revision);
+    }
+    return aggregate;
+  }
+
+  /**
+   * Appends the aggregate's pending events, expecting the stream to be where it was loaded.
+   * Correlation and causation come from the options, else the current command's context, else new ids.
+   * @throws ConcurrencyError when someone else appended first.
+   * @throws ValidationError when an event breaks its rules; nothing is appended.
+   */
+  async save(aggregate: AggregateRoot, options: SaveOptions = {}): Promise<AppendResult | undefined> {
+    const pending = aggregate.uncommittedEvents;
+    if (pending.length === 0) return undefined;
+    const aggregateClass = aggregate.constructor as AggregateClass;
+    const streamId = this.streamId(aggregateClass, aggregate.id);
+    const context = currentContext();
+    const correlationId = options.correlationId ?? context?.correlationId ?? randomUUID();
+    const causationId = options.causationId ?? context?.causationId ?? correlationId;
+    const custom = { ...context?.custom, ...options.metadata };
+    const toAppend = pending.map((p) =>
+      this.events.serialize(p.event, {
+        correlationId,
+        causationId,
+        occurredAt: p.occurredAt,
+        custom: { ...custom, ...p.custom },
+      }),
+    );
+    const expectedRevision =
+      options.expectedRevision ?? (aggregate.revision < 0n ? 'no_stream' : aggregate.revision);
+    const result = await this.store.append(streamId, toAppend, { expectedRevision });
+    markCommitted(aggregate, result.nextExpectedRevision);
+    if (this.options.snapshots) {
+      await this.options.snapshots.maybeSave(aggregate, aggregateClass, streamId, undefined, pending.length);
+    }
+    return result;
+  }
+
+  /**
+   * Replays an aggregate event by event: each step has the event, the state after it and what changed.
+   * @throws AggregateNotFoundError when the aggregate has no events.
+   */
+  async *history<T extends AggregateRoot>(
+    aggregateClass: AggregateClass<T>,
+    id: string,
+    options: HistoryOptions = {},
+  ): AsyncGenerator<HistoryEntry<T>> {
+    const aggregate = this.create(aggregateClass, id);
+    const streamId = this.streamId(aggregateClass, id);
+    const from = options.fromRevision === undefined ? 0n : BigInt(options.fromRevision);
+    const to = options.toRevision === undefined ? undefined : BigInt(options.toRevision);
+    let previous = aggregateState(aggregate);
+    let any = false;
+    try {
+      for await (const recorded of this.store.readStream(
+        streamId,
+        to === undefined ? {} : { toRevision: to },
+      )) {
+        any = true;
+        const envelope = this.events.decode(recorded);
+        if (!envelope) continue;
+        replayEvent(aggregate, envelope.event, envelope.metadata, recorded.revision);
+        if (recorded.revision < from) continue;
+        const state = aggregateState(aggregate);
+        yield { revision: recorded.revision, envelope, state, changes: diff(previous, state), aggregate };
+        previous = state;
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    if (!any) {
+      throw new AggregateNotFoundError(requireAggregateMetadata(aggregateClass).type, id, streamId);
+    }
+  }
+
+  /**
+   * Finds the first revision at which a predicate on the aggregate holds, with the event that made it
+   * true. Replays forwards once, so the predicate need not be monotonic.
+   * @returns undefined when it never holds.
+   */
+  async bisect<T extends AggregateRoot>(
+    aggregateClass: AggregateClass<T>,
+    id: string,
+    predicate: (aggregate: T, state: Record<string, unknown>) => boolean,
+  ): Promise<HistoryEntry<T> | undefined> {
+    for await (const entry of this.history(aggregateClass, id)) {
+      if (predicate(entry.aggregate, entry.state)) return entry;
+    }
+    return undefined;
+  }
+}
+
+function hasTarget(options: LoadOptions): boolean {
+  return options.revision !== undefined || options.at !== undefined || options.occurredAt !== undefined;
+}
+
+function checkLoadOptions(options: LoadOptions): void {
+  const given = (['revision', 'at', 'occurredAt'] as const).filter((k) => options[k] !== undefined);
+  const violations = [];
+  if (given.length > 1) {
+    violations.push({
+      path: given.join(','),
+      constraints: { oneOf: `give one of revision, at or occurredAt, not ${given.join(' and ')}` },
+    });
+  }
+  if (options.revision !== undefined && BigInt(options.revision) < 0n) {
+    violations.push({
+      path: 'revision',
+      value: options.revision,
+      constraints: { min: 'revision must be 0 or more' },
+    });
+  }
+  for (const key of ['at', 'occurredAt'] as const) {
+    const value = options[key];
+    if (value !== undefined && (!(value instanceof Date) || Number.isNaN(value.getTime()))) {
+      violations.push({ path: key, value, constraints: { isDate: `${key} must be a valid Date` } });
+    }
+  }
+  if (violations.length) throw new ValidationError('load options', violations);
+}
+
+function checkId(aggregateClass: AggregateClass, id: string): void {
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new ValidationError(`${aggregateClass.name} id`, [
+      { path: 'id', value: id, constraints: { required: 'an aggregate id must be a non-empty string' } },
+    ]);
+  }
+}
