@@ -7,3 +7,9 @@ export {
   type EventStoreUnderTest,
   type EventStoreContractOptions,
 } from './contracts/eventStoreContract';
+export {
+  aggregateSpec,
+  type AggregateSpecOptions,
+  type WhenStep,
+  type ThenStep,
+} from './specs/aggregateSpec';

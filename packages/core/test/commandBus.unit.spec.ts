@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { IsString } from 'class-validator';
+import { Container, inject, injectable } from 'inversify';
+import {
+  CommandBus,
+  CommandHandler,
+  ConcurrencyError,
+  createRewind,
+  InMemoryEventStore,
+  Repository,
+  rewindModule,
+  ValidationError,
+  type CommandContext,
+  type EventStore,
+} from '@rewind/core';
+import { collect } from '@rewind/testing';
+import { Order, OrderLine, OrderPaid, PayOrder, PlaceOrder } from './fixtures/order';
+
+async function placedOrder(eventStore: EventStore = new InMemoryEventStore(), maxRetries?: number) {
+  const rewind = createRewind({
+    eventStore,
+    aggregates: [Order],
+    commandBus: maxRetries === undefined ? {} : { maxRetries },
+  });
+  const id = randomUUID();
+  await rewind.commandBus.execute(PlaceOrder.of(id, [new OrderLine('bar', 1)], 5));
+  return { ...rewind, id, stream: `testorder-${id}` };
+}
+
+describe(CommandBus.name, () => {
+  describe('validation', () => {
+    it('lists each invalid field and constraint, and appends nothing', async () => {
+      const { commandBus, eventStore } = await placedOrder();
+      const id = randomUUID();
+      const error = await commandBus
+        .executePlain(PlaceOrder, {
+          orderId: 'not-a-uuid',
+          lines: [{ productId: '', quantity: 0 }],
+          total: -1,
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      const paths = (error as ValidationError).violations.map((v) => v.path).sort();
+      expect(paths).toEqual(['lines.0.productId', 'lines.0.quantity', 'orderId', 'total']);
+      expect((error as ValidationError).message).toMatch(/orderId: orderId must be a UUID/);
+      await expect(collect(eventStore.readStream(`testorder-${id}`))).rejects.toThrow(/does not exist/);
+    });
+
+    it('rejects unknown properties and non-object input', async () => {
+      const { commandBus, id } = await placedOrder();
+      await expect(
+        commandBus.executePlain(PayOrder, { orderId: id, amount: 5, admin: true }),
+      ).rejects.toThrow(/property admin should not exist/);
+      await expect(commandBus.executePlain(PayOrder, 'pay me')).rejects.toThrow(/must be a JSON object/);
+      await expect(commandBus.execute({ orderId: id })).rejects.toThrow(
+        /plain object, not a command instance/,
+      );
+    });
+  });
+
+  describe('concurrency', () => {
+    it('retries a command that lost a race on the new state, losing and duplicating nothing', async () => {
+      const { commandBus, eventStore, stream, id, events } = await placedOrder();
+      // Two commands start from the same revision: the slower one conflicts, reloads, and then sees "paid".
+      const results = await Promise.allSettled([
+        commandBus.execute(PayOrder.of(id, 5)),
+        commandBus.execute(PayOrder.of(id, 5)),
+      ]);
+      const fulfilled = results.filter((r) => r.status === 'fulfilled');
+      expect(fulfilled).toHaveLength(1);
+      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.message).toMatch(
+        /already paid/,
+      );
+      const stored = (await collect(eventStore.readStream(stream))).map((e) => events.decode(e)!.event);
+      expect(stored.filter((e) => e instanceof OrderPaid)).toHaveLength(1);
+    });
+
+    it('fails with ConcurrencyError when retries are off', async () => {
+      const store = new InMemoryEventStore();
+      const { commandBus, repository, id } = await placedOrder(store, 0);
+      // Another writer appends between the bus's load and save.
+      const original = store.append.bind(store);
+      let interfered = false;
+      store.append = async (...args) => {
+        if (!interfered) {
+          interfered = true;
+          const rival = await repository.load(Order, id);
+          rival.pay(PayOrder.of(id, 1));
+          await repository.save(rival);
+        }
+        return original(...args);
+      };
+      const error = await commandBus.execute(PayOrder.of(id, 5)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConcurrencyError);
+      expect(error).toMatchObject({ expectedRevision: 0n, actualRevision: 1n });
+    });
+  });
+
+  it('passes correlation and causation from the command to its events', async () => {
+    const { commandBus, eventStore, stream, id } = await placedOrder();
+    await commandBus.execute(PayOrder.of(id, 5), {
+      correlationId: 'req-42',
+      commandId: 'cmd-7',
+      metadata: { userId: 'u1' },
+    });
+    const last = (await collect(eventStore.readStream(stream, { direction: 'backwards', maxCount: 1 })))[0]!;
+    expect(last.metadata).toMatchObject({
+      correlationId: 'req-42',
+      causationId: 'cmd-7',
+      userId: 'u1',
+      schemaVersion: 1,
+    });
+  });
+
+  it('resolves command-handler classes from the inversify container with their services', async () => {
+    class Greet {
+      @IsString() name!: string;
+    }
+    @injectable()
+    class Greeter {
+      greet(name: string) {
+        return `hello ${name}`;
+      }
+    }
+    @injectable()
+    class GreetHandler {
+      constructor(@inject(Greeter) private readonly greeter: Greeter) {}
+      @CommandHandler(Greet)
+      handle(command: Greet, context: CommandContext) {
+        expect(context.repository).toBeInstanceOf(Repository);
+        return this.greeter.greet(command.name);
+      }
+    }
+    const container = new Container();
+    container.bind(Greeter).toSelf();
+    await container.load(
+      rewindModule({
+        eventStore: new InMemoryEventStore(),
+        aggregates: [Order],
+        commandHandlers: [GreetHandler],
+      }),
+    );
+    const bus = container.get(CommandBus);
+    const result = await bus.execute(Object.assign(new Greet(), { name: 'rewind' }));
+    expect(result.value).toBe('hello rewind');
+    expect(container.get(Repository)).toBeInstanceOf(Repository);
+  });
+});

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AggregateNotFoundError,
+  createRewind,
+  InMemoryEventStore,
+  InMemorySnapshotStorage,
+  ValidationError,
+} from '@rewind/core';
+import { CancelOrder, Order, OrderLine, PayOrder, PlaceOrder } from './fixtures/order';
+
+describe('time travel (Repository)', () => {
+  let now = new Date('2026-05-01T12:00:00Z');
+  const clock = () => new Date(now);
+  const rewind = createRewind({ eventStore: new InMemoryEventStore({ clock }), aggregates: [Order] });
+  const id = randomUUID();
+
+  beforeAll(async () => {
+    await rewind.commandBus.execute(PlaceOrder.of(id, [new OrderLine('bar', 2)], 10)); // r0 at 12:00
+    now = new Date('2026-05-01T12:10:00Z');
+    await rewind.commandBus.execute(PayOrder.of(id, 10)); // r1 at 12:10
+    now = new Date('2026-05-01T12:20:00Z');
+    await rewind.commandBus.execute(CancelOrder.of(id, 'changed mind')); // r2 at 12:20
+  });
+
+  it('loads the state at a revision', async () => {
+    expect((await rewind.repository.load(Order, id, { revision: 0 })).status).toBe('placed');
+    expect((await rewind.repository.load(Order, id, { revision: 1n })).status).toBe('paid');
+    expect((await rewind.repository.load(Order, id)).status).toBe('cancelled');
+    expect((await rewind.repository.load(Order, id, { revision: 1 })).revision).toBe(1n);
+  });
+
+  it('loads the state at a recorded time, and not before the first event', async () => {
+    expect((await rewind.repository.load(Order, id, { at: new Date('2026-05-01T12:15:00Z') })).status).toBe(
+      'paid',
+    );
+    await expect(rewind.repository.load(Order, id, { at: new Date('2026-05-01T11:00:00Z') })).rejects.toThrow(
+      AggregateNotFoundError,
+    );
+  });
+
+  it('loads the state at a business time (occurred-at)', async () => {
+    // OrderPlaced carries occurredAt = now of the command; all three occurred in order.
+    const state = await rewind.repository.load(Order, id, { occurredAt: new Date(Date.now() + 60_000) });
+    expect(state.status).toBe('cancelled');
+  });
+
+  it('rejects conflicting or malformed options', async () => {
+    await expect(rewind.repository.load(Order, id, { revision: 1, at: new Date() })).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(rewind.repository.load(Order, id, { at: new Date('nope') })).rejects.toThrow(
+      /at must be a valid Date/,
+    );
+  });
+
+  it('yields the history with the state after each event and its diff', async () => {
+    const entries = [];
+    for await (const entry of rewind.repository.history(Order, id)) entries.push(entry);
+    expect(entries.map((e) => [e.revision, e.envelope.type, e.state.status])).toEqual([
+      [0n, 'test.order.placed', 'placed'],
+      [1n, 'test.order.paid', 'paid'],
+      [2n, 'test.order.cancelled', 'cancelled'],
+    ]);
+    expect(entries[1]!.changes).toEqual(
+      expect.arrayContaining([
+        { type: 'CHANGE', path: ['status'], value: 'paid', oldValue: 'placed' },
+        { type: 'CHANGE', path: ['paid'], value: 10n, oldValue: 0n },
+      ]),
+    );
+    expect(entries[0]!.envelope.recordedAt).toEqual(new Date('2026-05-01T12:00:00Z'));
+  });
+
+  it('bisects to the first revision where a predicate holds', async () => {
+    const hit = await rewind.repository.bisect(Order, id, (order) => order.paid > 0n);
+    expect(hit?.revision).toBe(1n);
+    expect(hit?.envelope.type).toBe('test.order.paid');
+    expect(await rewind.repository.bisect(Order, id, (order) => order.total > 100)).toBeUndefined();
+  });
+
+  it('throws AggregateNotFoundError for history of an unknown aggregate', async () => {
+    const run = async () => {
+      for await (const _ of rewind.repository.history(Order, randomUUID())) void _;
+    };
+    await expect(run()).rejects.toThrow(AggregateNotFoundError);
+  });
+});
+
+describe('snapshots (Repository)', () => {
+  it('gives the same state with and without snapshots, and ignores another schema version', async () => {
+    const eventStore = new InMemoryEventStore();
+    const storage = new InMemorySnapshotStorage();
+    const warnings: string[] = [];
+    const { Aggregate } = await import('@rewind/core');
+    @Aggregate('snaporder', { snapshotEvery: 2 })
+    class SnapOrder extends Order {}
+    const withSnapshots = createRewind({
+      eventStore,
+      aggregates: [SnapOrder],
+      snapshots: storage,
+      snapshotOptions: { onWarning: (m) => warnings.push(m) },
+    });
+    const plain = createRewind({ eventStore, aggregates: [SnapOrder] });
+    const id = randomUUID();
+    await withSnapshots.commandBus.execute(PlaceOrder.of(id, [new OrderLine('bar', 1)], 3));
+    await withSnapshots.commandBus.execute(PayOrder.of(id, 3));
+    await withSnapshots.commandBus.execute(CancelOrder.of(id, 'whatever'));
+    const snapshot = await storage.read(`snaporder-${id}`);
+    expect(snapshot?.revision).toBe(1n);
+    const a = await withSnapshots.repository.load(SnapOrder, id);
+    const b = await plain.repository.load(SnapOrder, id);
+    expect({ ...a }).toEqual({ ...b });
+    expect(a.paid).toBe(3n);
+    await storage.write({ ...snapshot!, schemaVersion: 99, state: { status: 'bogus' } });
+    expect((await withSnapshots.repository.load(SnapOrder, id)).status).toBe('cancelled');
+    expect(warnings.join()).toMatch(/snapshot version 99/);
+    await storage.write({ ...snapshot!, state: 'not an object' });
+    expect((await withSnapshots.repository.load(SnapOrder, id)).status).toBe('cancelled');
+    expect(warnings.join()).toMatch(/corrupt snapshot/);
+  });
+});

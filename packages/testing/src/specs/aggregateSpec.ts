@@ -1,0 +1,120 @@
+import { expect } from '@jest/globals';
+import {
+  createRewind,
+  getAggregateIdProperty,
+  InMemoryEventStore,
+  type AggregateClass,
+  type Rewind,
+  type RewindOptions,
+  type Type,
+} from '@rewind/core';
+
+/** Options for {@link aggregateSpec}: anything `createRewind` takes besides the store. */
+export type AggregateSpecOptions = Omit<RewindOptions, 'eventStore' | 'aggregates'> & {
+  /** Other aggregates the commands may need. */
+  readonly aggregates?: readonly AggregateClass[];
+};
+
+/** The `when` step of a spec. */
+export interface WhenStep {
+  /** Executes the command through a real CommandBus on an in-memory store. */
+  when(command: object): ThenStep;
+}
+
+/** The `then` step of a spec: each returns a promise to await (or return) from the test. */
+export interface ThenStep {
+  /** The command raised exactly these events, in order (same classes, equal fields). */
+  then(...expected: object[]): Promise<void>;
+  /** The command was rejected with this error class (and message part), and nothing was appended. */
+  thenThrows(errorClass: Type<Error>, message?: string | RegExp): Promise<void>;
+  /** The command succeeded and raised nothing. */
+  thenNothing(): Promise<void>;
+}
+
+/**
+ * Given / when / then for one aggregate: past events, one command, and the events it must raise or the
+ * error it must throw. Runs the real command bus (validation included) on an in-memory store.
+ *
+ * @example
+ * const order = aggregateSpec(Order);
+ * it('rejects a second payment', () =>
+ *   order.given(new OrderPlaced(id, lines, 10), new OrderPaid(id, 10n)).when(PayOrder.of(id, 10)).thenThrows(OrderAlreadyPaid));
+ */
+export function aggregateSpec(aggregateClass: AggregateClass, options: AggregateSpecOptions = {}) {
+  const stage = (history: readonly object[]): WhenStep => ({
+    when(command: object): ThenStep {
+      const run = async () => {
+        const eventStore = new InMemoryEventStore();
+        const rewind: Rewind = createRewind({
+          ...options,
+          eventStore,
+          aggregates: [aggregateClass, ...(options.aggregates ?? []).filter((a) => a !== aggregateClass)],
+        });
+        const id = aggregateIdOf(command);
+        const streamId = rewind.repository.streamId(aggregateClass, id);
+        if (history.length > 0) {
+          await eventStore.append(
+            streamId,
+            history.map((event) =>
+              rewind.events.serialize(event, { correlationId: 'given', causationId: 'given' }),
+            ),
+          );
+        }
+        const before = history.length;
+        let error: unknown;
+        try {
+          await rewind.commandBus.execute(command);
+        } catch (e) {
+          error = e;
+        }
+        const raised: object[] = [];
+        let index = 0;
+        try {
+          for await (const recorded of eventStore.readStream(streamId)) {
+            if (index++ >= before) raised.push(rewind.events.decode(recorded)!.event);
+          }
+        } catch {
+          // no stream: nothing raised
+        }
+        return { error, raised };
+      };
+      return {
+        async then(...expected: object[]) {
+          const { error, raised } = await run();
+          if (error) throw error;
+          // Event classes must match exactly; nested values are data (stored events keep no prototypes).
+          expect(raised.map((e) => e.constructor.name)).toEqual(expected.map((e) => e.constructor.name));
+          expect(raised).toEqual(expected);
+        },
+        async thenThrows(errorClass: Type<Error>, message?: string | RegExp) {
+          const { error, raised } = await run();
+          expect(error).toBeInstanceOf(errorClass);
+          if (message !== undefined) expect((error as Error).message).toMatch(message);
+          expect(raised).toEqual([]);
+        },
+        async thenNothing() {
+          const { error, raised } = await run();
+          if (error) throw error;
+          expect(raised).toEqual([]);
+        },
+      };
+    },
+  });
+  return {
+    /** Events already in the aggregate's stream before the command. */
+    given: (...events: object[]): WhenStep => stage(events),
+    /** A command on an aggregate with no history. */
+    when: (command: object): ThenStep => stage([]).when(command),
+  };
+}
+
+function aggregateIdOf(command: object): string {
+  const idProperty = getAggregateIdProperty(command.constructor as Type);
+  if (idProperty === undefined) {
+    throw new Error(
+      `${command.constructor.name} has no @AggregateId() property, so the spec cannot tell which stream "given" fills. ` +
+        `Mark the id property with @AggregateId().`,
+    );
+  }
+  return String((command as Record<string | symbol, unknown>)[idProperty]);
+}
