@@ -13,3 +13,4 @@ export {
   type WhenStep,
   type ThenStep,
 } from './specs/aggregateSpec';
+export { startThrowawayPostgres, findPostgresBinaries, type ThrowawayPostgres } from './postgres/throwawayPostgres';
