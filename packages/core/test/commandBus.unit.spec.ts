@@ -146,3 +146,17 @@ describe(CommandBus.name, () => {
     expect(container.get(Repository)).toBeInstanceOf(Repository);
   });
 });
+
+describe('CommandBus upsert races', () => {
+  it('retries the losing creator of an upsert on the aggregate the winner created', async () => {
+    const { gettingStartedCart } = await import('./fixtures/cart');
+    const { Cart, AddItem } = gettingStartedCart;
+    const eventStore = new InMemoryEventStore();
+    const rewind = createRewind({ eventStore, aggregates: [Cart] });
+    const cartId = randomUUID();
+    const add = () => rewind.commandBus.executePlain(AddItem, { cartId, sku: 'bar', quantity: 1 });
+    const results = await Promise.all([add(), add()]);
+    expect(results.map((r) => r.attempts).sort()).toEqual([1, 2]);
+    expect((await rewind.repository.load(Cart, cartId)).items).toEqual({ bar: 2 });
+  });
+});

@@ -144,7 +144,8 @@ export class CommandBus {
       ...(options.metadata ? { custom: options.metadata } : {}),
     };
     return runInContext(context, () =>
-      this.withRetries(async (attempt) =>
+      // A conflict on a `create` means the aggregate exists: final. Any other conflict is retried on fresh state.
+      this.withRetries(route.kind === 'class' || route.mode !== 'create', async (attempt) =>
         route.kind === 'aggregate'
           ? this.runAggregate<R>(route, command, commandId, attempt)
           : this.runClass<R>(route, command, {
@@ -211,13 +212,12 @@ export class CommandBus {
     return { commandId: context.commandId, attempts: context.attempt, value };
   }
 
-  private async withRetries<T>(run: (attempt: number) => Promise<T>): Promise<T> {
+  private async withRetries<T>(retry: boolean, run: (attempt: number) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await run(attempt);
       } catch (error) {
-        const retriable = error instanceof ConcurrencyError && error.expectedRevision !== 'no_stream';
-        if (!retriable || attempt > this.maxRetries) throw error;
+        if (!retry || !(error instanceof ConcurrencyError) || attempt > this.maxRetries) throw error;
         const delay = this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
