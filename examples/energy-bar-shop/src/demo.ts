@@ -1,0 +1,343 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ValidationError, type CommandResult } from '@rewind/core';
+import { ConfirmDelivery } from './delivery/commands';
+import { FinishTicket, StartTicket } from './kitchen/commands';
+import { AddProduct, ChangePrice, RenameProduct } from './menu/commands';
+import { Menu } from './menu/menu';
+import { OrderLineRequest, PlaceOrder } from './order/commands';
+import { Order } from './order/order';
+import { FakeCardGateway } from './payment/cardGateway';
+import { heading, say, subheading, table, won, type Cell } from './demo/print';
+import type { ItemView } from './readModels/productNames';
+import { createShop, MENU_ID, type Shop } from './shop';
+
+const DATA_DIR = path.resolve(__dirname, '..', '.data');
+const PRODUCTS = [
+  { productId: 'energy-bar', name: 'energy bar', price: 2500 },
+  { productId: 'protein-bar', name: 'protein bar', price: 3000 },
+  { productId: 'oat-bar', name: 'oat bar', price: 2000 },
+] as const;
+const RENAMED = 'energy bar+';
+
+const items = (list: readonly ItemView[]) => list.map((i) => `${i.quantity} x ${i.name}`).join(', ');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(argv: readonly string[]): Promise<void> {
+  const reset = argv.includes('--reset');
+  if (reset) rmSync(DATA_DIR, { recursive: true, force: true });
+  const fresh = !existsSync(DATA_DIR);
+  mkdirSync(DATA_DIR, { recursive: true });
+  const gateway = new FakeCardGateway();
+  const shop = await createShop({ dataDir: DATA_DIR, gateway });
+  try {
+    await run(shop, gateway, { reset, fresh });
+  } finally {
+    await shop.close();
+  }
+}
+
+async function run(
+  shop: Shop,
+  gateway: FakeCardGateway,
+  options: { reset: boolean; fresh: boolean },
+): Promise<void> {
+  say('Rewind - a day at the energy-bar shop');
+  say("menu -> order -> pay -> make -> delivery, each service reacting to the others' events");
+  say('');
+  say(`data directory: ${DATA_DIR}${options.reset ? ' (reset)' : options.fresh ? ' (new)' : ''}`);
+  say(`events and read models kept in: ${shop.storage}`);
+  const previousOrders = (await shop.queries.orders()).length;
+  say(
+    previousOrders === 0
+      ? 'state: a fresh shop (run again to continue this day; --reset starts clean)'
+      : `state: continuing a previous run (${previousOrders} orders found; --reset starts clean)`,
+  );
+
+  heading('1. Morning: the menu service opens');
+  for (const product of PRODUCTS) {
+    if (!(await shop.queries.product(product.productId))) {
+      await shop.execute(AddProduct.of(MENU_ID, product.productId, product.name, product.price));
+    }
+  }
+  table(
+    (await shop.queries.menu()).map((p) => ({ product: p.productId, name: p.name, 'price (won)': p.price })),
+  );
+
+  heading('2. Orders come in (pub/sub: reactors answer each event at once)');
+  const next = 1001 + previousOrders;
+  const [first, second, third] = [String(next), String(next + 1), String(next + 2)];
+  const orders: Array<[string, string, string, string, Array<[string, number]>]> = [
+    [
+      first,
+      'Jisoo',
+      '12 Gangnam-daero',
+      'card-4242',
+      [
+        ['energy-bar', 2],
+        ['oat-bar', 1],
+      ],
+    ],
+    [second, 'Minho', '3 Itaewon-ro', 'card-0002', [['energy-bar', 1]]],
+    [
+      third,
+      'Hyun',
+      '77 Hongik-ro',
+      'card-1881',
+      [
+        ['protein-bar', 3],
+        ['energy-bar', 1],
+      ],
+    ],
+  ];
+  for (const [orderId, customer, address, card, lines] of orders) {
+    await shop.execute(
+      PlaceOrder.of(
+        orderId,
+        customer,
+        address,
+        card,
+        lines.map(([p, q]) => OrderLineRequest.of(p, q)),
+      ),
+    );
+  }
+  const afterPlacing = new Date();
+  await sleep(5);
+  subheading('order summaries (read model)');
+  await printOrders(shop, [first, second, third]);
+  subheading(`what order ${first} set off across the services (one correlation id)`);
+  await printStory(shop, first);
+  say(
+    '',
+    `order ${second}: card-0002 was declined, so it was compensated by events - cancelled, ticket voided,`,
+  );
+  say('delivery cancelled, nothing made. No distributed rollback.');
+
+  heading('3. A rejected command: validation before anything is written');
+  const head = await shop.eventStore.headPosition();
+  try {
+    await shop.executePlain(PlaceOrder, {
+      orderId: 'order #1',
+      customer: '',
+      address: 'Seoul',
+      paymentMethod: 'cash',
+      lines: [{ productId: 'energy-bar', quantity: 0 }],
+    });
+    say('  (unexpectedly accepted)');
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    say(`${error.name}: ${error.target} rejected with ${error.violations.length} field errors`);
+    table(
+      error.violations.map((v) => ({
+        field: v.path,
+        value: JSON.stringify(v.value),
+        problem: Object.values(v.constraints).join('; '),
+      })),
+    );
+  }
+  const unchanged = String(head?.commit) === String((await shop.eventStore.headPosition())?.commit);
+  say(`events appended: ${unchanged ? 0 : 'some (unexpected)'}`);
+
+  heading('4. The kitchen makes, the couriers go');
+  await shop.execute(StartTicket.of(first, 'Hana'));
+  await shop.execute(FinishTicket.of(first));
+  await shop.execute(StartTicket.of(third, 'Dae'));
+  subheading('kitchen queue (read model)');
+  await printKitchen(shop, [first, second, third]);
+  subheading('delivery board (read model)');
+  await printDeliveries(shop, [first, second, third]);
+
+  heading('5. Two clerks update the menu at the same moment');
+  const menuBefore = await shop.repository.load(Menu, MENU_ID);
+  const energy = menuBefore.products['energy-bar']!;
+  const oat = menuBefore.products['oat-bar']!;
+  say(
+    `both load menu "${MENU_ID}" at revision ${menuBefore.revision}; both save; one save meets a ConcurrencyError,`,
+  );
+  say('the command bus reloads and retries it:');
+  const [kim, lee] = await Promise.all([
+    shop.execute(ChangePrice.of(MENU_ID, 'energy-bar', energy.price + 100)),
+    shop.execute(ChangePrice.of(MENU_ID, 'oat-bar', oat.price + 100)),
+  ]);
+  const attempts = (clerk: string, change: string, result: CommandResult) => ({
+    clerk,
+    change,
+    attempts: result.attempts,
+    'saved at revision': Number(result.revision),
+  });
+  table([
+    attempts('Kim', `energy-bar ${won(energy.price)} -> ${won(energy.price + 100)}`, kim),
+    attempts('Lee', `oat-bar ${won(oat.price)} -> ${won(oat.price + 100)}`, lee),
+  ]);
+
+  heading(`6. The menu renames "energy bar" to "${RENAMED}"`);
+  say(
+    "The notes' denormalization problem: order, kitchen and delivery each copied the name into their data.",
+  );
+  say('Here the menu appends one ProductRenamed event; every read model that shows the name follows it.');
+  const current = (await shop.queries.product('energy-bar'))!.name;
+  if (current === RENAMED) {
+    say('', `It is already "${RENAMED}" (renamed in an earlier run): the read models below still show it.`);
+  } else {
+    subheading('before');
+    await printNames(shop, [first, second, third]);
+    const eventsBefore = await countEvents(shop);
+    await shop.execute(RenameProduct.of(MENU_ID, 'energy-bar', RENAMED));
+    say(
+      '',
+      `appended: ${(await countEvents(shop)) - eventsBefore} event (menu.product-renamed); calls between services: 0`,
+    );
+  }
+  subheading('after');
+  await printNames(shop, [first, second, third]);
+
+  heading('7. Delivered');
+  await shop.execute(ConfirmDelivery.of(first));
+  await printOrders(shop, [first, second, third]);
+  subheading('sales per product per day (read model; paid orders only)');
+  table(
+    (await shop.queries.sales()).map((s) => ({
+      day: s.day,
+      product: s.name,
+      sold: s.quantity,
+      'revenue (won)': s.revenue,
+    })),
+  );
+
+  heading('8. Rebuild a read model from the log (event streaming: read from any position)');
+  const before = JSON.stringify(await shop.queries.orders());
+  const chargesBefore = gateway.charges;
+  const report = await shop.processors.rebuild('order-summaries');
+  const after = JSON.stringify(await shop.queries.orders());
+  table([
+    {
+      projection: report.projection,
+      'events replayed': report.events,
+      'old namespace': report.from,
+      'new namespace': report.to,
+      'same result': before === after ? 'yes' : 'NO',
+    },
+  ]);
+  say(`card charges before: ${chargesBefore}, after: ${gateway.charges} (reactors never run on a replay)`);
+
+  heading(`9. Time travel: order ${first} at an earlier moment`);
+  const then = await shop.repository.load(Order, first, { at: afterPlacing });
+  const now = await shop.repository.load(Order, first);
+  table([
+    {
+      moment: afterPlacing.toISOString(),
+      revision: Number(then.revision),
+      status: then.status,
+      total: then.total,
+    },
+    { moment: 'now', revision: Number(now.revision), status: now.status, total: now.total },
+  ]);
+
+  heading(`10. Order ${first}: its history with diffs`);
+  const rows: Record<string, Cell>[] = [];
+  for await (const entry of shop.repository.history(Order, first)) {
+    const changes = entry.changes.map((c) => {
+      const field = c.path.join('.');
+      if (c.type === 'CREATE') return `${field}: ${short(c.value)}`;
+      if (c.type === 'REMOVE') return `${field}: removed`;
+      return `${field}: ${short(c.oldValue)} -> ${short(c.value)}`;
+    });
+    rows.push({ rev: Number(entry.revision), event: entry.envelope.type, changes: changes.join(', ') });
+  }
+  table(rows);
+  say('', 'done. Run it again to continue the day, or with --reset to start clean.');
+}
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length > 48 ? `${text.slice(0, 45)}...` : text;
+}
+
+async function countEvents(shop: Shop): Promise<number> {
+  let count = 0;
+  for await (const _ of shop.eventStore.readAll()) count++;
+  return count;
+}
+
+async function printOrders(shop: Shop, ids: readonly string[]): Promise<void> {
+  table(
+    (await shop.queries.orders())
+      .filter((o) => ids.includes(o.orderId))
+      .map((o) => ({
+        order: o.orderId,
+        customer: o.customer,
+        items: items(o.items),
+        'total (won)': o.total,
+        status: o.status,
+        courier: o.courier,
+      })),
+  );
+}
+
+async function printKitchen(shop: Shop, ids: readonly string[]): Promise<void> {
+  table(
+    (await shop.queries.kitchenQueue({ all: true }))
+      .filter((t) => ids.includes(t.ticketId))
+      .map((t) => ({ ticket: t.ticketId, items: items(t.items), status: t.status, cook: t.cook })),
+  );
+}
+
+async function printDeliveries(shop: Shop, ids: readonly string[]): Promise<void> {
+  table(
+    (await shop.queries.deliveryBoard({ all: true }))
+      .filter((d) => ids.includes(d.deliveryId))
+      .map((d) => ({
+        delivery: d.deliveryId,
+        to: `${d.customer}, ${d.address}`,
+        items: items(d.items),
+        status: d.status,
+        courier: d.courier,
+      })),
+  );
+}
+
+async function printNames(shop: Shop, ids: readonly string[]): Promise<void> {
+  const name = (list: readonly ItemView[]) => list.find((i) => i.productId === 'energy-bar')?.name;
+  const orders = (await shop.queries.orders()).filter((o) => ids.includes(o.orderId));
+  const tickets = await shop.queries.kitchenQueue({ all: true });
+  const deliveries = await shop.queries.deliveryBoard({ all: true });
+  const rows: Record<string, Cell>[] = [
+    { 'read model': 'menu', document: 'energy-bar', shows: (await shop.queries.product('energy-bar'))?.name },
+  ];
+  for (const o of orders)
+    rows.push({ 'read model': 'order summaries', document: o.orderId, shows: name(o.items) });
+  for (const t of tickets.filter((t) => ids.includes(t.ticketId))) {
+    rows.push({ 'read model': 'kitchen queue', document: t.ticketId, shows: name(t.items) });
+  }
+  for (const d of deliveries.filter((d) => ids.includes(d.deliveryId))) {
+    rows.push({ 'read model': 'delivery board', document: d.deliveryId, shows: name(d.items) });
+  }
+  for (const s of (await shop.queries.sales()).filter((s) => s.productId === 'energy-bar')) {
+    rows.push({ 'read model': 'sales per day', document: s.day, shows: s.name });
+  }
+  table(rows);
+}
+
+async function printStory(shop: Shop, orderId: string): Promise<void> {
+  let correlationId: string | undefined;
+  const rows: Record<string, Cell>[] = [];
+  const ids = new Map<string, string>();
+  for await (const recorded of shop.eventStore.readAll()) {
+    if (recorded.streamId === `order-${orderId}` && recorded.revision === 0n) {
+      correlationId = recorded.metadata.correlationId;
+    }
+    if (!correlationId || recorded.metadata.correlationId !== correlationId) continue;
+    ids.set(recorded.id, recorded.type);
+    rows.push({
+      stream: recorded.streamId,
+      event: recorded.type,
+      'caused by': ids.get(recorded.metadata.causationId) ?? 'the PlaceOrder command',
+    });
+  }
+  table(rows);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
