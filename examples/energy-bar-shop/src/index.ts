@@ -29,3 +29,5 @@ export * from './readModels/salesProjection';
 export type { ItemView } from './readModels/productNames';
 export * from './queries';
 export * from './shop';
+export * from './http/server';
+export * from './http/errorResponse';

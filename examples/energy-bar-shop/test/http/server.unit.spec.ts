@@ -1,0 +1,205 @@
+import type { FastifyInstance } from 'fastify';
+
+import { buildServer } from '@rewind/energy-bar-shop';
+import { openShop } from '../shopFixture';
+
+// fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest 30 on Node 20 cannot
+// require it. Only its stringifySetCookie is used, and only for injected cookies (these tests send none).
+jest.mock('cookie', () => ({
+  stringifySetCookie: (cookie: { name: string; value: string }) => `${cookie.name}=${cookie.value}`,
+}));
+
+describe('HTTP API', () => {
+  let app: FastifyInstance;
+
+  beforeEach(async () => {
+    app = buildServer(await openShop());
+    await app.ready();
+  });
+  afterEach(() => app.close());
+
+  const order = (overrides: Record<string, unknown> = {}) => ({
+    orderId: '1001',
+    customer: 'Jisoo',
+    address: '12 Gangnam-daero',
+    paymentMethod: 'card-4242',
+    lines: [{ productId: 'energy-bar', quantity: 2 }],
+    ...overrides,
+  });
+
+  describe('commands', () => {
+    it('places an order (201) whose whole choreography is visible to the next query', async () => {
+      const placed = await app.inject({ method: 'POST', url: '/orders', payload: order() });
+      expect(placed.statusCode).toBe(201);
+      expect(placed.json()).toMatchObject({ ok: true, value: { orderId: '1001', total: 5000 } });
+      const summary = await app.inject({ method: 'GET', url: '/orders/1001' });
+      expect(summary.json()).toMatchObject({ orderId: '1001', status: 'paid', total: 5000 });
+    });
+
+    it('gives an order without an id a new one', async () => {
+      const placed = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        payload: order({ orderId: undefined }),
+      });
+      expect(placed.statusCode).toBe(201);
+      expect(placed.json().value.orderId).toMatch(/^[0-9a-f]{8}$/);
+    });
+
+    it('rejects an invalid command with 400 and every field that failed', async () => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        payload: order({
+          customer: '',
+          paymentMethod: 'cash',
+          lines: [{ productId: 'energy-bar', quantity: 0 }],
+        }),
+      });
+      expect(response.statusCode).toBe(400);
+      const body = response.json();
+      expect(body.error).toBe('validation');
+      expect(body.violations.map((v: { path: string }) => v.path).sort()).toEqual([
+        'customer',
+        'lines.0.quantity',
+        'paymentMethod',
+      ]);
+      expect(body.violations.find((v: { path: string }) => v.path === 'lines.0.quantity')).toEqual({
+        path: 'lines.0.quantity',
+        value: 0,
+        constraints: { min: 'quantity must not be less than 1' },
+      });
+      expect((await app.inject({ method: 'GET', url: '/orders' })).json()).toEqual([]);
+    });
+
+    it('rejects unknown fields and a body that is not an object with 400', async () => {
+      const extra = await app.inject({ method: 'POST', url: '/orders', payload: order({ discount: 100 }) });
+      expect(extra.statusCode).toBe(400);
+      expect(extra.json().violations[0].path).toBe('discount');
+      const array = await app.inject({ method: 'POST', url: '/orders', payload: [1, 2] });
+      expect(array.statusCode).toBe(400);
+      const broken = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"orderId": ',
+      });
+      expect(broken.statusCode).toBe(400);
+    });
+
+    it('answers a domain rule on unprocessable input with 422', async () => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        payload: order({ lines: [{ productId: 'kale-bar', quantity: 1 }] }),
+      });
+      expect(response.statusCode).toBe(422);
+      expect(response.json()).toMatchObject({
+        error: 'ProductUnavailable',
+        message: expect.stringMatching(/kale-bar/),
+      });
+    });
+
+    it('answers a conflict with the current state with 409', async () => {
+      await app.inject({ method: 'POST', url: '/orders', payload: order() });
+      const again = await app.inject({ method: 'POST', url: '/orders', payload: order() });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().error).toBe('OrderAlreadyPlaced');
+      const early = await app.inject({ method: 'POST', url: '/deliveries/1001/confirm' });
+      expect(early.statusCode).toBe(409);
+      expect(early.json().error).toBe('DeliveryNotReady');
+    });
+
+    it('answers 404 for an aggregate or a document that does not exist', async () => {
+      const start = await app.inject({
+        method: 'POST',
+        url: '/kitchen/tickets/9999/start',
+        payload: { cook: 'Hana' },
+      });
+      expect(start.statusCode).toBe(404);
+      expect((await app.inject({ method: 'GET', url: '/orders/9999' })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'GET', url: '/orders/9999/history' })).statusCode).toBe(404);
+    });
+
+    it('runs the kitchen and the delivery, and renames a product everywhere', async () => {
+      await app.inject({ method: 'POST', url: '/orders', payload: order() });
+      const start = await app.inject({
+        method: 'POST',
+        url: '/kitchen/tickets/1001/start',
+        payload: { cook: 'Hana' },
+      });
+      expect(start.statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/kitchen/queue' })).json()).toMatchObject([
+        { ticketId: '1001', status: 'making', cook: 'Hana' },
+      ]);
+      await app.inject({ method: 'POST', url: '/kitchen/tickets/1001/finish' });
+      const rename = await app.inject({
+        method: 'PUT',
+        url: '/menu/products/energy-bar/name',
+        payload: { name: 'energy bar+' },
+      });
+      expect(rename.statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/deliveries' })).json()).toMatchObject([
+        { deliveryId: '1001', status: 'on the road', items: [{ name: 'energy bar+' }] },
+      ]);
+      expect(
+        (await app.inject({ method: 'GET', url: '/kitchen/queue?all=true' })).json()[0].items[0].name,
+      ).toBe('energy bar+');
+      expect((await app.inject({ method: 'POST', url: '/deliveries/1001/confirm' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/orders/1001' })).json().status).toBe('delivered');
+      expect((await app.inject({ method: 'GET', url: '/sales' })).json()).toMatchObject([
+        { productId: 'energy-bar', name: 'energy bar+', quantity: 2, revenue: 5000 },
+      ]);
+    });
+
+    it('edits the menu: add (201), price, withdraw, and 422 for a product it does not have', async () => {
+      const add = await app.inject({
+        method: 'POST',
+        url: '/menu/products',
+        payload: { productId: 'choco-bar', name: 'choco bar', price: 2800 },
+      });
+      expect(add.statusCode).toBe(201);
+      const price = await app.inject({
+        method: 'PUT',
+        url: '/menu/products/choco-bar/price',
+        payload: { price: 2900 },
+      });
+      expect(price.statusCode).toBe(200);
+      expect((await app.inject({ method: 'DELETE', url: '/menu/products/oat-bar' })).statusCode).toBe(200);
+      const menu = (await app.inject({ method: 'GET', url: '/menu' })).json();
+      expect(menu).toContainEqual({
+        productId: 'choco-bar',
+        name: 'choco bar',
+        price: 2900,
+        available: true,
+      });
+      expect(menu).toContainEqual({ productId: 'oat-bar', name: 'oat bar', price: 2000, available: false });
+      const missing = await app.inject({
+        method: 'PUT',
+        url: '/menu/products/kale-bar/price',
+        payload: { price: 1000 },
+      });
+      expect(missing.statusCode).toBe(422);
+    });
+  });
+
+  describe('time travel', () => {
+    it('serves an order as it was at a moment, and its history with diffs', async () => {
+      await app.inject({ method: 'POST', url: '/orders', payload: order() });
+      const placedAt = new Date(Date.now() + 1).toISOString();
+      const history = (await app.inject({ method: 'GET', url: '/orders/1001/history' })).json();
+      expect(history.map((h: { type: string }) => h.type)).toEqual(['order.placed', 'order.paid']);
+      expect(history[1].changes).toEqual([
+        { type: 'CHANGE', path: ['status'], oldValue: 'placed', value: 'paid' },
+      ]);
+      const now = (await app.inject({ method: 'GET', url: '/orders/1001/state' })).json();
+      expect(now).toMatchObject({ revision: 1, state: { status: 'paid' } });
+      const before = await app.inject({ method: 'GET', url: '/orders/1001/state?at=2000-01-01T00:00:00Z' });
+      expect(before.statusCode).toBe(404);
+      const then = await app.inject({ method: 'GET', url: `/orders/1001/state?at=${placedAt}` });
+      expect(then.statusCode).toBe(200);
+      const bad = await app.inject({ method: 'GET', url: '/orders/1001/state?at=yesterday' });
+      expect(bad.statusCode).toBe(400);
+    });
+  });
+});
