@@ -12,7 +12,8 @@ import { heading, say, subheading, table, won, type Cell } from './demo/print';
 import type { ItemView } from './readModels/productNames';
 import { createShop, MENU_ID, type Shop } from './shop';
 
-const DATA_DIR = path.resolve(__dirname, '..', '.data');
+/** Where the demo keeps its state unless `--data-dir=<dir>` says otherwise. */
+const DEFAULT_DATA_DIR = path.resolve(__dirname, '..', '.data');
 const PRODUCTS = [
   { productId: 'energy-bar', name: 'energy bar', price: 2500 },
   { productId: 'protein-bar', name: 'protein bar', price: 3000 },
@@ -25,13 +26,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(argv: readonly string[]): Promise<void> {
   const reset = argv.includes('--reset');
-  if (reset) rmSync(DATA_DIR, { recursive: true, force: true });
-  const fresh = !existsSync(DATA_DIR);
-  mkdirSync(DATA_DIR, { recursive: true });
+  const dataDirArg = argv.find((a) => a.startsWith('--data-dir='));
+  const dataDir = dataDirArg ? path.resolve(dataDirArg.slice('--data-dir='.length)) : DEFAULT_DATA_DIR;
+  if (reset) rmSync(dataDir, { recursive: true, force: true });
+  const fresh = !existsSync(dataDir);
+  mkdirSync(dataDir, { recursive: true });
   const gateway = new FakeCardGateway();
-  const shop = await createShop({ dataDir: DATA_DIR, gateway });
+  const shop = await createShop({ dataDir, gateway });
   try {
-    await run(shop, gateway, { reset, fresh });
+    await run(shop, gateway, { dataDir, reset, fresh });
   } finally {
     await shop.close();
   }
@@ -40,12 +43,12 @@ async function main(argv: readonly string[]): Promise<void> {
 async function run(
   shop: Shop,
   gateway: FakeCardGateway,
-  options: { reset: boolean; fresh: boolean },
+  options: { dataDir: string; reset: boolean; fresh: boolean },
 ): Promise<void> {
   say('Rewind - a day at the energy-bar shop');
   say("menu -> order -> pay -> make -> delivery, each service reacting to the others' events");
   say('');
-  say(`data directory: ${DATA_DIR}${options.reset ? ' (reset)' : options.fresh ? ' (new)' : ''}`);
+  say(`data directory: ${options.dataDir}${options.reset ? ' (reset)' : options.fresh ? ' (new)' : ''}`);
   say(`events and read models kept in: ${shop.storage}`);
   const previousOrders = (await shop.queries.orders()).length;
   say(
@@ -105,13 +108,16 @@ async function run(
   await sleep(5);
   subheading('order summaries (read model)');
   await printOrders(shop, [first, second, third]);
-  subheading(`what order ${first} set off across the services (one correlation id)`);
+  subheading(
+    `what order ${first} set off across the services (one correlation id, no service calls another)`,
+  );
   await printStory(shop, first);
+  subheading(`order ${second}: card-0002 is declined, and the failure is compensated by events`);
+  await printStory(shop, second);
   say(
     '',
-    `order ${second}: card-0002 was declined, so it was compensated by events - cancelled, ticket voided,`,
+    'Cancelled, ticket voided, delivery cancelled, nothing made: no distributed transaction to roll back.',
   );
-  say('delivery cancelled, nothing made. No distributed rollback.');
 
   heading('3. A rejected command: validation before anything is written');
   const head = await shop.eventStore.headPosition();
@@ -221,34 +227,45 @@ async function run(
   say(`card charges before: ${chargesBefore}, after: ${gateway.charges} (reactors never run on a replay)`);
 
   heading(`9. Time travel: order ${first} at an earlier moment`);
-  const then = await shop.repository.load(Order, first, { at: afterPlacing });
-  const now = await shop.repository.load(Order, first);
+  const state = (moment: string, order: Order) => ({
+    'repository.load(Order, id, ...)': moment,
+    revision: Number(order.revision),
+    status: order.status,
+    'total (won)': order.total,
+  });
   table([
-    {
-      moment: afterPlacing.toISOString(),
-      revision: Number(then.revision),
-      status: then.status,
-      total: then.total,
-    },
-    { moment: 'now', revision: Number(now.revision), status: now.status, total: now.total },
+    state('{ revision: 0 }', await shop.repository.load(Order, first, { revision: 0 })),
+    state(
+      `{ at: ${afterPlacing.toISOString()} }`,
+      await shop.repository.load(Order, first, { at: afterPlacing }),
+    ),
+    state('(now)', await shop.repository.load(Order, first)),
   ]);
 
   heading(`10. Order ${first}: its history with diffs`);
   const rows: Record<string, Cell>[] = [];
   for await (const entry of shop.repository.history(Order, first)) {
-    const changes = entry.changes.map((c) => {
-      const field = c.path.join('.');
-      if (c.type === 'CREATE') return `${field}: ${short(c.value)}`;
-      if (c.type === 'REMOVE') return `${field}: removed`;
-      return `${field}: ${short(c.oldValue)} -> ${short(c.value)}`;
+    entry.changes.forEach((change, i) => {
+      const field = change.path.join('.');
+      rows.push({
+        rev: i === 0 ? Number(entry.revision) : undefined,
+        event: i === 0 ? entry.envelope.type : undefined,
+        recorded: i === 0 ? entry.envelope.recordedAt.toISOString().slice(11, 23) : undefined,
+        field,
+        before: change.type === 'CREATE' ? '' : short(change.oldValue),
+        after: change.type === 'REMOVE' ? '(removed)' : short(change.value),
+      });
     });
-    rows.push({ rev: Number(entry.revision), event: entry.envelope.type, changes: changes.join(', ') });
   }
   table(rows);
   say('', 'done. Run it again to continue the day, or with --reset to start clean.');
 }
 
 function short(value: unknown): string {
+  if (value && typeof value === 'object' && 'productName' in value && 'quantity' in value) {
+    const line = value as { productName: string; quantity: number; unitPrice: number };
+    return `${line.quantity} x ${line.productName} @ ${won(line.unitPrice)}`;
+  }
   const text = JSON.stringify(value) ?? 'undefined';
   return text.length > 48 ? `${text.slice(0, 45)}...` : text;
 }
