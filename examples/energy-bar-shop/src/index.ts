@@ -31,3 +31,5 @@ export * from './queries';
 export * from './shop';
 export * from './http/server';
 export * from './http/errorResponse';
+export * from './shared/ids';
+export * from './tokens';

@@ -1,6 +1,8 @@
+import { Container } from 'inversify';
 import {
-  createRewind,
   InMemoryEventStore,
+  rewindModule,
+  TOKENS,
   type CommandResult,
   type EventStore,
   type ExecuteOptions,
@@ -20,6 +22,7 @@ import { FakeCardGateway, type CardGateway } from './payment/cardGateway';
 import { Payment } from './payment/payment';
 import { PaymentReactor } from './payment/paymentReactor';
 import { ShopQueries } from './queries';
+import { SHOP_TOKENS } from './tokens';
 import { DeliveryBoardProjection } from './readModels/deliveryBoardProjection';
 import { KitchenQueueProjection } from './readModels/kitchenQueueProjection';
 import { MenuProjection, type MenuEntry } from './readModels/menuProjection';
@@ -42,6 +45,9 @@ export const PROJECTIONS = [
   DeliveryBoardProjection,
   SalesProjection,
 ] as const;
+
+/** Every reactor: the services' reactions to each other's events. */
+export const REACTORS = [PaymentReactor, KitchenReactor, DeliveryReactor, OrderReactor] as const;
 
 /** Options for {@link createShop}. */
 export interface ShopOptions {
@@ -109,22 +115,20 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
     },
   };
 
-  const rewind = createRewind({
-    eventStore,
-    aggregates: [...AGGREGATES],
-    commandHandlers: [OrderDesk],
-    resolve: <T>(handlerClass: Type<T>): T => {
-      if ((handlerClass as Type) === OrderDesk) return new OrderDesk(catalog) as T;
-      throw new Error(`No factory for ${handlerClass.name}.`);
-    },
-  });
+  // inversify wires the services: the command bus (rewindModule), the order desk with its catalog,
+  // and the reactors with the bus and the card gateway.
+  const container = new Container();
+  container.bind(SHOP_TOKENS.Catalog).toConstantValue(catalog);
+  container.bind(SHOP_TOKENS.CardGateway).toConstantValue(gateway);
+  for (const reactor of REACTORS) container.bind(reactor).toSelf().inSingletonScope();
+  await container.load(
+    rewindModule({ eventStore, aggregates: [...AGGREGATES], commandHandlers: [OrderDesk] }),
+  );
+  const rewind = container.get(TOKENS.Rewind);
   const bus = rewind.commandBus;
   const host = new ProcessorHost(eventStore, rewind.events, readModelStore, [
     ...PROJECTIONS.map((Projector) => new Projector()),
-    new PaymentReactor(bus, gateway),
-    new KitchenReactor(bus),
-    new DeliveryReactor(bus),
-    new OrderReactor(bus),
+    ...REACTORS.map((reactor) => container.get<object>(reactor)),
   ]);
   late.host = host;
   await host.catchUp();

@@ -1,4 +1,5 @@
-import type { CommandBus } from '@rewind/core';
+import { inject, injectable } from 'inversify';
+import { CommandBus } from '@rewind/core';
 import { TicketMade } from '../kitchen/events';
 import { OrderPlaced } from '../order/events';
 import { PaymentDeclined } from '../payment/events';
@@ -20,9 +21,10 @@ export function courierFor(orderId: string): string {
  * The delivery service's reactions: a delivery is scheduled for each order, dispatched when the
  * kitchen made the bars, and cancelled when the payment is declined. Deliveries take the order's id.
  */
+@injectable()
 @Reactor('delivery-reactor')
 export class DeliveryReactor {
-  constructor(private readonly bus: CommandBus) {}
+  constructor(@inject(CommandBus) private readonly bus: CommandBus) {}
 
   @On(OrderPlaced)
   async onOrderPlaced(event: OrderPlaced, { envelope }: ReactorContext): Promise<void> {

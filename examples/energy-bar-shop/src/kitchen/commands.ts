@@ -1,7 +1,8 @@
 import { Type } from 'class-transformer';
 import { ArrayNotEmpty, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { AggregateId } from '@rewind/core';
-import { ID_MESSAGE, ID_PATTERN, LineItem } from '../shared/lineItem';
+import { ID_MESSAGE, ID_PATTERN } from '../shared/ids';
+import { LineItem } from '../shared/lineItem';
 
 /** Opens a held ticket for an order (sent by the kitchen reactor when an order is placed). */
 export class OpenTicket {

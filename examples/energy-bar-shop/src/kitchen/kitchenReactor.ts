@@ -1,4 +1,5 @@
-import type { CommandBus } from '@rewind/core';
+import { inject, injectable } from 'inversify';
+import { CommandBus } from '@rewind/core';
 import { OrderPlaced } from '../order/events';
 import { PaymentCaptured, PaymentDeclined } from '../payment/events';
 import { On, Reactor, type ReactorContext } from '../runtime/decorators';
@@ -11,9 +12,10 @@ import { OpenTicket, ReleaseTicket, VoidTicket } from './commands';
  * payment is captured, and voided when it is declined, so nothing is made for an unpaid order.
  * Tickets take the order's id.
  */
+@injectable()
 @Reactor('kitchen-reactor')
 export class KitchenReactor {
-  constructor(private readonly bus: CommandBus) {}
+  constructor(@inject(CommandBus) private readonly bus: CommandBus) {}
 
   @On(OrderPlaced)
   async onOrderPlaced(event: OrderPlaced, { envelope }: ReactorContext): Promise<void> {

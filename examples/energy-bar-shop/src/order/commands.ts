@@ -12,7 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { AggregateId } from '@rewind/core';
-import { ID_MESSAGE, ID_PATTERN } from '../shared/lineItem';
+import { ID_MESSAGE, ID_PATTERN } from '../shared/ids';
 
 /** One line of a {@link PlaceOrder}: which product and how many. */
 export class OrderLineRequest {

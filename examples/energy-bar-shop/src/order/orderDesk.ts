@@ -1,5 +1,7 @@
+import { inject, injectable } from 'inversify';
 import { CommandHandler, type CommandContext } from '@rewind/core';
 import { PricedLine } from '../shared/lineItem';
+import { SHOP_TOKENS } from '../tokens';
 import { PlaceOrder } from './commands';
 import { Order, OrderAlreadyPlaced, ProductUnavailable } from './order';
 
@@ -27,8 +29,9 @@ export interface PlacedOrder {
  * Handles {@link PlaceOrder}: prices each line from the catalog, then creates the order. A handler
  * class rather than an aggregate method because it needs a service (the catalog).
  */
+@injectable()
 export class OrderDesk {
-  constructor(private readonly catalog: Catalog) {}
+  constructor(@inject(SHOP_TOKENS.Catalog) private readonly catalog: Catalog) {}
 
   /**
    * @throws OrderAlreadyPlaced when the order id is taken.

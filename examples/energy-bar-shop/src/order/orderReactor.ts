@@ -1,4 +1,5 @@
-import type { CommandBus } from '@rewind/core';
+import { inject, injectable } from 'inversify';
+import { CommandBus } from '@rewind/core';
 import { DeliveryDelivered } from '../delivery/events';
 import { PaymentCaptured, PaymentDeclined } from '../payment/events';
 import { On, Reactor, type ReactorContext } from '../runtime/decorators';
@@ -9,9 +10,10 @@ import { CancelOrder, CompleteOrder, MarkOrderPaid } from './commands';
  * The order service's reactions: paid when the payment is captured, cancelled when it is declined
  * (the compensation that replaces a distributed rollback), completed when the delivery arrives.
  */
+@injectable()
 @Reactor('order-reactor')
 export class OrderReactor {
-  constructor(private readonly bus: CommandBus) {}
+  constructor(@inject(CommandBus) private readonly bus: CommandBus) {}
 
   @On(PaymentCaptured)
   async onPaymentCaptured(event: PaymentCaptured, { envelope }: ReactorContext): Promise<void> {

@@ -1,6 +1,6 @@
 import { IsInt, IsString, Length, Matches, Min } from 'class-validator';
 import { AggregateId } from '@rewind/core';
-import { ID_MESSAGE, ID_PATTERN } from '../shared/lineItem';
+import { ID_MESSAGE, ID_PATTERN } from '../shared/ids';
 
 /** Asks for an order to be charged (sent by the payment reactor when an order is placed). */
 export class RequestPayment {

@@ -1,7 +1,9 @@
-import type { CommandBus } from '@rewind/core';
+import { inject, injectable } from 'inversify';
+import { CommandBus } from '@rewind/core';
 import { OrderPlaced } from '../order/events';
 import { On, Reactor, type ReactorContext } from '../runtime/decorators';
 import { sendCommand } from '../runtime/sendCommand';
+import { SHOP_TOKENS } from '../tokens';
 import type { CardGateway } from './cardGateway';
 import { CapturePayment, DeclinePayment, RequestPayment } from './commands';
 import { PaymentRequested } from './events';
@@ -11,11 +13,12 @@ import { PaymentRequested } from './events';
  * card (the side effect that must never repeat: the gateway gets the event id as idempotency key, and
  * reactors never run on a replay) and records the answer.
  */
+@injectable()
 @Reactor('payment-reactor')
 export class PaymentReactor {
   constructor(
-    private readonly bus: CommandBus,
-    private readonly gateway: CardGateway,
+    @inject(CommandBus) private readonly bus: CommandBus,
+    @inject(SHOP_TOKENS.CardGateway) private readonly gateway: CardGateway,
   ) {}
 
   @On(OrderPlaced)
