@@ -85,11 +85,13 @@ describe(Order.name, () => {
     it('rejects an amount that is not the total', () =>
       order.given(placed).when(MarkOrderPaid.of('1001', 6999)).thenThrows(PaymentMismatch, '7000'));
 
+    // #region rejects-paying-twice
     it('rejects paying twice', () =>
       order
         .given(placed, new OrderPaid('1001', 7000))
         .when(MarkOrderPaid.of('1001', 7000))
         .thenThrows(OrderAlreadySettled, 'paid'));
+    // #endregion
 
     it('rejects paying a cancelled order', () =>
       order
