@@ -94,6 +94,28 @@ describe('choreography between the services', () => {
     }
   });
 
+  it('tolerates reactors delivering an event again: no new events, no second charge', async () => {
+    const shop = await openShop();
+    await placeOrder(shop, '1006', 'card-4242', ['energy-bar', 1]);
+    await placeOrder(shop, '1007', 'card-0002', ['oat-bar', 1]);
+    await shop.execute(StartTicket.of('1006', 'Hana'));
+    await shop.execute(FinishTicket.of('1006'));
+    await shop.execute(ConfirmDelivery.of('1006'));
+    const head = await shop.eventStore.headPosition();
+    const calls = shop.gateway.calls;
+
+    // Forget where the reactors were, as after a crash before their checkpoints were written.
+    const checkpoints = shop.readModelStore.collection('$processors', 'checkpoints');
+    for (const reactor of ['payment-reactor', 'kitchen-reactor', 'delivery-reactor', 'order-reactor']) {
+      await checkpoints.delete(reactor);
+    }
+    expect(await shop.settle()).toBeGreaterThan(0);
+
+    expect(await shop.eventStore.headPosition()).toEqual(head);
+    expect(shop.gateway.calls).toBe(calls + 2);
+    expect(shop.gateway.charges).toBe(2);
+  });
+
   it('never repeats a reactor side effect on a rebuild or a restart', async () => {
     const shop = await openShop();
     await placeOrder(shop, '1004', 'card-4242', ['energy-bar', 1]);

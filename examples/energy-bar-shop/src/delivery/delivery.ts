@@ -11,7 +11,10 @@ export class DeliveryClosed extends DomainError {}
 /** Where a delivery is. */
 export type DeliveryStatus = 'new' | 'waiting' | 'on-the-road' | 'delivered' | 'cancelled';
 
-/** A delivery (service "delivery"): waits for the kitchen, goes out with a courier, arrives. */
+/**
+ * A delivery (service "delivery"): waits for the kitchen, goes out with a courier, arrives. Dispatch
+ * and cancel come from reactors and are idempotent; the courier's confirmation is not.
+ */
 @Aggregate('delivery')
 export class Delivery extends AggregateRoot {
   status: DeliveryStatus = 'new';
@@ -30,6 +33,7 @@ export class Delivery extends AggregateRoot {
 
   @CommandHandler(DispatchDelivery)
   dispatch(command: DispatchDelivery): void {
+    if (this.status === 'on-the-road' || this.status === 'delivered') return;
     this.require('waiting', 'dispatched');
     this.raise(new DeliveryDispatched(this.id, this.orderId, command.courier));
   }
@@ -42,6 +46,7 @@ export class Delivery extends AggregateRoot {
 
   @CommandHandler(CancelDelivery)
   cancel(command: CancelDelivery): void {
+    if (this.status === 'cancelled') return;
     this.require('waiting', 'cancelled');
     this.raise(new DeliveryCancelled(this.id, this.orderId, command.reason));
   }

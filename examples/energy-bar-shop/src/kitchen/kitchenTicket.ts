@@ -11,7 +11,10 @@ export class TicketClosed extends DomainError {}
 /** Where a ticket is. */
 export type TicketStatus = 'new' | 'held' | 'queued' | 'making' | 'made' | 'voided';
 
-/** A kitchen ticket (service "make"): held until paid, queued, made by a cook, or voided. */
+/**
+ * A kitchen ticket (service "make"): held until paid, queued, made by a cook, or voided. Release and
+ * void come from reactors and are idempotent; the cooks' start and finish are not.
+ */
 @Aggregate('ticket')
 export class KitchenTicket extends AggregateRoot {
   status: TicketStatus = 'new';
@@ -26,6 +29,7 @@ export class KitchenTicket extends AggregateRoot {
 
   @CommandHandler(ReleaseTicket)
   release(): void {
+    if (this.status === 'queued' || this.status === 'making' || this.status === 'made') return;
     this.require('held', 'released');
     this.raise(new TicketReleased(this.id, this.orderId));
   }
@@ -44,6 +48,7 @@ export class KitchenTicket extends AggregateRoot {
 
   @CommandHandler(VoidTicket)
   voidTicket(command: VoidTicket): void {
+    if (this.status === 'voided') return;
     if (this.status === 'making') {
       throw new TicketNotReady(`Ticket ${this.id} is being made by ${this.cook}; it cannot be voided now.`);
     }

@@ -17,7 +17,11 @@ export class OrderNotPaid extends DomainError {}
 /** Where an order is in its life. */
 export type OrderStatus = 'new' | 'placed' | 'paid' | 'cancelled' | 'completed';
 
-/** An order (service "order"): placed by a customer, paid, then completed or cancelled. */
+/**
+ * An order (service "order"): placed by a customer, paid, then completed or cancelled. The commands
+ * reactors send are idempotent: reactors deliver at least once, so a repeat that finds its work done
+ * raises nothing instead of failing.
+ */
 @Aggregate('order')
 export class Order extends AggregateRoot {
   status: OrderStatus = 'new';
@@ -39,6 +43,7 @@ export class Order extends AggregateRoot {
 
   @CommandHandler(MarkOrderPaid)
   markPaid(command: MarkOrderPaid): void {
+    if (this.status === 'paid' || this.status === 'completed') return;
     this.requirePlaced('paid');
     if (command.amount !== this.total) {
       throw new PaymentMismatch(
@@ -50,12 +55,14 @@ export class Order extends AggregateRoot {
 
   @CommandHandler(CancelOrder)
   cancel(command: CancelOrder): void {
+    if (this.status === 'cancelled') return;
     this.requirePlaced('cancelled');
     this.raise(new OrderCancelled(this.id, command.reason));
   }
 
   @CommandHandler(CompleteOrder)
   complete(): void {
+    if (this.status === 'completed') return;
     if (this.status !== 'paid') {
       throw new OrderNotPaid(`Order ${this.id} is ${this.status}; only a paid order can be completed.`);
     }

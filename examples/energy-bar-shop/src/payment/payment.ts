@@ -8,7 +8,10 @@ export class PaymentAlreadySettled extends DomainError {}
 /** Where a payment is. */
 export type PaymentStatus = 'new' | 'requested' | 'captured' | 'declined';
 
-/** A payment (service "pay"): requested for an order, then captured or declined, once. */
+/**
+ * A payment (service "pay"): requested for an order, then captured or declined, once. A repeated
+ * capture or decline (a reactor delivering again) raises nothing; the opposite outcome is rejected.
+ */
 @Aggregate('payment')
 export class Payment extends AggregateRoot {
   status: PaymentStatus = 'new';
@@ -24,12 +27,14 @@ export class Payment extends AggregateRoot {
 
   @CommandHandler(CapturePayment)
   capture(command: CapturePayment): void {
+    if (this.status === 'captured' && this.authorization === command.authorization) return;
     this.requireOpen();
     this.raise(new PaymentCaptured(this.id, this.orderId, this.amount, command.authorization));
   }
 
   @CommandHandler(DeclinePayment)
   decline(command: DeclinePayment): void {
+    if (this.status === 'declined') return;
     this.requireOpen();
     this.raise(new PaymentDeclined(this.id, this.orderId, command.reason));
   }

@@ -37,11 +37,14 @@ describe(Delivery.name, () => {
     it('raises DeliveryDispatched with the courier', () =>
       delivery.given(scheduled).when(DispatchDelivery.of('1001', 'Joon')).then(dispatched));
 
-    it('rejects dispatching twice', () =>
+    it('ignores a repeated dispatch', () =>
+      delivery.given(scheduled, dispatched).when(DispatchDelivery.of('1001', 'Joon')).thenNothing());
+
+    it('rejects dispatching a cancelled delivery', () =>
       delivery
-        .given(scheduled, dispatched)
+        .given(scheduled, new DeliveryCancelled('1001', '1001', 'payment declined'))
         .when(DispatchDelivery.of('1001', 'Joon'))
-        .thenThrows(DeliveryNotReady));
+        .thenThrows(DeliveryClosed, 'cancelled'));
   });
 
   describe('confirm', () => {
@@ -61,6 +64,12 @@ describe(Delivery.name, () => {
         .given(scheduled)
         .when(CancelDelivery.of('1001', 'payment declined'))
         .then(new DeliveryCancelled('1001', '1001', 'payment declined')));
+
+    it('ignores a repeated cancellation', () =>
+      delivery
+        .given(scheduled, new DeliveryCancelled('1001', '1001', 'payment declined'))
+        .when(CancelDelivery.of('1001', 'payment declined'))
+        .thenNothing());
 
     it('rejects cancelling a delivery on the road', () =>
       delivery

@@ -35,8 +35,8 @@ describe(KitchenTicket.name, () => {
   describe('release', () => {
     it('queues a held ticket', () => ticket.given(opened).when(ReleaseTicket.of('1001')).then(released));
 
-    it('rejects releasing a ticket twice', () =>
-      ticket.given(opened, released).when(ReleaseTicket.of('1001')).thenThrows(TicketNotReady, 'queued'));
+    it('ignores a repeated release, even once the cook started', () =>
+      ticket.given(opened, released, started).when(ReleaseTicket.of('1001')).thenNothing());
   });
 
   describe('start', () => {
@@ -73,6 +73,12 @@ describe(KitchenTicket.name, () => {
         .given(opened)
         .when(VoidTicket.of('1001', 'payment declined'))
         .then(new TicketVoided('1001', '1001', 'payment declined')));
+
+    it('ignores a repeated void', () =>
+      ticket
+        .given(opened, new TicketVoided('1001', '1001', 'payment declined'))
+        .when(VoidTicket.of('1001', 'payment declined'))
+        .thenNothing());
 
     it('rejects voiding a ticket being made', () =>
       ticket

@@ -85,19 +85,16 @@ describe(Order.name, () => {
     it('rejects an amount that is not the total', () =>
       order.given(placed).when(MarkOrderPaid.of('1001', 6999)).thenThrows(PaymentMismatch, '7000'));
 
-    // #region rejects-paying-twice
-    it('rejects paying twice', () =>
-      order
-        .given(placed, new OrderPaid('1001', 7000))
-        .when(MarkOrderPaid.of('1001', 7000))
-        .thenThrows(OrderAlreadySettled, 'paid'));
-    // #endregion
+    it('ignores a repeated payment: reactors deliver at least once', () =>
+      order.given(placed, new OrderPaid('1001', 7000)).when(MarkOrderPaid.of('1001', 7000)).thenNothing());
 
+    // #region rejects-paying-a-cancelled-order
     it('rejects paying a cancelled order', () =>
       order
         .given(placed, new OrderCancelled('1001', 'payment declined'))
         .when(MarkOrderPaid.of('1001', 7000))
         .thenThrows(OrderAlreadySettled, 'cancelled'));
+    // #endregion
 
     it('rejects an order that does not exist', () =>
       order.when(MarkOrderPaid.of('1001', 7000)).thenThrows(AggregateNotFoundError));
@@ -109,6 +106,12 @@ describe(Order.name, () => {
         .given(placed)
         .when(CancelOrder.of('1001', 'payment declined'))
         .then(new OrderCancelled('1001', 'payment declined')));
+
+    it('ignores a repeated cancellation', () =>
+      order
+        .given(placed, new OrderCancelled('1001', 'payment declined'))
+        .when(CancelOrder.of('1001', 'payment declined'))
+        .thenNothing());
 
     it('rejects cancelling a paid order', () =>
       order
@@ -123,6 +126,12 @@ describe(Order.name, () => {
         .given(placed, new OrderPaid('1001', 7000))
         .when(CompleteOrder.of('1001'))
         .then(new OrderCompleted('1001')));
+
+    it('ignores a repeated completion', () =>
+      order
+        .given(placed, new OrderPaid('1001', 7000), new OrderCompleted('1001'))
+        .when(CompleteOrder.of('1001'))
+        .thenNothing());
 
     it('rejects completing an unpaid order', () =>
       order.given(placed).when(CompleteOrder.of('1001')).thenThrows(OrderNotPaid, 'placed'));

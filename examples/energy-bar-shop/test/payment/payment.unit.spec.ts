@@ -37,6 +37,18 @@ describe(Payment.name, () => {
         .when(CapturePayment.of('1001', 'AUTH-0001'))
         .then(new PaymentCaptured('1001', '1001', 7000, 'AUTH-0001')));
 
+    it('ignores a repeated capture with the same authorization', () =>
+      payment
+        .given(requested, new PaymentCaptured('1001', '1001', 7000, 'AUTH-0001'))
+        .when(CapturePayment.of('1001', 'AUTH-0001'))
+        .thenNothing());
+
+    it('rejects a second capture with another authorization', () =>
+      payment
+        .given(requested, new PaymentCaptured('1001', '1001', 7000, 'AUTH-0001'))
+        .when(CapturePayment.of('1001', 'AUTH-0002'))
+        .thenThrows(PaymentAlreadySettled, 'captured'));
+
     it('rejects capturing a declined payment', () =>
       payment
         .given(requested, new PaymentDeclined('1001', '1001', 'insufficient funds'))
@@ -50,6 +62,12 @@ describe(Payment.name, () => {
         .given(requested)
         .when(DeclinePayment.of('1001', 'insufficient funds'))
         .then(new PaymentDeclined('1001', '1001', 'insufficient funds')));
+
+    it('ignores a repeated decline', () =>
+      payment
+        .given(requested, new PaymentDeclined('1001', '1001', 'insufficient funds'))
+        .when(DeclinePayment.of('1001', 'insufficient funds'))
+        .thenNothing());
 
     it('rejects declining a captured payment', () =>
       payment
