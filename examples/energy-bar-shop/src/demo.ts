@@ -53,7 +53,7 @@ async function run(
   const previousOrders = (await shop.queries.orders()).length;
   say(
     previousOrders === 0
-      ? 'state: a fresh shop (run again to continue this day; --reset starts clean)'
+      ? `state: a fresh shop (${shop.durable ? 'run again to continue this day; --reset starts clean' : 'kept in memory only, so a second run starts fresh too'})`
       : `state: continuing a previous run (${previousOrders} orders found; --reset starts clean)`,
   );
 
@@ -353,6 +353,12 @@ async function printStory(shop: Shop, orderId: string): Promise<void> {
   }
   table(rows);
 }
+
+// `npm run demo | head` closes the pipe early: stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

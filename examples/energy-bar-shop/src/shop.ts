@@ -72,6 +72,8 @@ export interface Shop {
   readonly gateway: CardGateway;
   /** Where events and read models live, for people. */
   readonly storage: string;
+  /** Whether state survives the process (false for the in-memory stores). */
+  readonly durable: boolean;
   /**
    * Executes a command, then lets every reactor and projector catch up, so what follows reads its
    * effects (the whole choreography of an order runs inside one call).
@@ -142,6 +144,7 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
     queries,
     gateway,
     storage,
+    durable: false,
     async execute<R>(command: object, executeOptions?: ExecuteOptions) {
       const result = await bus.execute<R>(command, executeOptions);
       await host.catchUp();
