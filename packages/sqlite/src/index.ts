@@ -1,1 +1,3 @@
-export {};
+export { SqliteEventStore, type SqliteEventStoreOptions } from './eventStore/sqliteEventStore';
+export { mapSqliteError } from './eventStore/sqliteErrors';
+export { SCHEMA_VERSION } from './eventStore/schema';

@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { RewindError, StoreError, StoreUnavailableError } from '@rewind/core';
+
+/** better-sqlite3's error, as far as Rewind reads it. */
+interface SqliteLikeError {
+  readonly code?: string;
+  readonly message?: string;
+}
+
+/**
+ * Translates a better-sqlite3 error into the Rewind family, in one place, keeping the original as
+ * `cause`. Reads the SQLite result code, never the message text.
+ */
+export function mapSqliteError(error: unknown, path: string, action: string): RewindError {
+  if (error instanceof RewindError) return error;
+  const code = (error as SqliteLikeError | undefined)?.code ?? '';
+  const where = `SQLite event store "${path}"`;
+  if (code === 'SQLITE_CANTOPEN') {
+    return new StoreUnavailableError(
+      `Cannot open ${where} while trying to ${action}: the file cannot be opened or created. ` +
+        (existsSync(dirname(path))
+          ? 'Check that the process may read and write the file and its directory.'
+          : `The directory "${dirname(path)}" does not exist: create it first.`),
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT')) {
+    return new StoreUnavailableError(
+      `${where} is not a valid SQLite database or is corrupt (${code}) while trying to ${action}. ` +
+        'Restore it from a backup, or point Rewind at a new file.',
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY')) {
+    return new StoreUnavailableError(
+      `${where} is read-only (${code}) while trying to ${action}. Give the process write access to the file, ` +
+        'its -wal and -shm files and their directory.',
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY')) {
+    return new StoreUnavailableError(
+      `${where} stayed locked by another process longer than the busy timeout while trying to ${action}. ` +
+        'Raise busyTimeoutMs, or find the process holding a long write transaction.',
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_FULL') {
+    return new StoreUnavailableError(
+      `The disk holding ${where} is full while trying to ${action}. Free space.`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new StoreError(
+    `${where} failed while trying to ${action}: ${(error as Error)?.message ?? String(error)}` +
+      (code ? ` (${code})` : ''),
+    { cause: error },
+  );
+}
