@@ -1,3 +1,4 @@
 export { SqliteEventStore, type SqliteEventStoreOptions } from './eventStore/sqliteEventStore';
+export { SqliteSnapshotStorage } from './eventStore/sqliteSnapshotStorage';
 export { mapSqliteError } from './eventStore/sqliteErrors';
 export { SCHEMA_VERSION } from './eventStore/schema';

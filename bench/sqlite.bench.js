@@ -1,0 +1,172 @@
+// @rewind/sqlite: durable append throughput (group commit vs one commit per append) and reading a
+// large log back, each beside its ceiling measured in the same run.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const Database = require('better-sqlite3');
+const { SqliteEventStore } = require('@rewind/sqlite');
+const { median } = require('./lib');
+
+const metadata = {
+  schemaVersion: 1,
+  correlationId: 'bench',
+  causationId: 'bench',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+};
+const event = (i) => ({
+  type: 'bench.happened',
+  data: { i, name: 'energy bar', price: 2500, tags: ['a', 'b'] },
+  metadata,
+});
+
+function tempFile() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rewind-bench-'));
+  return {
+    file: path.join(dir, 'events.db'),
+    dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Sequential awaited appends: one commit (one fsync) each. */
+async function singleCommitRate(count) {
+  const { file, dispose } = tempFile();
+  const store = SqliteEventStore.open({ path: file });
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) await store.append(`single-${i % 100}`, [event(i)]);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await store.close();
+  dispose();
+  return count / seconds;
+}
+
+/** `writers` concurrent loops, each appending single events to its own stream with exact revisions. */
+async function concurrentRate(writers, perWriter) {
+  const { file, dispose } = tempFile();
+  const store = SqliteEventStore.open({ path: file });
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; i < perWriter; i++) {
+        await store.append(`writer-${w}`, [event(i)], {
+          expectedRevision: i === 0 ? 'no_stream' : BigInt(i - 1),
+        });
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await store.close();
+  dispose();
+  return (writers * perWriter) / seconds;
+}
+
+async function fill(file, count) {
+  const store = SqliteEventStore.open({ path: file, synchronous: 'normal' });
+  const batch = 1000;
+  for (let i = 0; i < count; i += batch) {
+    const pending = [];
+    for (let j = i; j < Math.min(count, i + batch); j += 10) {
+      pending.push(
+        store.append(
+          `fill-${j % 5000}`,
+          Array.from({ length: 10 }, (_, k) => event(j + k)),
+        ),
+      );
+    }
+    await Promise.all(pending);
+  }
+  await store.close();
+}
+
+async function readRewind(file) {
+  const store = SqliteEventStore.open({ path: file });
+  let n = 0;
+  let sum = 0;
+  const start = process.hrtime.bigint();
+  for await (const e of store.readAll()) {
+    n++;
+    sum += e.data.i;
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  await store.close();
+  return { n, ms, sum };
+}
+
+function readRaw(file) {
+  const db = new Database(file, { readonly: true });
+  const statement = db
+    .prepare(
+      'SELECT position, stream_id, revision, type, data, metadata, recorded_at FROM rewind_events ORDER BY position',
+    )
+    .raw(true);
+  let n = 0;
+  let sum = 0;
+  const start = process.hrtime.bigint();
+  for (const row of statement.iterate()) {
+    n++;
+    sum += JSON.parse(row[4]).i;
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  db.close();
+  return { n, ms, sum };
+}
+
+async function run({ quick = false } = {}) {
+  const runs = quick ? 1 : 3;
+  const rows = [];
+
+  const single = [];
+  const grouped = [];
+  for (let r = 0; r < runs; r++) {
+    single.push(await singleCommitRate(quick ? 500 : 2000));
+    grouped.push(await concurrentRate(64, quick ? 50 : 200));
+  }
+  const singleRate = median(single);
+  const groupRate = median(grouped);
+  rows.push({
+    figure: 'durable appends, 64 concurrent writers, 1 event each (synchronous=FULL)',
+    unit: 'events/s',
+    value: groupRate,
+    baseline: singleRate,
+    baselineLabel: 'one commit per append',
+    ratio: groupRate / singleRate,
+    target: '>= 10,000 events/s',
+    pass: groupRate >= 10_000,
+  });
+
+  const count = quick ? 100_000 : 1_000_000;
+  const { file, dispose } = tempFile();
+  try {
+    await fill(file, count);
+    const rewind = [];
+    const raw = [];
+    for (let r = 0; r < runs; r++) {
+      raw.push(readRaw(file));
+      rewind.push(await readRewind(file));
+    }
+    const rawMs = median(raw.map((x) => x.ms));
+    const rewindMs = median(rewind.map((x) => x.ms));
+    if (rewind[0].n !== count || raw[0].n !== count || rewind[0].sum !== raw[0].sum) {
+      throw new Error(`read back ${rewind[0].n}/${raw[0].n} events of ${count}: the two readers disagree`);
+    }
+    rows.push({
+      figure: `read ${count.toLocaleString('en-US')} events back (readAll, parsed)`,
+      unit: 'events/s',
+      value: count / (rewindMs / 1000),
+      baseline: count / (rawMs / 1000),
+      baselineLabel: 'raw better-sqlite3 iterate + JSON.parse',
+      ratio: rewindMs / rawMs,
+      target: 'time <= 2x raw',
+      pass: rewindMs / rawMs <= 2,
+    });
+  } finally {
+    dispose();
+  }
+  return rows;
+}
+
+module.exports = { run };
+
+if (require.main === module) {
+  run({ quick: process.argv.includes('--quick') }).then((rows) => console.table(rows));
+}
