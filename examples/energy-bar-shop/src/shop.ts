@@ -1,6 +1,5 @@
 import { Container } from 'inversify';
 import {
-  InMemoryEventStore,
   rewindModule,
   TOKENS,
   type CommandResult,
@@ -22,13 +21,14 @@ import { FakeCardGateway, type CardGateway } from './payment/cardGateway';
 import { Payment } from './payment/payment';
 import { PaymentReactor } from './payment/paymentReactor';
 import { ShopQueries } from './queries';
+import { openStorage, type StorageOptions } from './storage';
 import { SHOP_TOKENS } from './tokens';
 import { DeliveryBoardProjection } from './readModels/deliveryBoardProjection';
 import { KitchenQueueProjection } from './readModels/kitchenQueueProjection';
 import { MenuProjection, type MenuEntry } from './readModels/menuProjection';
 import { OrderSummaryProjection } from './readModels/orderSummaryProjection';
 import { SalesProjection } from './readModels/salesProjection';
-import { InMemoryDocumentStore, type DocumentStore } from './runtime/documents';
+import type { DocumentStore } from './runtime/documents';
 import { ProcessorHost } from './runtime/processorHost';
 
 /** The id of the shop's one menu. */
@@ -49,14 +49,8 @@ export const PROJECTIONS = [
 /** Every reactor: the services' reactions to each other's events. */
 export const REACTORS = [PaymentReactor, KitchenReactor, DeliveryReactor, OrderReactor] as const;
 
-/** Options for {@link createShop}. */
-export interface ShopOptions {
-  /** Where the embedded store keeps its files. */
-  readonly dataDir?: string;
-  /** Use this event store instead of the default. */
-  readonly eventStore?: EventStore;
-  /** Use this read-model store instead of the default. */
-  readonly readModelStore?: DocumentStore;
+/** Options for {@link createShop}: the stores (see {@link openStorage}) and the card gateway. */
+export interface ShopOptions extends StorageOptions {
   /** The card gateway the payment reactor charges (a fake one by default). */
   readonly gateway?: CardGateway;
 }
@@ -100,9 +94,7 @@ export interface Shop {
  * console.table(await shop.queries.menu());
  */
 export async function createShop(options: ShopOptions = {}): Promise<Shop> {
-  const eventStore = options.eventStore ?? new InMemoryEventStore();
-  const readModelStore = options.readModelStore ?? new InMemoryDocumentStore();
-  const storage = options.eventStore ? 'the given stores' : 'memory (nothing is kept between runs)';
+  const { eventStore, readModelStore, description: storage, durable } = openStorage(options);
   const gateway = options.gateway ?? new FakeCardGateway();
 
   // The catalog reads the menu read model, which the host (built after the bus) serves.
@@ -144,7 +136,7 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
     queries,
     gateway,
     storage,
-    durable: false,
+    durable,
     async execute<R>(command: object, executeOptions?: ExecuteOptions) {
       const result = await bus.execute<R>(command, executeOptions);
       await host.catchUp();

@@ -34,6 +34,7 @@ describe('npm run demo', () => {
 
   it('tells where its state lives and that it starts fresh', () => {
     expect(first).toContain(`data directory: ${dataDir} (reset)`);
+    expect(first).toContain(`events and read models kept in: SQLite, ${path.join(dataDir, 'shop.db')}`);
     expect(first).toContain('state: a fresh shop');
   });
 
@@ -111,15 +112,22 @@ describe('npm run demo', () => {
     expect(history).toMatch(/2\s+order.completed\s+\S+\s+status\s+"paid"\s+"completed"/);
   });
 
-  it('runs again on the same data directory', async () => {
+  it('continues on a second run from the state the first one kept, charging no card twice', async () => {
     const second = await demo(dataDir);
-    expect(second).toContain(`data directory: ${dataDir}`);
-    expect(second).toContain('10. Order');
+    expect(second).toContain(`data directory: ${dataDir}\n`);
+    expect(second).toContain('state: continuing a previous run (3 orders found; --reset starts clean)');
+    expect(second).toMatch(/1004\s+Jisoo\s+2 x energy bar\+, 1 x oat bar\s+7300\s+paid/);
+    expect(second).toContain('It is already "energy bar+" (renamed in an earlier run)');
+    expect(second).toMatch(/energy bar\+\s+6\s+15300/);
+    expect(second).toContain('card charges before: 3, after: 3');
+    expect(section(second, 'clerk').match(/\s2\s+\d+$/gm)).toHaveLength(1);
+    expect(second).toContain('10. Order 1004: its history with diffs');
   });
 
   it('starts clean with --reset', async () => {
     const again = await demo(dataDir, '--reset');
     expect(again).toContain('state: a fresh shop');
+    expect(again).toContain('-- before');
     expect(again).toContain('10. Order 1001: its history with diffs');
   });
 });

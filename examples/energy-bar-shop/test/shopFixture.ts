@@ -1,3 +1,4 @@
+import { InMemoryEventStore } from '@rewind/core';
 import {
   AddProduct,
   createShop,
@@ -12,7 +13,7 @@ import {
 /** A shop on in-memory stores with the three bars on its menu. */
 export async function openShop(options: ShopOptions = {}): Promise<Shop & { gateway: FakeCardGateway }> {
   const gateway = new FakeCardGateway();
-  const shop = await createShop({ gateway, ...options });
+  const shop = await createShop({ gateway, eventStore: new InMemoryEventStore(), ...options });
   if (!(await shop.queries.product('energy-bar'))) {
     await shop.execute(AddProduct.of(MENU_ID, 'energy-bar', 'energy bar', 2500));
     await shop.execute(AddProduct.of(MENU_ID, 'oat-bar', 'oat bar', 2000));
