@@ -47,6 +47,7 @@ export { runInContext, currentContext, type ExecutionContext } from './context/e
 export { validateObject, toViolations } from './validation/validateObject';
 // repository, time travel, snapshots
 export * from './repository/repository';
+export { structuralDiff, type StructuralChange } from './repository/structuralDiff';
 export * from './snapshots/snapshotStore';
 // wiring
 export { createRewind, type Rewind, type RewindOptions } from './rewind/createRewind';

@@ -1,1 +1,37 @@
-export {};
+export * from './readModel/readModelStore';
+export {
+  LockLostError,
+  checkCollectionName,
+  checkFieldPath,
+  checkKey,
+  checkNamespace,
+  parseFilter,
+  matchesConditions,
+  readPath,
+  type ParsedCondition,
+} from './readModel/readModelErrors';
+export { InMemoryReadModelStore } from './readModel/inMemoryReadModelStore';
+export * from './decorators/projection.decorator';
+export { defineProcessors, type ProcessorDefinition, type BoundHandler } from './runner/processorRegistry';
+export {
+  ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type ProjectionState,
+  type RunnerStatus,
+} from './runner/projectionRunner';
+export {
+  ProjectionEngine,
+  unknownProjection,
+  distance,
+  type ProjectionEngineOptions,
+  type ProjectionStatus,
+} from './runner/projectionEngine';
+export { SYSTEM_NAMESPACE, defaultNamespace, lockName, rebuildLockName } from './runner/namespaces';
+export {
+  rebuildProjection,
+  rebuildAll,
+  type RebuildOptions,
+  type RebuildProgress,
+  type RebuildResult,
+} from './rebuild/rebuildProjection';
+export { diffNamespaces, type ReadModelDiff, type CollectionDiff } from './rebuild/diffNamespaces';

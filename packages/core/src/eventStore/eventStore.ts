@@ -152,6 +152,12 @@ export interface EventStore {
   /** Lists streams (optionally by id prefix) with their last revision. */
   listStreams(options?: { prefix?: string; limit?: number }): AsyncIterable<StreamInfo>;
 
+  /**
+   * Counts events after a position (matching a filter), for lag reporting. Optional: stores whose
+   * positions are sparse (EventStoreDB) cannot count cheaply and leave it out.
+   */
+  countEvents?(options?: { after?: Position; filter?: EventFilter }): Promise<number>;
+
   /** Releases connections and files. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { AppendNotifier, catchUpSubscription } from './catchUpSubscription';
 import type {
   AppendOptions,
   AppendResult,
+  EventFilter,
   EventStore,
   EventToAppend,
   ReadAllOptions,
@@ -147,6 +148,14 @@ export class InMemoryEventStore implements EventStore {
 
   async headPosition(): Promise<Position | undefined> {
     return this.log.at(-1)?.position;
+  }
+
+  async countEvents(options: { after?: Position; filter?: EventFilter } = {}): Promise<number> {
+    let n = 0;
+    for (let i = options.after ? Number(options.after.commit) : 0; i < this.log.length; i++) {
+      if (matchesFilter(this.log[i]!, options.filter)) n++;
+    }
+    return n;
   }
 
   async *listStreams(options: { prefix?: string; limit?: number } = {}): AsyncIterable<StreamInfo> {

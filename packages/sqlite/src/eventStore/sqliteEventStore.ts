@@ -394,6 +394,21 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  async countEvents(options: { after?: Position; filter?: EventFilter } = {}): Promise<number> {
+    this.ensureOpen();
+    const after = options.after ? Number(options.after.commit) : 0;
+    const types = options.filter?.eventTypes ?? [];
+    const prefixes = options.filter?.streamPrefixes ?? [];
+    const clauses = [
+      ...types.map(() => 'type = ?'),
+      ...prefixes.map(() => 'substr(stream_id, 1, length(?)) = ?'),
+    ];
+    const sql =
+      'SELECT COUNT(*) AS n FROM rewind_events WHERE position > ?' + (clauses.length ? ` AND (${clauses.join(' OR ')})` : '');
+    const params: (string | number)[] = [after, ...types, ...prefixes.flatMap((p) => [p, p])];
+    return this.run('count events', () => (this.db.prepare(sql).get(...params) as { n: number }).n);
+  }
+
   /** Reads a stream's last revision (undefined when it does not exist), e.g. for tools. */
   streamRevision(streamId: string): bigint | undefined {
     const row = this.run('read a stream revision', () => this.statements.streamRevision.get(streamId));

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import { comparePositions, ProjectionError, type Position } from '@rewind/core';
+import {
+  checkCollectionName,
+  checkKey,
+  checkNamespace,
+  LockLostError,
+  matchesConditions,
+  parseFilter,
+  readPath,
+} from './readModelErrors';
+import type {
+  Collection,
+  CollectionReader,
+  DeadLetter,
+  Document,
+  Filter,
+  FindOptions,
+  Keyed,
+  NamespaceInfo,
+  ReadModelStore,
+  ReadModelTransaction,
+} from './readModelStore';
+
+type Docs = Map<string, Map<string, Document>>; // collection → key → doc
+
+interface State {
+  namespaces: Map<string, Docs>;
+  checkpoints: Map<string, Position>;
+  served: Map<string, string>;
+  deadLetters: Map<string, DeadLetter>;
+}
+
+const DELETED = Symbol('deleted');
+
+/**
+ * Read models held in memory, for tests and for fast rebuild benchmarks. Transactions buffer their
+ * writes and apply them at commit, so a throwing handler leaves nothing behind; documents are stored
+ * as frozen private copies.
+ */
+export class InMemoryReadModelStore implements ReadModelStore {
+  private readonly state: State = {
+    namespaces: new Map(),
+    checkpoints: new Map(),
+    served: new Map(),
+    deadLetters: new Map(),
+  };
+  private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  transaction<T>(namespace: string, work: (tx: ReadModelTransaction) => Promise<T>): Promise<T> {
+    checkNamespace(namespace);
+    const run = this.tail.then(async () => {
+      const tx = new InMemoryTransaction(namespace, this.state, this.locks);
+      const result = await work(tx);
+      tx.commit();
+      return result;
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  collection<D extends Document = Document>(namespace: string, name: string): CollectionReader<D> {
+    checkNamespace(namespace);
+    checkCollectionName(name);
+    const source = () => this.state.namespaces.get(namespace)?.get(name);
+    return reader<D>(source, () => undefined);
+  }
+
+  async listCollections(namespace: string): Promise<string[]> {
+    return [...(this.state.namespaces.get(namespace)?.entries() ?? [])]
+      .filter(([, docs]) => docs.size > 0)
+      .map(([n]) => n)
+      .sort();
+  }
+
+  async servedNamespace(projection: string): Promise<string | undefined> {
+    return this.state.served.get(projection);
+  }
+
+  async listNamespaces(): Promise<NamespaceInfo[]> {
+    const names = new Set([...this.state.namespaces.keys(), ...this.state.checkpoints.keys()]);
+    const servedBy = new Map([...this.state.served].map(([projection, ns]) => [ns, projection]));
+    return [...names].sort().map((namespace) => ({
+      namespace,
+      checkpoint: this.state.checkpoints.get(namespace),
+      ...(servedBy.has(namespace) ? { servedFor: servedBy.get(namespace)! } : {}),
+      documents: [...(this.state.namespaces.get(namespace)?.values() ?? [])].reduce(
+        (n, docs) => n + docs.size,
+        0,
+      ),
+    }));
+  }
+
+  async dropNamespace(namespace: string): Promise<void> {
+    await this.transaction(namespace, async () => {
+      for (const [projection, ns] of this.state.served) {
+        if (ns === namespace) {
+          throw new ProjectionError(
+            projection,
+            `Namespace "${namespace}" is served for projection "${projection}"; serve another one before dropping it.`,
+          );
+        }
+      }
+      this.state.namespaces.delete(namespace);
+      this.state.checkpoints.delete(namespace);
+      for (const [id, letter] of this.state.deadLetters)
+        if (letter.namespace === namespace) this.state.deadLetters.delete(id);
+    });
+  }
+
+  async listDeadLetters(namespace?: string): Promise<DeadLetter[]> {
+    return [...this.state.deadLetters.values()]
+      .filter((l) => namespace === undefined || l.namespace === namespace)
+      .sort((a, b) => comparePositions(a.position, b.position));
+  }
+
+  async tryAcquireLock(lock: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const held = this.locks.get(lock);
+    if (held && held.owner !== owner && held.expiresAt > now) return false;
+    this.locks.set(lock, { owner, expiresAt: now + ttlMs });
+    return true;
+  }
+
+  async releaseLock(lock: string, owner: string): Promise<void> {
+    if (this.locks.get(lock)?.owner === owner) this.locks.delete(lock);
+  }
+
+  async lockHolder(lock: string): Promise<{ owner: string; expiresAt: Date } | undefined> {
+    const held = this.locks.get(lock);
+    return held && held.expiresAt > Date.now()
+      ? { owner: held.owner, expiresAt: new Date(held.expiresAt) }
+      : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+  }
+}
+
+class InMemoryTransaction implements ReadModelTransaction {
+  readonly native = undefined;
+  private readonly writes = new Map<string, Map<string, Document | typeof DELETED>>();
+  private checkpoint: Position | undefined;
+  private readonly served = new Map<string, string>();
+  private readonly parked: DeadLetter[] = [];
+  private readonly removed: string[] = [];
+
+  constructor(
+    readonly namespace: string,
+    private readonly state: State,
+    private readonly locks: Map<string, { owner: string; expiresAt: number }>,
+  ) {}
+
+  collection<D extends Document = Document>(name: string): Collection<D> {
+    checkCollectionName(name);
+    let writes = this.writes.get(name);
+    if (!writes) this.writes.set(name, (writes = new Map()));
+    const buffer = writes;
+    const committed = () => this.state.namespaces.get(this.namespace)?.get(name);
+    const base = reader<D>(committed, () => buffer);
+    return {
+      ...base,
+      async put(key: string, doc: D) {
+        checkKey(key);
+        buffer.set(key, Object.freeze(structuredClone(doc)) as Document);
+      },
+      async patch(key: string, fields: Partial<D>) {
+        checkKey(key);
+        const current = (await base.get(key)) ?? {};
+        buffer.set(key, Object.freeze(structuredClone({ ...current, ...fields })) as Document);
+      },
+      async delete(key: string) {
+        checkKey(key);
+        buffer.set(key, DELETED);
+      },
+    };
+  }
+
+  async getCheckpoint(): Promise<Position | undefined> {
+    return this.checkpoint ?? this.state.checkpoints.get(this.namespace);
+  }
+
+  async setCheckpoint(position: Position): Promise<void> {
+    this.checkpoint = position;
+  }
+
+  async getServed(projection: string): Promise<string | undefined> {
+    return this.served.get(projection) ?? this.state.served.get(projection);
+  }
+
+  async setServed(projection: string, namespace: string): Promise<void> {
+    checkNamespace(namespace);
+    this.served.set(projection, namespace);
+  }
+
+  async parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void> {
+    this.parked.push({ ...letter, id: randomUUID(), namespace: this.namespace, parkedAt: new Date() });
+  }
+
+  async removeDeadLetter(id: string): Promise<void> {
+    this.removed.push(id);
+  }
+
+  async assertLock(lock: string, owner: string): Promise<void> {
+    const held = this.locks.get(lock);
+    if (!held || held.owner !== owner || held.expiresAt <= Date.now()) throw new LockLostError(lock, owner);
+  }
+
+  commit(): void {
+    let docs = this.state.namespaces.get(this.namespace);
+    for (const [name, writes] of this.writes) {
+      if (writes.size === 0) continue;
+      if (!docs) this.state.namespaces.set(this.namespace, (docs = new Map()));
+      let collection = docs.get(name);
+      if (!collection) docs.set(name, (collection = new Map()));
+      for (const [key, doc] of writes) {
+        if (doc === DELETED) collection.delete(key);
+        else collection.set(key, doc);
+      }
+    }
+    if (this.checkpoint) this.state.checkpoints.set(this.namespace, this.checkpoint);
+    for (const [projection, ns] of this.served) this.state.served.set(projection, ns);
+    for (const letter of this.parked) this.state.deadLetters.set(letter.id, letter);
+    for (const id of this.removed) this.state.deadLetters.delete(id);
+  }
+}
+
+function reader<D extends Document>(
+  committed: () => Map<string, Document> | undefined,
+  overlay: () => Map<string, Document | typeof DELETED> | undefined,
+): CollectionReader<D> {
+  const lookup = (key: string): Document | undefined => {
+    const buffered = overlay()?.get(key);
+    if (buffered === DELETED) return undefined;
+    return buffered ?? committed()?.get(key);
+  };
+  const entries = (): Keyed<D>[] => {
+    const keys = new Set([...(committed()?.keys() ?? []), ...(overlay()?.keys() ?? [])]);
+    const out: Keyed<D>[] = [];
+    for (const key of keys) {
+      const doc = lookup(key);
+      if (doc) out.push({ key, doc: doc as D });
+    }
+    return out;
+  };
+  return {
+    async get(key: string) {
+      checkKey(key);
+      return lookup(key) as D | undefined;
+    },
+    async find(filter: Filter = {}, options: FindOptions = {}) {
+      const conditions = parseFilter(filter);
+      const orderPath = options.orderBy ? parseFilter({ [options.orderBy]: null })[0]!.path : undefined;
+      const sign = options.direction === 'desc' ? -1 : 1;
+      const found = entries()
+        .filter((e) => matchesConditions(e.doc, conditions))
+        .sort((a, b) => {
+          const x = orderPath ? readPath(a.doc, orderPath) : a.key;
+          const y = orderPath ? readPath(b.doc, orderPath) : b.key;
+          return (x === y ? (a.key < b.key ? -1 : 1) : (x as string) < (y as string) ? -1 : 1) * sign;
+        });
+      return options.limit === undefined ? found : found.slice(0, options.limit);
+    },
+    async count(filter: Filter = {}) {
+      const conditions = parseFilter(filter);
+      return entries().filter((e) => matchesConditions(e.doc, conditions)).length;
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import { ProjectionError, ValidationError } from '@rewind/core';
+
+/** The runner lost its lease to another process: it must stop writing. */
+export class LockLostError extends ProjectionError {
+  constructor(
+    readonly lock: string,
+    readonly owner: string,
+  ) {
+    super(
+      lock,
+      `The lock "${lock}" is no longer held by ${owner} (its lease expired and another runner took over). ` +
+        'This runner stops; the other one continues from the committed checkpoint.',
+    );
+  }
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+const SEGMENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Checks a collection name: letters, digits, `_` and `-`, starting with a letter or `_`.
+ * @throws ValidationError naming the bad name.
+ */
+export function checkCollectionName(name: string): void {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new ValidationError('collection name', [
+      {
+        path: 'collection',
+        value: name,
+        constraints: {
+          pattern: `${JSON.stringify(name)} is not a collection name: use letters, digits, "_" and "-" (max 128)`,
+        },
+      },
+    ]);
+  }
+}
+
+/**
+ * Checks a field path (`a.b.c`) and returns its segments.
+ * @throws ValidationError naming the bad path.
+ */
+export function checkFieldPath(path: string): string[] {
+  const segments = typeof path === 'string' ? path.split('.') : [];
+  if (segments.length === 0 || segments.length > 8 || !segments.every((s) => SEGMENT.test(s))) {
+    throw new ValidationError('field path', [
+      {
+        path: 'field',
+        value: path,
+        constraints: {
+          pattern: `${JSON.stringify(path)} is not a field path: use names of letters, digits and "_" joined by "."`,
+        },
+      },
+    ]);
+  }
+  return segments;
+}
+
+/**
+ * Checks a document key: any non-empty string up to 512 characters (keys are always parameters).
+ * @throws ValidationError for an empty or over-long key.
+ */
+export function checkKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 512) {
+    throw new ValidationError('document key', [
+      {
+        path: 'key',
+        value: key,
+        constraints: { length: 'a document key must be a string of 1 to 512 characters' },
+      },
+    ]);
+  }
+}
+
+/** Checks a namespace name (same rules as collections, plus `@`, `#`, `~`, `.`, `:`). */
+export function checkNamespace(namespace: string): void {
+  if (typeof namespace !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_@#~.:-]{0,199}$/.test(namespace)) {
+    throw new ValidationError('namespace', [
+      {
+        path: 'namespace',
+        value: namespace,
+        constraints: { pattern: `${JSON.stringify(namespace)} is not a valid namespace` },
+      },
+    ]);
+  }
+}
+
+const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in']);
+
+/** A filter broken into checked conditions. */
+export interface ParsedCondition {
+  readonly path: string[];
+  readonly op: '$eq' | '$ne' | '$gt' | '$gte' | '$lt' | '$lte' | '$in';
+  readonly value: unknown;
+}
+
+/**
+ * Validates a filter and flattens it into conditions (shared by every store).
+ * @throws ValidationError for an unknown operator, a bad path or a bad `$in`.
+ */
+export function parseFilter(filter: Readonly<Record<string, unknown>> = {}): ParsedCondition[] {
+  const out: ParsedCondition[] = [];
+  for (const [field, condition] of Object.entries(filter)) {
+    const path = checkFieldPath(field);
+    const isOperatorObject =
+      condition !== null &&
+      typeof condition === 'object' &&
+      !Array.isArray(condition) &&
+      Object.keys(condition).some((k) => k.startsWith('$'));
+    if (!isOperatorObject) {
+      out.push({ path, op: '$eq', value: condition });
+      continue;
+    }
+    for (const [op, value] of Object.entries(condition as Record<string, unknown>)) {
+      if (!OPERATORS.has(op)) {
+        throw new ValidationError('filter', [
+          {
+            path: field,
+            value: op,
+            constraints: { operator: `unknown operator ${op}: use $eq, $ne, $gt, $gte, $lt, $lte or $in` },
+          },
+        ]);
+      }
+      if (op === '$in' && !Array.isArray(value)) {
+        throw new ValidationError('filter', [
+          { path: field, value, constraints: { $in: '$in takes an array' } },
+        ]);
+      }
+      out.push({ path, op: op as ParsedCondition['op'], value });
+    }
+  }
+  return out;
+}
+
+/** Reads a nested field of a document. */
+export function readPath(doc: unknown, path: readonly string[]): unknown {
+  let value = doc;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+/** Evaluates parsed conditions against a document (in-memory stores, and overlays of buffered writes). */
+export function matchesConditions(doc: unknown, conditions: readonly ParsedCondition[]): boolean {
+  for (const { path, op, value } of conditions) {
+    const actual = readPath(doc, path);
+    switch (op) {
+      case '$eq':
+        if (!equal(actual, value)) return false;
+        break;
+      case '$ne':
+        if (equal(actual, value)) return false;
+        break;
+      case '$in':
+        if (!(value as unknown[]).some((v) => equal(actual, v))) return false;
+        break;
+      default: {
+        if (actual === undefined || actual === null || typeof actual !== typeof value) return false;
+        const a = actual as number | string;
+        const b = value as number | string;
+        if (op === '$gt' && !(a > b)) return false;
+        if (op === '$gte' && !(a >= b)) return false;
+        if (op === '$lt' && !(a < b)) return false;
+        if (op === '$lte' && !(a <= b)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+function equal(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

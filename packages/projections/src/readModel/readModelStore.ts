@@ -1,0 +1,129 @@
+import type { Position } from '@rewind/core';
+
+/** A JSON document in a read-model collection. */
+export type Document = Record<string, unknown>;
+
+/** A comparison on one field. */
+export interface FieldCondition {
+  readonly $eq?: unknown;
+  readonly $ne?: unknown;
+  readonly $gt?: number | string;
+  readonly $gte?: number | string;
+  readonly $lt?: number | string;
+  readonly $lte?: number | string;
+  readonly $in?: readonly unknown[];
+}
+
+/**
+ * A simple filter: field path (dots for nesting, e.g. `'customer.city'`) → value (equality) or a
+ * {@link FieldCondition}. All conditions must hold. Field paths are validated and values are always
+ * passed as parameters: nothing in a filter ever reaches SQL as code.
+ */
+export type Filter = Readonly<Record<string, unknown>>;
+
+/** Options for {@link Collection.find}. */
+export interface FindOptions {
+  readonly limit?: number;
+  /** Field path to sort by; ascending unless `direction` says otherwise. Default: by key. */
+  readonly orderBy?: string;
+  readonly direction?: 'asc' | 'desc';
+}
+
+/** A document and its key. */
+export interface Keyed<D extends Document = Document> {
+  readonly key: string;
+  readonly doc: D;
+}
+
+/** Read access to one collection. */
+export interface CollectionReader<D extends Document = Document> {
+  get(key: string): Promise<D | undefined>;
+  find(filter?: Filter, options?: FindOptions): Promise<Keyed<D>[]>;
+  count(filter?: Filter): Promise<number>;
+}
+
+/**
+ * A collection inside a transaction. Documents returned are read-only snapshots (top-level frozen
+ * where the store can): build a new object and `put` it, or `patch` fields.
+ */
+export interface Collection<D extends Document = Document> extends CollectionReader<D> {
+  put(key: string, doc: D): Promise<void>;
+  /** Shallow-merges fields into an existing document; creates it from the fields when missing. */
+  patch(key: string, fields: Partial<D>): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** A read model as it is stored: a namespace holds one build of one projection. */
+export interface NamespaceInfo {
+  readonly namespace: string;
+  /** Position up to which the namespace reflects the log (undefined: nothing applied yet). */
+  readonly checkpoint: Position | undefined;
+  /** The projection this namespace is served for, if it is the served one. */
+  readonly servedFor?: string;
+  readonly documents: number;
+}
+
+/** An event a projector could not apply, parked so the runner could go on. */
+export interface DeadLetter {
+  readonly id: string;
+  readonly namespace: string;
+  readonly projection: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly error: string;
+  readonly attempts: number;
+  readonly parkedAt: Date;
+}
+
+/** The work done in one read-model transaction: documents, checkpoint, served pointer, dead letters. */
+export interface ReadModelTransaction {
+  readonly namespace: string;
+  collection<D extends Document = Document>(name: string): Collection<D>;
+  /** The namespace's checkpoint, as committed (or as set earlier in this transaction). */
+  getCheckpoint(): Promise<Position | undefined>;
+  /** Moves the namespace's checkpoint; commits together with the documents. */
+  setCheckpoint(position: Position): Promise<void>;
+  /** Which namespace a projection is served from. */
+  getServed(projection: string): Promise<string | undefined>;
+  /** Serves a projection from another namespace: readers see the switch when this commits. */
+  setServed(projection: string, namespace: string): Promise<void>;
+  parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void>;
+  removeDeadLetter(id: string): Promise<void>;
+  /**
+   * Fencing: throws {@link LockLostError} when `owner` no longer holds `lock`, so a runner whose
+   * lease expired can never commit over its successor.
+   */
+  assertLock(lock: string, owner: string): Promise<void>;
+  /** The store's native handle inside this transaction (better-sqlite3 Database, pg PoolClient, ...). */
+  readonly native: unknown;
+}
+
+/**
+ * The port read-model stores implement: in-memory (tests), SQLite (embedded), PostgreSQL. Every store
+ * passes `describeReadModelStoreContract` from `@rewind/testing`.
+ */
+export interface ReadModelStore {
+  /**
+   * Runs `work` in one transaction in `namespace`; commits when it resolves, rolls back when it throws.
+   * Transactions on one store are serialized.
+   */
+  transaction<T>(namespace: string, work: (tx: ReadModelTransaction) => Promise<T>): Promise<T>;
+  /** Reads a namespace outside the runner (queries, tools). */
+  collection<D extends Document = Document>(namespace: string, name: string): CollectionReader<D>;
+  listCollections(namespace: string): Promise<string[]>;
+  /** The namespace a projection is served from. */
+  servedNamespace(projection: string): Promise<string | undefined>;
+  listNamespaces(): Promise<NamespaceInfo[]>;
+  /** Deletes a namespace: documents, checkpoint, dead letters (refused while it is served). */
+  dropNamespace(namespace: string): Promise<void>;
+  listDeadLetters(namespace?: string): Promise<DeadLetter[]>;
+  /** Takes or renews a lease; false when another owner holds an unexpired one. */
+  tryAcquireLock(lock: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLock(lock: string, owner: string): Promise<void>;
+  /** Who holds a lock now, if anyone. */
+  lockHolder(lock: string): Promise<{ owner: string; expiresAt: Date } | undefined>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,312 @@
+import {
+  ConfigurationError,
+  ProjectionError,
+  type EventRegistry,
+  type EventStore,
+  type Position,
+  type Type,
+} from '@rewind/core';
+import type { CollectionReader, DeadLetter, Document, ReadModelStore } from '../readModel/readModelStore';
+import { SYSTEM_NAMESPACE, lockName } from './namespaces';
+import { defineProcessors, type ProcessorDefinition } from './processorRegistry';
+import {
+  applyEvents,
+  HandlerFailure,
+  ProjectionRunner,
+  type ProjectionState,
+  type RunnerStatus,
+} from './projectionRunner';
+
+/** Options for {@link ProjectionEngine}. */
+export interface ProjectionEngineOptions {
+  readonly eventStore: EventStore;
+  readonly events: EventRegistry;
+  readonly store: ReadModelStore;
+  /** `@Projection` and `@Reactor` classes. */
+  readonly processors: readonly Type[];
+  /** How to get an instance of a processor class (your container's `get`); default `new`. */
+  readonly resolve?: (processorClass: Type) => object;
+  /** Identifies this process in locks. */
+  readonly owner?: string;
+  readonly lockTtlMs?: number;
+  /** How often runners look for pause/resume requests made by other processes (default 1000 ms). */
+  readonly controlPollMs?: number;
+}
+
+/** A projection's status as any process can see it. */
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly kind: 'projection' | 'reactor';
+  readonly version: number;
+  /** This process's runner state, or what the store says when the runner lives elsewhere. */
+  readonly state: ProjectionState | 'unknown';
+  readonly namespace: string | undefined;
+  readonly checkpoint: Position | undefined;
+  readonly head: Position | undefined;
+  /** Handled events between the checkpoint and the head (when the store can count them). */
+  readonly eventsBehind: number | undefined;
+  readonly eventsPerSecond: number;
+  readonly lastError: string | undefined;
+  readonly paused: boolean;
+  readonly lockHolder: string | undefined;
+  readonly deadLetters: number;
+}
+
+const CONTROL = 'projection_control';
+
+/**
+ * Runs every projection and reactor of an application and gives operators their levers: status with
+ * lag, pause/resume (seen by runners in every process), dead letters (list, retry, skip), queries of
+ * the served read model.
+ *
+ * @example
+ * const projections = new ProjectionEngine({ eventStore, events: rewind.events, store, processors: [OrderSummary] });
+ * projections.start();
+ * const orders = projections.query('order-summary').collection('orders');
+ */
+export class ProjectionEngine {
+  readonly definitions: readonly ProcessorDefinition[];
+  private readonly runners = new Map<string, ProjectionRunner>();
+  private controlTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ProjectionEngineOptions) {
+    this.definitions = defineProcessors(options.processors, options.events, options.resolve);
+    for (const definition of this.definitions) {
+      this.runners.set(
+        definition.meta.name,
+        new ProjectionRunner({
+          definition,
+          eventStore: options.eventStore,
+          events: options.events,
+          store: options.store,
+          ...(options.owner ? { owner: options.owner } : {}),
+          ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
+        }),
+      );
+    }
+  }
+
+  /** Names of every projection and reactor. */
+  names(): string[] {
+    return [...this.runners.keys()];
+  }
+
+  /**
+   * The definition of one projection or reactor.
+   * @throws ProjectionError naming the closest known names.
+   */
+  definition(name: string): ProcessorDefinition {
+    const found = this.definitions.find((d) => d.meta.name === name);
+    if (!found) throw unknownProjection(name, this.names());
+    return found;
+  }
+
+  /** The runner of one projection in this process. */
+  runner(name: string): ProjectionRunner {
+    this.definition(name);
+    return this.runners.get(name)!;
+  }
+
+  /** Starts every runner (standby where another process holds the lock) and the control poll. */
+  start(): void {
+    for (const runner of this.runners.values()) runner.start();
+    const poll = async () => {
+      for (const [name, runner] of this.runners) {
+        const paused = await this.isPaused(name).catch(() => false);
+        const state = runner.status().state;
+        if (paused && state !== 'paused') await runner.pause();
+        else if (!paused && state === 'paused') runner.resume();
+      }
+    };
+    this.controlTimer = setInterval(() => void poll(), this.options.controlPollMs ?? 1000);
+    this.controlTimer.unref();
+  }
+
+  /** Stops every runner and releases their locks. */
+  async stop(): Promise<void> {
+    clearInterval(this.controlTimer);
+    await Promise.all([...this.runners.values()].map((r) => r.stop()));
+  }
+
+  /** Resolves when every running projection has applied everything now in the log. */
+  async waitForHead(timeoutMs = 30_000): Promise<void> {
+    await Promise.all(
+      [...this.runners.values()]
+        .filter((r) => ['running', 'catching-up', 'starting'].includes(r.status().state))
+        .map((r) => r.waitForHead(timeoutMs)),
+    );
+  }
+
+  /** Pauses a projection in every process (runners see it within the control poll interval). */
+  async pause(name: string): Promise<void> {
+    this.definition(name);
+    await this.options.store.transaction(SYSTEM_NAMESPACE, (tx) =>
+      tx.collection(CONTROL).patch(name, { paused: true, at: new Date().toISOString() }),
+    );
+    await this.runners.get(name)!.pause();
+  }
+
+  /** Resumes a paused projection in every process. */
+  async resume(name: string): Promise<void> {
+    this.definition(name);
+    await this.options.store.transaction(SYSTEM_NAMESPACE, (tx) =>
+      tx.collection(CONTROL).patch(name, { paused: false, at: new Date().toISOString() }),
+    );
+    this.runners.get(name)!.resume();
+  }
+
+  private async isPaused(name: string): Promise<boolean> {
+    const control = await this.options.store.collection(SYSTEM_NAMESPACE, CONTROL).get(name);
+    return control?.paused === true;
+  }
+
+  /** Status of one or every projection, including lag and dead letters. */
+  async status(name?: string): Promise<ProjectionStatus[]> {
+    const { store, eventStore } = this.options;
+    const head = await eventStore.headPosition();
+    const definitions = name ? [this.definition(name)] : this.definitions;
+    return Promise.all(
+      definitions.map(async (definition) => {
+        const { meta } = definition;
+        const local: RunnerStatus = this.runners.get(meta.name)!.status();
+        const namespace = (await store.servedNamespace(meta.name)) ?? local.namespace;
+        const checkpoint = namespace
+          ? ((await store.transaction(namespace, (tx) => tx.getCheckpoint())) ?? undefined)
+          : undefined;
+        const eventsBehind = eventStore.countEvents
+          ? await eventStore.countEvents({
+              ...(checkpoint ? { after: checkpoint } : {}),
+              filter: { eventTypes: definition.eventTypes },
+            })
+          : undefined;
+        const holder = await store.lockHolder(lockName(meta.name));
+        const letters = namespace ? await store.listDeadLetters(namespace) : [];
+        const paused = await this.isPaused(meta.name);
+        const state: ProjectionStatus['state'] =
+          local.state !== 'stopped' ? local.state : paused ? 'paused' : holder ? 'unknown' : 'stopped';
+        return {
+          name: meta.name,
+          kind: meta.kind,
+          version: meta.version,
+          state,
+          namespace,
+          checkpoint,
+          head,
+          eventsBehind,
+          eventsPerSecond: local.eventsPerSecond,
+          lastError: local.lastError,
+          paused,
+          lockHolder: holder?.owner,
+          deadLetters: letters.filter((l) => l.projection === meta.name).length,
+        };
+      }),
+    );
+  }
+
+  /** Read access to a projection's served read model (the swap of a rebuild is seen atomically). */
+  query(name: string): {
+    collection<D extends Document = Document>(collection: string): CollectionReader<D>;
+  } {
+    this.definition(name);
+    const store = this.options.store;
+    return {
+      collection<D extends Document = Document>(collection: string): CollectionReader<D> {
+        const served = () =>
+          store.servedNamespace(name).then((ns) => store.collection<D>(ns ?? `${name}@unbuilt`, collection));
+        return {
+          get: async (key) => (await served()).get(key),
+          find: async (filter, options) => (await served()).find(filter, options),
+          count: async (filter) => (await served()).count(filter),
+        };
+      },
+    };
+  }
+
+  /** Parked events, of one projection or all. */
+  async deadLetters(projection?: string): Promise<DeadLetter[]> {
+    if (projection) this.definition(projection);
+    const all = await this.options.store.listDeadLetters();
+    return all.filter((l) => projection === undefined || l.projection === projection);
+  }
+
+  /**
+   * Applies a parked event again (after a fix) and removes it, in one transaction.
+   * @throws ProjectionError when the letter is unknown or the handler still fails (it stays parked).
+   */
+  async retryDeadLetter(id: string): Promise<void> {
+    const letter = await this.findLetter(id);
+    const definition = this.definition(letter.projection);
+    const { eventStore, store, events } = this.options;
+    let recorded;
+    for await (const e of eventStore.readStream(letter.streamId, {
+      fromRevision: letter.revision,
+      maxCount: 1,
+    }))
+      recorded = e;
+    if (!recorded) {
+      throw new ProjectionError(
+        letter.projection,
+        `Dead letter ${id}: event ${letter.streamId}@${letter.revision} is no longer in the store. Skip it instead.`,
+      );
+    }
+    const event = recorded;
+    try {
+      await store.transaction(letter.namespace, async (tx) => {
+        await applyEvents(definition, events, tx, [event], false);
+        await tx.removeDeadLetter(id);
+      });
+    } catch (error) {
+      const cause = error instanceof HandlerFailure ? error.original : error;
+      throw new ProjectionError(
+        letter.projection,
+        `Dead letter ${id} (${letter.eventType} at ${letter.streamId}@${letter.revision}) still fails: ${(cause as Error)?.message ?? cause}. It stays parked.`,
+        { cause },
+      );
+    }
+  }
+
+  /** Removes a parked event without applying it. */
+  async skipDeadLetter(id: string): Promise<void> {
+    const letter = await this.findLetter(id);
+    await this.options.store.transaction(letter.namespace, (tx) => tx.removeDeadLetter(id));
+  }
+
+  private async findLetter(id: string): Promise<DeadLetter> {
+    const letter = (await this.options.store.listDeadLetters()).find((l) => l.id === id);
+    if (!letter)
+      throw new ProjectionError(
+        'dead-letters',
+        `No dead letter with id "${id}". List them with deadLetters() (or "rewind dead-letters list").`,
+      );
+    return letter;
+  }
+
+  /** @internal for rebuilds */
+  get context(): ProjectionEngineOptions {
+    return this.options;
+  }
+}
+
+/** An error for an unknown projection name that suggests the closest ones. */
+export function unknownProjection(name: string, known: readonly string[]): ConfigurationError {
+  const close = [...known].sort((a, b) => distance(name, a) - distance(name, b)).slice(0, 3);
+  return new ConfigurationError(
+    `No projection or reactor named "${name}".` +
+      (close.length ? ` Did you mean ${close.map((c) => `"${c}"`).join(', ')}?` : ' None are registered.'),
+  );
+}
+
+/** Levenshtein distance. */
+export function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
