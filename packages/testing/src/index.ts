@@ -13,4 +13,13 @@ export {
   type WhenStep,
   type ThenStep,
 } from './specs/aggregateSpec';
-export { startThrowawayPostgres, findPostgresBinaries, type ThrowawayPostgres } from './postgres/throwawayPostgres';
+export {
+  startThrowawayPostgres,
+  findPostgresBinaries,
+  type ThrowawayPostgres,
+} from './postgres/throwawayPostgres';
+export {
+  describeReadModelStoreContract,
+  HOSTILE_STRINGS,
+  type ReadModelStoreUnderTest,
+} from './contracts/readModelStoreContract';

@@ -49,7 +49,11 @@ export class InMemoryReadModelStore implements ReadModelStore {
   private tail: Promise<unknown> = Promise.resolve();
 
   transaction<T>(namespace: string, work: (tx: ReadModelTransaction) => Promise<T>): Promise<T> {
-    checkNamespace(namespace);
+    try {
+      checkNamespace(namespace);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const run = this.tail.then(async () => {
       const tx = new InMemoryTransaction(namespace, this.state, this.locks);
       const result = await work(tx);
@@ -79,7 +83,11 @@ export class InMemoryReadModelStore implements ReadModelStore {
   }
 
   async listNamespaces(): Promise<NamespaceInfo[]> {
-    const names = new Set([...this.state.namespaces.keys(), ...this.state.checkpoints.keys()]);
+    const names = new Set([
+      ...this.state.namespaces.keys(),
+      ...this.state.checkpoints.keys(),
+      ...this.state.served.values(),
+    ]);
     const servedBy = new Map([...this.state.served].map(([projection, ns]) => [ns, projection]));
     return [...names].sort().map((namespace) => ({
       namespace,

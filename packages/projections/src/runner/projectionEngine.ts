@@ -128,11 +128,11 @@ export class ProjectionEngine {
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
   }
 
-  /** Resolves when every running projection has applied everything now in the log. */
+  /** Resolves when every projection running here (a paused one once resumed) has applied everything now in the log. */
   async waitForHead(timeoutMs = 30_000): Promise<void> {
     await Promise.all(
       [...this.runners.values()]
-        .filter((r) => ['running', 'catching-up', 'starting'].includes(r.status().state))
+        .filter((r) => ['running', 'catching-up', 'starting', 'paused'].includes(r.status().state))
         .map((r) => r.waitForHead(timeoutMs)),
     );
   }

@@ -114,6 +114,7 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.closeSubscription?.();
+    this.wake?.();
     await this.loop;
     if (this.state !== 'failed') this.setState('stopped');
   }
@@ -201,6 +202,7 @@ export class ProjectionRunner {
     while (!this.stopping) {
       if (this.paused) {
         this.setState('paused');
+        if (this.stopping) break;
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
         continue;

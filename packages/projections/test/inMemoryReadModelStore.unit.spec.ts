@@ -1,0 +1,4 @@
+import { InMemoryReadModelStore } from '@rewind/projections';
+import { describeReadModelStoreContract } from '@rewind/testing';
+
+describeReadModelStoreContract('InMemoryReadModelStore', () => ({ store: new InMemoryReadModelStore() }));
