@@ -2,3 +2,4 @@ export { SqliteEventStore, type SqliteEventStoreOptions } from './eventStore/sql
 export { SqliteSnapshotStorage } from './eventStore/sqliteSnapshotStorage';
 export { mapSqliteError } from './eventStore/sqliteErrors';
 export { SCHEMA_VERSION } from './eventStore/schema';
+export { SqliteReadModelStore, type SqliteReadModelStoreOptions } from './readModel/sqliteReadModelStore';

@@ -404,7 +404,8 @@ export class SqliteEventStore implements EventStore {
       ...prefixes.map(() => 'substr(stream_id, 1, length(?)) = ?'),
     ];
     const sql =
-      'SELECT COUNT(*) AS n FROM rewind_events WHERE position > ?' + (clauses.length ? ` AND (${clauses.join(' OR ')})` : '');
+      'SELECT COUNT(*) AS n FROM rewind_events WHERE position > ?' +
+      (clauses.length ? ` AND (${clauses.join(' OR ')})` : '');
     const params: (string | number)[] = [after, ...types, ...prefixes.flatMap((p) => [p, p])];
     return this.run('count events', () => (this.db.prepare(sql).get(...params) as { n: number }).n);
   }

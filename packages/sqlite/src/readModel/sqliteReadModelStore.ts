@@ -1,0 +1,505 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { ProjectionError, StoreUnavailableError, type Position } from '@rewind/core';
+import {
+  checkCollectionName,
+  checkKey,
+  checkNamespace,
+  LockLostError,
+  matchesConditions,
+  parseFilter,
+  type Collection,
+  type CollectionReader,
+  type DeadLetter,
+  type Document,
+  type Filter,
+  type FindOptions,
+  type Keyed,
+  type NamespaceInfo,
+  type ParsedCondition,
+  type ReadModelStore,
+  type ReadModelTransaction,
+} from '@rewind/projections';
+import { mapSqliteError } from '../eventStore/sqliteErrors';
+
+/** Options for {@link SqliteReadModelStore.open}. */
+export interface SqliteReadModelStoreOptions {
+  /** The database file (its directory must exist). Keep it apart from the event store's file. */
+  readonly path: string;
+  /** `'normal'` (default for read models: they can always be rebuilt from the log) or `'full'`. */
+  readonly synchronous?: 'full' | 'normal';
+  readonly busyTimeoutMs?: number;
+}
+
+const DELETED = Symbol('deleted');
+type Buffer = Map<string, Map<string, Document | typeof DELETED>>;
+
+interface DeadLetterRow {
+  id: string;
+  namespace: string;
+  projection: string;
+  event_id: string;
+  event_type: string;
+  stream_id: string;
+  revision: string;
+  commit_pos: string;
+  prepare_pos: string;
+  error: string;
+  attempts: number;
+  parked_at: number;
+}
+
+/**
+ * Read models in a SQLite file: the embedded default. Documents are JSON text keyed by (namespace,
+ * collection, key); a batch's writes are buffered and written at commit together with the checkpoint,
+ * in one `BEGIN IMMEDIATE` transaction, so a crash loses or duplicates nothing. Several processes may
+ * share the file (SQLite's write lock serializes them; the projection lock keeps one runner active).
+ *
+ * @example
+ * const store = SqliteReadModelStore.open({ path: '.data/readmodels.db' });
+ */
+export class SqliteReadModelStore implements ReadModelStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly s;
+
+  private constructor(options: SqliteReadModelStoreOptions) {
+    this.path = resolve(options.path);
+    if (!existsSync(dirname(this.path))) {
+      throw new StoreUnavailableError(
+        `Cannot open the SQLite read-model store "${this.path}": the directory "${dirname(this.path)}" does not exist. Create it first.`,
+      );
+    }
+    try {
+      this.db = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS rm_documents (
+          namespace TEXT NOT NULL, collection TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL,
+          PRIMARY KEY (namespace, collection, key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS rm_checkpoints (
+          namespace TEXT PRIMARY KEY, commit_pos TEXT NOT NULL, prepare_pos TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS rm_served (projection TEXT PRIMARY KEY, namespace TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS rm_locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS rm_dead_letters (
+          id TEXT PRIMARY KEY, namespace TEXT NOT NULL, projection TEXT NOT NULL, event_id TEXT NOT NULL,
+          event_type TEXT NOT NULL, stream_id TEXT NOT NULL, revision TEXT NOT NULL, commit_pos TEXT NOT NULL,
+          prepare_pos TEXT NOT NULL, error TEXT NOT NULL, attempts INTEGER NOT NULL, parked_at INTEGER NOT NULL);
+      `);
+    } catch (error) {
+      throw mapSqliteError(error, this.path, 'open the read-model store');
+    }
+    const db = this.db;
+    this.s = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      get: db.prepare<[string, string, string], { doc: string }>(
+        'SELECT doc FROM rm_documents WHERE namespace = ? AND collection = ? AND key = ?',
+      ),
+      put: db.prepare<[string, string, string, string]>(
+        'INSERT INTO rm_documents (namespace, collection, key, doc) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, collection, key) DO UPDATE SET doc = excluded.doc',
+      ),
+      delete: db.prepare<[string, string, string]>(
+        'DELETE FROM rm_documents WHERE namespace = ? AND collection = ? AND key = ?',
+      ),
+      collections: db.prepare<[string], { collection: string }>(
+        'SELECT DISTINCT collection FROM rm_documents WHERE namespace = ? ORDER BY collection',
+      ),
+      getCheckpoint: db.prepare<[string], { commit_pos: string; prepare_pos: string }>(
+        'SELECT commit_pos, prepare_pos FROM rm_checkpoints WHERE namespace = ?',
+      ),
+      setCheckpoint: db.prepare<[string, string, string]>(
+        'INSERT INTO rm_checkpoints (namespace, commit_pos, prepare_pos) VALUES (?, ?, ?) ON CONFLICT (namespace) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos',
+      ),
+      getServed: db.prepare<[string], { namespace: string }>(
+        'SELECT namespace FROM rm_served WHERE projection = ?',
+      ),
+      setServed: db.prepare<[string, string]>(
+        'INSERT INTO rm_served (projection, namespace) VALUES (?, ?) ON CONFLICT (projection) DO UPDATE SET namespace = excluded.namespace',
+      ),
+      servedBy: db.prepare<[string], { projection: string }>(
+        'SELECT projection FROM rm_served WHERE namespace = ?',
+      ),
+      park: db.prepare<
+        [string, string, string, string, string, string, string, string, string, string, number, number]
+      >(
+        'INSERT INTO rm_dead_letters (id, namespace, projection, event_id, event_type, stream_id, revision, commit_pos, prepare_pos, error, attempts, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      unpark: db.prepare<[string]>('DELETE FROM rm_dead_letters WHERE id = ?'),
+      letters: db.prepare<[], DeadLetterRow>(
+        'SELECT * FROM rm_dead_letters ORDER BY CAST(commit_pos AS INTEGER), CAST(prepare_pos AS INTEGER)',
+      ),
+      lettersIn: db.prepare<[string], DeadLetterRow>(
+        'SELECT * FROM rm_dead_letters WHERE namespace = ? ORDER BY CAST(commit_pos AS INTEGER), CAST(prepare_pos AS INTEGER)',
+      ),
+      takeLock: db.prepare<[string, string, number, number], { owner: string }>(
+        `INSERT INTO rm_locks (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE rm_locks.owner = excluded.owner OR rm_locks.expires_at <= ? RETURNING owner`,
+      ),
+      lock: db.prepare<[string], { owner: string; expires_at: number }>(
+        'SELECT owner, expires_at FROM rm_locks WHERE name = ?',
+      ),
+      releaseLock: db.prepare<[string, string]>('DELETE FROM rm_locks WHERE name = ? AND owner = ?'),
+    };
+  }
+
+  /** Opens (creating if needed) a read-model store file. */
+  static open(options: SqliteReadModelStoreOptions | string): SqliteReadModelStore {
+    return new SqliteReadModelStore(typeof options === 'string' ? { path: options } : options);
+  }
+
+  /** The better-sqlite3 connection (also `tx.native` inside transactions), for your own SQL. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  transaction<T>(namespace: string, work: (tx: ReadModelTransaction) => Promise<T>): Promise<T> {
+    try {
+      checkNamespace(namespace);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = this.tail.then(async () => {
+      this.exec('begin a transaction', () => this.s.begin.run());
+      const tx = new SqliteTransaction(namespace, this);
+      try {
+        const result = await work(tx);
+        this.exec('commit', () => {
+          tx.flush();
+          this.s.commit.run();
+        });
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.s.rollback.run();
+        throw error;
+      }
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  collection<D extends Document = Document>(namespace: string, name: string): CollectionReader<D> {
+    checkNamespace(namespace);
+    checkCollectionName(name);
+    return this.reader<D>(namespace, name, undefined);
+  }
+
+  /** @internal a reader that sees a transaction's buffered writes first. */
+  reader<D extends Document>(
+    namespace: string,
+    name: string,
+    tx: SqliteTransaction | undefined,
+  ): CollectionReader<D> {
+    return {
+      get: async (key) => {
+        checkKey(key);
+        const buffered = tx?.buffered(name, key);
+        if (buffered === DELETED) return undefined;
+        if (buffered) return buffered as D;
+        const row = this.exec('read a document', () => this.s.get.get(namespace, name, key));
+        return row ? (Object.freeze(JSON.parse(row.doc)) as D) : undefined;
+      },
+      find: async (filter = {}, options = {}) => {
+        tx?.flush();
+        return this.query<D>(namespace, name, filter, options);
+      },
+      count: async (filter = {}) => {
+        tx?.flush();
+        return this.query(namespace, name, filter, {}).length;
+      },
+    };
+  }
+
+  private query<D extends Document>(
+    namespace: string,
+    name: string,
+    filter: Filter,
+    options: FindOptions,
+  ): Keyed<D>[] {
+    const conditions = parseFilter(filter);
+    const pushed: string[] = [];
+    const params: (string | number)[] = [namespace, name];
+    const rest: ParsedCondition[] = [];
+    for (const condition of conditions) {
+      const sql = toSql(condition, params);
+      if (sql) pushed.push(sql);
+      else rest.push(condition);
+    }
+    let sql = `SELECT key, doc FROM rm_documents WHERE namespace = ? AND collection = ?${pushed.map((p) => ` AND ${p}`).join('')}`;
+    if (options.orderBy) {
+      const path = `$.${parseFilter({ [options.orderBy]: null })[0]!.path.join('.')}`;
+      sql += ` ORDER BY json_extract(doc, ?) ${options.direction === 'desc' ? 'DESC' : 'ASC'}, key ${options.direction === 'desc' ? 'DESC' : 'ASC'}`;
+      params.push(path);
+    } else sql += ` ORDER BY key ${options.direction === 'desc' ? 'DESC' : 'ASC'}`;
+    const limit = options.limit;
+    if (limit !== undefined && rest.length === 0) {
+      sql += ' LIMIT ?';
+      params.push(Math.max(0, Math.floor(limit)));
+    }
+    const rows = this.exec(
+      'find documents',
+      () => this.db.prepare(sql).all(...params) as { key: string; doc: string }[],
+    );
+    const out: Keyed<D>[] = [];
+    for (const row of rows) {
+      const doc = JSON.parse(row.doc) as D;
+      if (rest.length && !matchesConditions(doc, rest)) continue;
+      out.push({ key: row.key, doc: Object.freeze(doc) });
+      if (limit !== undefined && out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async listCollections(namespace: string): Promise<string[]> {
+    return this.exec('list collections', () => this.s.collections.all(namespace).map((r) => r.collection));
+  }
+
+  async servedNamespace(projection: string): Promise<string | undefined> {
+    return this.exec('read the served namespace', () => this.s.getServed.get(projection)?.namespace);
+  }
+
+  async listNamespaces(): Promise<NamespaceInfo[]> {
+    return this.exec('list namespaces', () => {
+      const counts = this.db
+        .prepare('SELECT namespace, COUNT(*) AS n FROM rm_documents GROUP BY namespace')
+        .all() as { namespace: string; n: number }[];
+      const checkpoints = this.db
+        .prepare('SELECT namespace, commit_pos, prepare_pos FROM rm_checkpoints')
+        .all() as { namespace: string; commit_pos: string; prepare_pos: string }[];
+      const served = this.db.prepare('SELECT projection, namespace FROM rm_served').all() as {
+        projection: string;
+        namespace: string;
+      }[];
+      const names = new Set([
+        ...counts.map((c) => c.namespace),
+        ...checkpoints.map((c) => c.namespace),
+        ...served.map((s) => s.namespace),
+      ]);
+      return [...names].sort().map((namespace) => {
+        const checkpoint = checkpoints.find((c) => c.namespace === namespace);
+        const servedFor = served.find((s) => s.namespace === namespace)?.projection;
+        return {
+          namespace,
+          checkpoint: checkpoint
+            ? { commit: BigInt(checkpoint.commit_pos), prepare: BigInt(checkpoint.prepare_pos) }
+            : undefined,
+          ...(servedFor ? { servedFor } : {}),
+          documents: counts.find((c) => c.namespace === namespace)?.n ?? 0,
+        };
+      });
+    });
+  }
+
+  async dropNamespace(namespace: string): Promise<void> {
+    await this.transaction(namespace, async () => {
+      const served = this.s.servedBy.get(namespace);
+      if (served) {
+        throw new ProjectionError(
+          served.projection,
+          `Namespace "${namespace}" is served for projection "${served.projection}"; serve another one before dropping it.`,
+        );
+      }
+      this.db.prepare('DELETE FROM rm_documents WHERE namespace = ?').run(namespace);
+      this.db.prepare('DELETE FROM rm_checkpoints WHERE namespace = ?').run(namespace);
+      this.db.prepare('DELETE FROM rm_dead_letters WHERE namespace = ?').run(namespace);
+    });
+  }
+
+  async listDeadLetters(namespace?: string): Promise<DeadLetter[]> {
+    const rows = this.exec('list dead letters', () =>
+      namespace === undefined ? this.s.letters.all() : this.s.lettersIn.all(namespace),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      namespace: r.namespace,
+      projection: r.projection,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      streamId: r.stream_id,
+      revision: BigInt(r.revision),
+      position: { commit: BigInt(r.commit_pos), prepare: BigInt(r.prepare_pos) },
+      error: r.error,
+      attempts: r.attempts,
+      parkedAt: new Date(r.parked_at),
+    }));
+  }
+
+  async tryAcquireLock(lock: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    return this.exec(
+      'take a lock',
+      () => this.s.takeLock.get(lock, owner, now + ttlMs, now)?.owner === owner,
+    );
+  }
+
+  async releaseLock(lock: string, owner: string): Promise<void> {
+    this.exec('release a lock', () => this.s.releaseLock.run(lock, owner));
+  }
+
+  async lockHolder(lock: string): Promise<{ owner: string; expiresAt: Date } | undefined> {
+    const row = this.exec('read a lock', () => this.s.lock.get(lock));
+    return row && row.expires_at > Date.now()
+      ? { owner: row.owner, expiresAt: new Date(row.expires_at) }
+      : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    if (this.db.open) this.db.close();
+  }
+
+  /** @internal */
+  exec<T>(action: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw mapSqliteError(error, this.path, action);
+    }
+  }
+
+  /** @internal */
+  get statements() {
+    return this.s;
+  }
+}
+
+/** @internal */
+class SqliteTransaction implements ReadModelTransaction {
+  private readonly writes: Buffer = new Map();
+
+  constructor(
+    readonly namespace: string,
+    private readonly store: SqliteReadModelStore,
+  ) {}
+
+  get native(): Database.Database {
+    return this.store.database;
+  }
+
+  buffered(collection: string, key: string): Document | typeof DELETED | undefined {
+    return this.writes.get(collection)?.get(key);
+  }
+
+  collection<D extends Document = Document>(name: string): Collection<D> {
+    checkCollectionName(name);
+    let writes = this.writes.get(name);
+    if (!writes) this.writes.set(name, (writes = new Map()));
+    const buffer = writes;
+    const base = this.store.reader<D>(this.namespace, name, this);
+    return {
+      ...base,
+      put: async (key, doc) => {
+        checkKey(key);
+        buffer.set(key, Object.freeze({ ...doc }) as Document);
+      },
+      patch: async (key, fields) => {
+        checkKey(key);
+        const current = (await base.get(key)) ?? {};
+        buffer.set(key, Object.freeze({ ...current, ...fields }) as Document);
+      },
+      delete: async (key) => {
+        checkKey(key);
+        buffer.set(key, DELETED);
+      },
+    };
+  }
+
+  /** Writes buffered documents (at commit, and before queries so they see them). */
+  flush(): void {
+    const s = this.store.statements;
+    for (const [collection, writes] of this.writes) {
+      for (const [key, doc] of writes) {
+        if (doc === DELETED) s.delete.run(this.namespace, collection, key);
+        else s.put.run(this.namespace, collection, key, JSON.stringify(doc));
+      }
+      writes.clear();
+    }
+  }
+
+  async getCheckpoint(): Promise<Position | undefined> {
+    const row = this.store.statements.getCheckpoint.get(this.namespace);
+    return row ? { commit: BigInt(row.commit_pos), prepare: BigInt(row.prepare_pos) } : undefined;
+  }
+
+  async setCheckpoint(position: Position): Promise<void> {
+    this.store.statements.setCheckpoint.run(
+      this.namespace,
+      position.commit.toString(),
+      position.prepare.toString(),
+    );
+  }
+
+  async getServed(projection: string): Promise<string | undefined> {
+    return this.store.statements.getServed.get(projection)?.namespace;
+  }
+
+  async setServed(projection: string, namespace: string): Promise<void> {
+    checkNamespace(namespace);
+    this.store.statements.setServed.run(projection, namespace);
+  }
+
+  async parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void> {
+    this.store.statements.park.run(
+      randomUUID(),
+      this.namespace,
+      letter.projection,
+      letter.eventId,
+      letter.eventType,
+      letter.streamId,
+      letter.revision.toString(),
+      letter.position.commit.toString(),
+      letter.position.prepare.toString(),
+      letter.error,
+      letter.attempts,
+      Date.now(),
+    );
+  }
+
+  async removeDeadLetter(id: string): Promise<void> {
+    this.store.statements.unpark.run(id);
+  }
+
+  async assertLock(lock: string, owner: string): Promise<void> {
+    // Inside BEGIN IMMEDIATE nobody else can write, so the check holds until commit.
+    const row = this.store.statements.lock.get(lock);
+    if (!row || row.owner !== owner || row.expires_at <= Date.now()) throw new LockLostError(lock, owner);
+  }
+}
+
+/** Pushes a scalar condition into SQL (path and value as parameters); undefined when JS must decide. */
+function toSql(condition: ParsedCondition, params: (string | number)[]): string | undefined {
+  const path = `$.${condition.path.join('.')}`;
+  const scalar = (v: unknown): v is string | number =>
+    typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+  const typed = (v: string | number) =>
+    typeof v === 'string' ? `json_type(doc, ?) = 'text'` : `json_type(doc, ?) IN ('integer', 'real')`;
+  const compare = (op: string, v: string | number) => {
+    params.push(path, path, v);
+    return `COALESCE((${typed(v)} AND json_extract(doc, ?) ${op} ?), 0)`;
+  };
+  switch (condition.op) {
+    case '$eq':
+      return scalar(condition.value) ? compare('=', condition.value) : undefined;
+    case '$ne':
+      return scalar(condition.value) ? `NOT ${compare('=', condition.value)}` : undefined;
+    case '$gt':
+      return scalar(condition.value) ? compare('>', condition.value) : undefined;
+    case '$gte':
+      return scalar(condition.value) ? compare('>=', condition.value) : undefined;
+    case '$lt':
+      return scalar(condition.value) ? compare('<', condition.value) : undefined;
+    case '$lte':
+      return scalar(condition.value) ? compare('<=', condition.value) : undefined;
+    case '$in': {
+      const values = condition.value as unknown[];
+      if (values.length === 0) return '0';
+      if (!values.every(scalar)) return undefined;
+      return `(${values.map((v) => compare('=', v as string | number)).join(' OR ')})`;
+    }
+  }
+}
