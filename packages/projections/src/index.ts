@@ -6,6 +6,8 @@ export {
   checkKey,
   checkNamespace,
   parseFilter,
+  parseFindOptions,
+  type ParsedFindOptions,
   matchesConditions,
   readPath,
   type ParsedCondition,

@@ -7,6 +7,7 @@ import {
   LockLostError,
   matchesConditions,
   parseFilter,
+  parseFindOptions,
   readPath,
 } from './readModelErrors';
 import type {
@@ -150,6 +151,7 @@ export class InMemoryReadModelStore implements ReadModelStore {
 class InMemoryTransaction implements ReadModelTransaction {
   readonly native = undefined;
   private readonly writes = new Map<string, Map<string, Document | typeof DELETED>>();
+  private readonly collections = new Map<string, Collection>();
   private checkpoint: Position | undefined;
   private readonly served = new Map<string, string>();
   private readonly parked: DeadLetter[] = [];
@@ -162,28 +164,33 @@ class InMemoryTransaction implements ReadModelTransaction {
   ) {}
 
   collection<D extends Document = Document>(name: string): Collection<D> {
+    const cached = this.collections.get(name);
+    if (cached) return cached as Collection<D>;
     checkCollectionName(name);
-    let writes = this.writes.get(name);
-    if (!writes) this.writes.set(name, (writes = new Map()));
-    const buffer = writes;
+    const buffer = new Map<string, Document | typeof DELETED>();
+    this.writes.set(name, buffer);
     const committed = () => this.state.namespaces.get(this.namespace)?.get(name);
     const base = reader<D>(committed, () => buffer);
-    return {
-      ...base,
+    const collection: Collection<D> = {
+      get: base.get,
+      find: base.find,
+      count: base.count,
       async put(key: string, doc: D) {
         checkKey(key);
-        buffer.set(key, Object.freeze(structuredClone(doc)) as Document);
+        buffer.set(key, frozenCopy(doc) as Document);
       },
       async patch(key: string, fields: Partial<D>) {
         checkKey(key);
         const current = (await base.get(key)) ?? {};
-        buffer.set(key, Object.freeze(structuredClone({ ...current, ...fields })) as Document);
+        buffer.set(key, frozenCopy({ ...current, ...fields }) as Document);
       },
       async delete(key: string) {
         checkKey(key);
         buffer.set(key, DELETED);
       },
     };
+    this.collections.set(name, collection as Collection);
+    return collection;
   }
 
   async getCheckpoint(): Promise<Position | undefined> {
@@ -260,20 +267,49 @@ function reader<D extends Document>(
     },
     async find(filter: Filter = {}, options: FindOptions = {}) {
       const conditions = parseFilter(filter);
-      const orderPath = options.orderBy ? parseFilter({ [options.orderBy]: null })[0]!.path : undefined;
-      const sign = options.direction === 'desc' ? -1 : 1;
+      const { orderBy, descending, limit } = parseFindOptions(options);
+      const byKey = (a: Keyed<D>, b: Keyed<D>) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
       const found = entries()
         .filter((e) => matchesConditions(e.doc, conditions))
         .sort((a, b) => {
-          const x = orderPath ? readPath(a.doc, orderPath) : a.key;
-          const y = orderPath ? readPath(b.doc, orderPath) : b.key;
-          return (x === y ? (a.key < b.key ? -1 : 1) : (x as string) < (y as string) ? -1 : 1) * sign;
+          if (!orderBy) return byKey(a, b);
+          const x = readPath(a.doc, orderBy);
+          const y = readPath(b.doc, orderBy);
+          const xMissing = x === undefined || x === null;
+          const yMissing = y === undefined || y === null;
+          if (xMissing || yMissing) return xMissing && yMissing ? byKey(a, b) : xMissing ? 1 : -1;
+          if (x === y) return byKey(a, b);
+          return ((x as string) < (y as string) ? -1 : 1) * (descending ? -1 : 1);
         });
-      return options.limit === undefined ? found : found.slice(0, options.limit);
+      return limit === undefined ? found : found.slice(0, limit);
     },
     async count(filter: Filter = {}) {
       const conditions = parseFilter(filter);
       return entries().filter((e) => matchesConditions(e.doc, conditions)).length;
     },
   };
+}
+
+/**
+ * A deep, frozen copy with JSON's meaning (`toJSON` honoured, `undefined` fields dropped): stored
+ * documents can then be handed out without copying again, and behave as they would in a SQL store.
+ */
+function frozenCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const json = (value as { toJSON?: () => unknown }).toJSON;
+  if (typeof json === 'function') return frozenCopy(json.call(value));
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i] as unknown;
+      out[i] = item === undefined || typeof item === 'function' ? null : frozenCopy(item);
+    }
+    return Object.freeze(out);
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined && typeof field !== 'function') out[key] = frozenCopy(field);
+  }
+  return Object.freeze(out);
 }

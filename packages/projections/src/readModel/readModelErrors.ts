@@ -94,8 +94,12 @@ export interface ParsedCondition {
 }
 
 /**
- * Validates a filter and flattens it into conditions (shared by every store).
- * @throws ValidationError for an unknown operator, a bad path or a bad `$in`.
+ * Validates a filter and flattens it into conditions (shared by every store). Semantics every store
+ * keeps: values are JSON scalars and never match across types (`1` is not `"1"`, `true` is not `1`);
+ * `null` matches a null or missing field; `$ne` matches everything else, missing fields included;
+ * `$gt`/`$gte`/`$lt`/`$lte` take a string or number and match only fields of that type (strings
+ * compare by code unit, like SQL's binary/"C" collation); `$in: []` matches nothing.
+ * @throws ValidationError for an unknown operator, a bad path, a non-scalar value or a bad `$in`.
  */
 export function parseFilter(filter: Readonly<Record<string, unknown>> = {}): ParsedCondition[] {
   const out: ParsedCondition[] = [];
@@ -107,6 +111,7 @@ export function parseFilter(filter: Readonly<Record<string, unknown>> = {}): Par
       !Array.isArray(condition) &&
       Object.keys(condition).some((k) => k.startsWith('$'));
     if (!isOperatorObject) {
+      checkScalar(field, condition);
       out.push({ path, op: '$eq', value: condition });
       continue;
     }
@@ -125,10 +130,71 @@ export function parseFilter(filter: Readonly<Record<string, unknown>> = {}): Par
           { path: field, value, constraints: { $in: '$in takes an array' } },
         ]);
       }
+      if (op === '$in') for (const item of value as unknown[]) checkScalar(field, item);
+      else if (op === '$eq' || op === '$ne') checkScalar(field, value);
+      else if (!(typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)))) {
+        throw new ValidationError('filter', [
+          { path: field, value, constraints: { [op]: `${op} compares with a string or a finite number` } },
+        ]);
+      }
       out.push({ path, op: op as ParsedCondition['op'], value });
     }
   }
   return out;
+}
+
+/** Filter values are JSON scalars, so every store can match them with parameters and the same meaning. */
+function checkScalar(field: string, value: unknown): void {
+  const ok =
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value));
+  if (!ok) {
+    throw new ValidationError('filter', [
+      {
+        path: field,
+        value,
+        constraints: {
+          scalar: `filter values are strings, finite numbers, booleans or null; for "${field}" use one (or $in with a list of them), or filter on a nested field path such as "${field}.name"`,
+        },
+      },
+    ]);
+  }
+}
+
+/** Checked {@link FindOptions}: the path to order by (undefined: by key) and the limit. */
+export interface ParsedFindOptions {
+  readonly orderBy: string[] | undefined;
+  readonly descending: boolean;
+  readonly limit: number | undefined;
+}
+
+/**
+ * Validates find options (shared by every store): `orderBy` is a field path, `limit` a whole number
+ * from 0. Order: by the field (numbers numerically, strings by code unit), documents without the
+ * field last in either direction, ties by key ascending.
+ * @throws ValidationError for a bad path, direction or limit.
+ */
+export function parseFindOptions(
+  options: { orderBy?: string; direction?: 'asc' | 'desc'; limit?: number } = {},
+): ParsedFindOptions {
+  const { orderBy, direction, limit } = options;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new ValidationError('find options', [
+      { path: 'limit', value: limit, constraints: { limit: 'limit is a whole number from 0' } },
+    ]);
+  }
+  if (direction !== undefined && direction !== 'asc' && direction !== 'desc') {
+    throw new ValidationError('find options', [
+      { path: 'direction', value: direction, constraints: { direction: "direction is 'asc' or 'desc'" } },
+    ]);
+  }
+  return {
+    orderBy: orderBy === undefined ? undefined : checkFieldPath(orderBy),
+    descending: direction === 'desc',
+    limit,
+  };
 }
 
 /** Reads a nested field of a document. */
@@ -169,8 +235,7 @@ export function matchesConditions(doc: unknown, conditions: readonly ParsedCondi
   return true;
 }
 
-function equal(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Scalar equality where a `null` in the filter also matches a missing field. */
+function equal(actual: unknown, expected: unknown): boolean {
+  return expected === null ? actual === null || actual === undefined : actual === expected;
 }

@@ -18,13 +18,22 @@ export interface FieldCondition {
  * A simple filter: field path (dots for nesting, e.g. `'customer.city'`) → value (equality) or a
  * {@link FieldCondition}. All conditions must hold. Field paths are validated and values are always
  * passed as parameters: nothing in a filter ever reaches SQL as code.
+ *
+ * Values are JSON scalars (string, finite number, boolean, null) and never match across types (`1` is
+ * not `"1"`); `null` matches a null or missing field; `$ne` matches everything else, missing fields
+ * included; range operators take a string or number and match fields of that type only, strings by
+ * code unit; `$in: []` matches nothing. `describeReadModelStoreContract` pins all of this down.
  */
 export type Filter = Readonly<Record<string, unknown>>;
 
 /** Options for {@link Collection.find}. */
 export interface FindOptions {
   readonly limit?: number;
-  /** Field path to sort by; ascending unless `direction` says otherwise. Default: by key. */
+  /**
+   * Field path to sort by; ascending unless `direction` says otherwise. Default: by key. Numbers sort
+   * numerically, strings by code unit; documents without the field come last in either direction;
+   * ties are broken by key, ascending.
+   */
   readonly orderBy?: string;
   readonly direction?: 'asc' | 'desc';
 }
@@ -43,8 +52,9 @@ export interface CollectionReader<D extends Document = Document> {
 }
 
 /**
- * A collection inside a transaction. Documents returned are read-only snapshots (top-level frozen
- * where the store can): build a new object and `put` it, or `patch` fields.
+ * A collection inside a transaction. Documents are JSON: what `put` stores is a copy (later changes to
+ * the object given have no effect), and documents returned are read-only snapshots (deeply frozen in
+ * the in-memory store, fresh copies elsewhere): build a new object and `put` it, or `patch` fields.
  */
 export interface Collection<D extends Document = Document> extends CollectionReader<D> {
   put(key: string, doc: D): Promise<void>;
