@@ -83,6 +83,8 @@ export class ProjectionRunner {
   private loop: Promise<void> | undefined;
   private closeSubscription: (() => Promise<void>) | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
+  /** Keeps the process alive while the runner is started (every other timer is unref'd). */
+  private keepAlive: NodeJS.Timeout | undefined;
   private caughtUpWaiters: Array<() => void> = [];
   private isCaughtUp = false;
   private readonly lockTtlMs: number;
@@ -105,8 +107,10 @@ export class ProjectionRunner {
     if (this.loop) return;
     this.stopping = false;
     this.setState('starting');
+    this.keepAlive = setInterval(() => undefined, 1 << 30);
     this.loop = this.run().finally(() => {
       this.loop = undefined;
+      clearInterval(this.keepAlive);
     });
   }
 

@@ -10,6 +10,8 @@ import {
   LockLostError,
   matchesConditions,
   parseFilter,
+  parseFindOptions,
+  readPath,
   type Collection,
   type CollectionReader,
   type DeadLetter,
@@ -95,9 +97,6 @@ export class SqliteReadModelStore implements ReadModelStore {
     }
     const db = this.db;
     this.s = {
-      begin: db.prepare('BEGIN IMMEDIATE'),
-      commit: db.prepare('COMMIT'),
-      rollback: db.prepare('ROLLBACK'),
       get: db.prepare<[string, string, string], { doc: string }>(
         'SELECT doc FROM rm_documents WHERE namespace = ? AND collection = ? AND key = ?',
       ),
@@ -165,19 +164,12 @@ export class SqliteReadModelStore implements ReadModelStore {
       return Promise.reject(error);
     }
     const run = this.tail.then(async () => {
-      this.exec('begin a transaction', () => this.s.begin.run());
+      // The work (handlers) runs without SQLite's write lock: other processes keep writing and reading.
+      // The commit takes the lock briefly, re-checks what the work relied on, and writes everything.
       const tx = new SqliteTransaction(namespace, this);
-      try {
-        const result = await work(tx);
-        this.exec('commit', () => {
-          tx.flush();
-          this.s.commit.run();
-        });
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.s.rollback.run();
-        throw error;
-      }
+      const result = await work(tx);
+      this.exec('commit', () => this.db.transaction(() => tx.commit()).immediate());
+      return result;
     });
     this.tail = run.catch(() => undefined);
     return run;
@@ -202,16 +194,11 @@ export class SqliteReadModelStore implements ReadModelStore {
         if (buffered === DELETED) return undefined;
         if (buffered) return buffered as D;
         const row = this.exec('read a document', () => this.s.get.get(namespace, name, key));
-        return row ? (Object.freeze(JSON.parse(row.doc)) as D) : undefined;
+        return row ? (JSON.parse(row.doc) as D) : undefined;
       },
-      find: async (filter = {}, options = {}) => {
-        tx?.flush();
-        return this.query<D>(namespace, name, filter, options);
-      },
-      count: async (filter = {}) => {
-        tx?.flush();
-        return this.query(namespace, name, filter, {}).length;
-      },
+      find: async (filter = {}, options = {}) =>
+        this.query<D>(namespace, name, filter, options, tx?.pending(name)),
+      count: async (filter = {}) => this.query(namespace, name, filter, {}, tx?.pending(name)).length,
     };
   }
 
@@ -220,8 +207,21 @@ export class SqliteReadModelStore implements ReadModelStore {
     name: string,
     filter: Filter,
     options: FindOptions,
+    pending?: ReadonlyMap<string, Document | typeof DELETED>,
   ): Keyed<D>[] {
     const conditions = parseFilter(filter);
+    const { orderBy, descending, limit } = parseFindOptions(options);
+    if (pending && pending.size > 0) {
+      // Committed documents, with this transaction's own writes laid over them.
+      const merged = this.query<D>(namespace, name, filter, { ...options, limit: undefined }).filter(
+        (e) => !pending.has(e.key),
+      );
+      for (const [key, doc] of pending) {
+        if (doc !== DELETED && matchesConditions(doc, conditions)) merged.push({ key, doc: doc as D });
+      }
+      merged.sort(orderFor(orderBy, descending));
+      return limit === undefined ? merged : merged.slice(0, limit);
+    }
     const pushed: string[] = [];
     const params: (string | number)[] = [namespace, name];
     const rest: ParsedCondition[] = [];
@@ -231,15 +231,15 @@ export class SqliteReadModelStore implements ReadModelStore {
       else rest.push(condition);
     }
     let sql = `SELECT key, doc FROM rm_documents WHERE namespace = ? AND collection = ?${pushed.map((p) => ` AND ${p}`).join('')}`;
-    if (options.orderBy) {
-      const path = `$.${parseFilter({ [options.orderBy]: null })[0]!.path.join('.')}`;
-      sql += ` ORDER BY json_extract(doc, ?) ${options.direction === 'desc' ? 'DESC' : 'ASC'}, key ${options.direction === 'desc' ? 'DESC' : 'ASC'}`;
-      params.push(path);
-    } else sql += ` ORDER BY key ${options.direction === 'desc' ? 'DESC' : 'ASC'}`;
-    const limit = options.limit;
+    if (orderBy) {
+      // documents without the field last in either direction; ties by key ascending
+      const path = `$.${orderBy.join('.')}`;
+      sql += ` ORDER BY COALESCE(json_type(doc, ?), 'null') = 'null', json_extract(doc, ?) ${descending ? 'DESC' : 'ASC'}, key ASC`;
+      params.push(path, path);
+    } else sql += ` ORDER BY key ${descending ? 'DESC' : 'ASC'}`;
     if (limit !== undefined && rest.length === 0) {
       sql += ' LIMIT ?';
-      params.push(Math.max(0, Math.floor(limit)));
+      params.push(limit);
     }
     const rows = this.exec(
       'find documents',
@@ -247,10 +247,10 @@ export class SqliteReadModelStore implements ReadModelStore {
     );
     const out: Keyed<D>[] = [];
     for (const row of rows) {
+      if (limit !== undefined && out.length >= limit) break;
       const doc = JSON.parse(row.doc) as D;
       if (rest.length && !matchesConditions(doc, rest)) continue;
-      out.push({ key: row.key, doc: Object.freeze(doc) });
-      if (limit !== undefined && out.length >= limit) break;
+      out.push({ key: row.key, doc });
     }
     return out;
   }
@@ -371,6 +371,14 @@ export class SqliteReadModelStore implements ReadModelStore {
 /** @internal */
 class SqliteTransaction implements ReadModelTransaction {
   private readonly writes: Buffer = new Map();
+  private checkpoint: Position | undefined;
+  /** What the work read of the checkpoint (re-checked at commit); null = no checkpoint. */
+  private checkpointRead: string | null | undefined;
+  private readonly served = new Map<string, string>();
+  private readonly servedReads = new Map<string, string | null>();
+  private readonly parked: DeadLetter[] = [];
+  private readonly removed: string[] = [];
+  private readonly locks: Array<[string, string]> = [];
 
   constructor(
     readonly namespace: string,
@@ -385,6 +393,10 @@ class SqliteTransaction implements ReadModelTransaction {
     return this.writes.get(collection)?.get(key);
   }
 
+  pending(collection: string): ReadonlyMap<string, Document | typeof DELETED> | undefined {
+    return this.writes.get(collection);
+  }
+
   collection<D extends Document = Document>(name: string): Collection<D> {
     checkCollectionName(name);
     let writes = this.writes.get(name);
@@ -395,12 +407,12 @@ class SqliteTransaction implements ReadModelTransaction {
       ...base,
       put: async (key, doc) => {
         checkKey(key);
-        buffer.set(key, Object.freeze({ ...doc }) as Document);
+        buffer.set(key, frozenJsonCopy(doc));
       },
       patch: async (key, fields) => {
         checkKey(key);
         const current = (await base.get(key)) ?? {};
-        buffer.set(key, Object.freeze({ ...current, ...fields }) as Document);
+        buffer.set(key, frozenJsonCopy({ ...current, ...fields }));
       },
       delete: async (key) => {
         checkKey(key);
@@ -409,66 +421,139 @@ class SqliteTransaction implements ReadModelTransaction {
     };
   }
 
-  /** Writes buffered documents (at commit, and before queries so they see them). */
-  flush(): void {
+  private readCheckpoint(): string | null {
+    const row = this.store.statements.getCheckpoint.get(this.namespace);
+    return row ? `${row.commit_pos}/${row.prepare_pos}` : null;
+  }
+
+  async getCheckpoint(): Promise<Position | undefined> {
+    if (this.checkpoint) return this.checkpoint;
+    const read = this.store.exec('read a checkpoint', () => this.readCheckpoint());
+    if (this.checkpointRead === undefined) this.checkpointRead = read;
+    if (read === null) return undefined;
+    const [commit, prepare] = read.split('/');
+    return { commit: BigInt(commit!), prepare: BigInt(prepare!) };
+  }
+
+  async setCheckpoint(position: Position): Promise<void> {
+    this.checkpoint = position;
+  }
+
+  async getServed(projection: string): Promise<string | undefined> {
+    const buffered = this.served.get(projection);
+    if (buffered) return buffered;
+    const read = this.store.exec(
+      'read the served namespace',
+      () => this.store.statements.getServed.get(projection)?.namespace ?? null,
+    );
+    if (!this.servedReads.has(projection)) this.servedReads.set(projection, read);
+    return read ?? undefined;
+  }
+
+  async setServed(projection: string, namespace: string): Promise<void> {
+    checkNamespace(namespace);
+    this.served.set(projection, namespace);
+  }
+
+  async parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void> {
+    this.parked.push({ ...letter, id: randomUUID(), namespace: this.namespace, parkedAt: new Date() });
+  }
+
+  async removeDeadLetter(id: string): Promise<void> {
+    this.removed.push(id);
+  }
+
+  async assertLock(lock: string, owner: string): Promise<void> {
+    this.checkLock(lock, owner);
+    this.locks.push([lock, owner]);
+  }
+
+  private checkLock(lock: string, owner: string): void {
+    const row = this.store.statements.lock.get(lock);
+    if (!row || row.owner !== owner || row.expires_at <= Date.now()) throw new LockLostError(lock, owner);
+  }
+
+  /**
+   * Runs inside BEGIN IMMEDIATE: re-checks locks and what the work read (the namespace's checkpoint,
+   * served pointers), then writes documents, checkpoint, pointers and dead letters.
+   * @throws LockLostError, or ProjectionError when another writer changed what this work relied on.
+   */
+  commit(): void {
     const s = this.store.statements;
+    for (const [lock, owner] of this.locks) this.checkLock(lock, owner);
+    if (this.checkpointRead !== undefined && this.readCheckpoint() !== this.checkpointRead) {
+      throw new ProjectionError(
+        this.namespace,
+        `Another writer moved the checkpoint of namespace "${this.namespace}" during this transaction; nothing was written. It is retried from the new checkpoint.`,
+      );
+    }
+    for (const [projection, expected] of this.servedReads) {
+      if ((s.getServed.get(projection)?.namespace ?? null) !== expected) {
+        throw new ProjectionError(
+          projection,
+          `The served namespace of "${projection}" changed during this transaction; nothing was written.`,
+        );
+      }
+    }
     for (const [collection, writes] of this.writes) {
       for (const [key, doc] of writes) {
         if (doc === DELETED) s.delete.run(this.namespace, collection, key);
         else s.put.run(this.namespace, collection, key, JSON.stringify(doc));
       }
-      writes.clear();
     }
+    if (this.checkpoint)
+      s.setCheckpoint.run(
+        this.namespace,
+        this.checkpoint.commit.toString(),
+        this.checkpoint.prepare.toString(),
+      );
+    for (const [projection, namespace] of this.served) s.setServed.run(projection, namespace);
+    for (const letter of this.parked) {
+      s.park.run(
+        letter.id,
+        this.namespace,
+        letter.projection,
+        letter.eventId,
+        letter.eventType,
+        letter.streamId,
+        letter.revision.toString(),
+        letter.position.commit.toString(),
+        letter.position.prepare.toString(),
+        letter.error,
+        letter.attempts,
+        letter.parkedAt.getTime(),
+      );
+    }
+    for (const id of this.removed) s.unpark.run(id);
   }
+}
 
-  async getCheckpoint(): Promise<Position | undefined> {
-    const row = this.store.statements.getCheckpoint.get(this.namespace);
-    return row ? { commit: BigInt(row.commit_pos), prepare: BigInt(row.prepare_pos) } : undefined;
-  }
+/** A deep, frozen copy with JSON's meaning: what the database will hold, safe to hand out. */
+function frozenJsonCopy(doc: Document): Document {
+  return deepFreeze(JSON.parse(JSON.stringify(doc)) as Document);
+}
 
-  async setCheckpoint(position: Position): Promise<void> {
-    this.store.statements.setCheckpoint.run(
-      this.namespace,
-      position.commit.toString(),
-      position.prepare.toString(),
-    );
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
   }
+  return value;
+}
 
-  async getServed(projection: string): Promise<string | undefined> {
-    return this.store.statements.getServed.get(projection)?.namespace;
-  }
-
-  async setServed(projection: string, namespace: string): Promise<void> {
-    checkNamespace(namespace);
-    this.store.statements.setServed.run(projection, namespace);
-  }
-
-  async parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void> {
-    this.store.statements.park.run(
-      randomUUID(),
-      this.namespace,
-      letter.projection,
-      letter.eventId,
-      letter.eventType,
-      letter.streamId,
-      letter.revision.toString(),
-      letter.position.commit.toString(),
-      letter.position.prepare.toString(),
-      letter.error,
-      letter.attempts,
-      Date.now(),
-    );
-  }
-
-  async removeDeadLetter(id: string): Promise<void> {
-    this.store.statements.unpark.run(id);
-  }
-
-  async assertLock(lock: string, owner: string): Promise<void> {
-    // Inside BEGIN IMMEDIATE nobody else can write, so the check holds until commit.
-    const row = this.store.statements.lock.get(lock);
-    if (!row || row.owner !== owner || row.expires_at <= Date.now()) throw new LockLostError(lock, owner);
-  }
+/** The shared order: by field (missing last in either direction, ties by key ascending), else by key. */
+function orderFor(orderBy: string[] | undefined, descending: boolean) {
+  const byKey = (a: Keyed, b: Keyed) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  return (a: Keyed, b: Keyed): number => {
+    if (!orderBy) return byKey(a, b) * (descending ? -1 : 1);
+    const x = readPath(a.doc, orderBy);
+    const y = readPath(b.doc, orderBy);
+    const xMissing = x === undefined || x === null;
+    const yMissing = y === undefined || y === null;
+    if (xMissing || yMissing) return xMissing && yMissing ? byKey(a, b) : xMissing ? 1 : -1;
+    if (x === y) return byKey(a, b);
+    return ((x as string) < (y as string) ? -1 : 1) * (descending ? -1 : 1);
+  };
 }
 
 /** Pushes a scalar condition into SQL (path and value as parameters); undefined when JS must decide. */
