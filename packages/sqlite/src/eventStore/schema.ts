@@ -2,9 +2,16 @@ import type Database from 'better-sqlite3';
 import { StoreUnavailableError } from '@rewind/core';
 
 /** The schema version this code writes (kept in `PRAGMA user_version`). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-/** Forward migrations: index i takes the schema from version i to i + 1. */
+/**
+ * Forward migrations: index i takes the schema from version i to i + 1. Never edit a released one;
+ * append a new one and raise {@link SCHEMA_VERSION}.
+ *
+ * `recorded_at` never decreases along `position` (each commit stamps max(now, last recorded_at),
+ * read inside the write transaction), so within a stream it never decreases along `revision` either:
+ * that is what lets a read "as of a time" seek the by-stream-time index instead of scanning.
+ */
 const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   (db) => {
     db.exec(`
@@ -35,6 +42,10 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ) WITHOUT ROWID;
     `);
   },
+  // 1 → 2: readStream({ until }) finds the stream's last revision at a moment with one index seek.
+  (db) => {
+    db.exec('CREATE INDEX rewind_events_by_stream_time ON rewind_events (stream_id, recorded_at, revision)');
+  },
 ];
 
 const OWN_TABLES = new Set(['rewind_events', 'rewind_streams', 'rewind_snapshots']);
@@ -44,12 +55,13 @@ const OWN_TABLES = new Set(['rewind_events', 'rewind_streams', 'rewind_snapshots
  * files that are not Rewind event stores.
  * @throws StoreUnavailableError naming the path and what to do.
  */
-export function migrate(db: Database.Database, path: string): void {
+export function migrate(db: Database.Database, path: string, target = SCHEMA_VERSION): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new StoreUnavailableError(
-      `"${path}" was written by a newer Rewind (schema version ${version}; this one reads up to ${SCHEMA_VERSION}). ` +
-        'Upgrade @rewind/sqlite here too; never let an older version write to it.',
+      `Cannot open the SQLite event store "${path}": it was written by a newer Rewind (schema version ${version}; ` +
+        `this @rewind/sqlite reads schema versions up to ${SCHEMA_VERSION}). Upgrade @rewind/sqlite in this ` +
+        'application; an older version must never write to it.',
     );
   }
   const tables = (
@@ -60,9 +72,10 @@ export function migrate(db: Database.Database, path: string): void {
   const foreign = tables.filter(
     (name) => !OWN_TABLES.has(name) && !name.startsWith('rm_') && !name.startsWith('rewind_'),
   );
-  if (version === 0 && tables.length > 0) {
+  // A fresh file may already hold the read-model store's tables (rm_*): the two share files by design.
+  if (version === 0 && foreign.length > 0) {
     throw new StoreUnavailableError(
-      `"${path}" is a SQLite database but not a Rewind event store (it has tables: ${tables.slice(0, 5).join(', ')}). ` +
+      `"${path}" is a SQLite database but not a Rewind event store (it has tables: ${foreign.slice(0, 5).join(', ')}). ` +
         'Point Rewind at a new file, or at the file Rewind created.',
     );
   }
@@ -73,7 +86,7 @@ export function migrate(db: Database.Database, path: string): void {
         '. It is damaged or not a Rewind store: restore it from a backup.',
     );
   }
-  for (let v = version; v < SCHEMA_VERSION; v++) {
+  for (let v = version; v < target; v++) {
     db.transaction(() => {
       MIGRATIONS[v]!(db);
       db.pragma(`user_version = ${v + 1}`);

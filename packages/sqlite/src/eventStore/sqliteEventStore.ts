@@ -10,6 +10,9 @@ import {
   StoreUnavailableError,
   StreamNotFoundError,
   validateAppend,
+  ValidationError,
+  type ExpectedRevision,
+  type LogPage,
   type AppendOptions,
   type AppendResult,
   type EventFilter,
@@ -19,13 +22,21 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
-  type StoredEventMetadata,
   type StreamInfo,
   type SubscribeToAllOptions,
   type Subscription,
 } from '@rewind/core';
+import { GroupCommit, type BatchOutcome } from './groupCommit';
 import { migrate } from './schema';
 import { mapSqliteError } from './sqliteErrors';
+import {
+  LogStatements,
+  normalizeFilter,
+  prepareStatements,
+  toRecorded,
+  type EventRow,
+  type EventStatements,
+} from './statements';
 
 /** Options for {@link SqliteEventStore.open}. */
 export interface SqliteEventStoreOptions {
@@ -49,26 +60,13 @@ export interface SqliteEventStoreOptions {
   readonly clock?: () => Date;
 }
 
+/** An append waiting for its group commit, already serialized (bad data fails its caller alone). */
 interface PendingAppend {
   readonly streamId: string;
-  readonly events: readonly EventToAppend[];
-  readonly expected: AppendOptions['expectedRevision'];
-  resolve(result: AppendResult): void;
-  reject(error: unknown): void;
+  readonly expected: ExpectedRevision;
+  /** [eventId, type, data JSON, metadata JSON] per event. */
+  readonly rows: ReadonlyArray<readonly [string, string, string, string]>;
 }
-
-type Row = [
-  position: number,
-  streamId: string,
-  revision: number,
-  eventId: string,
-  type: string,
-  data: string,
-  metadata: string,
-  recordedAt: number,
-];
-
-const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
 
 /**
  * The embedded, durable event store: one SQLite file in WAL mode. Concurrent appends are gathered
@@ -88,18 +86,21 @@ export class SqliteEventStore implements EventStore {
   private readonly notifier = new AppendNotifier();
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
-  private readonly maxBatch: number;
+  private readonly scanWindow: number;
   private readonly clock: () => number;
-  private queue: PendingAppend[] = [];
-  private flushScheduled = false;
+  private readonly commits: GroupCommit<PendingAppend, AppendResult>;
+  private readonly statements: EventStatements;
+  private readonly log: LogStatements;
+  private readonly writeBatch: Database.Transaction<
+    (batch: readonly PendingAppend[]) => BatchOutcome<AppendResult>[]
+  >;
   private closed = false;
-  private readonly statements: ReturnType<SqliteEventStore['prepare']>;
 
   private constructor(options: SqliteEventStoreOptions) {
     this.path = resolve(options.path);
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.pageSize = options.pageSize ?? 1000;
-    this.maxBatch = options.maxBatch ?? 1024;
+    this.scanWindow = Math.max(this.pageSize, 65_536);
     const clock = options.clock;
     this.clock = clock ? () => clock().getTime() : Date.now;
     if (!existsSync(dirname(this.path))) {
@@ -116,14 +117,30 @@ export class SqliteEventStore implements EventStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       migrate(this.db, this.path);
-      this.statements = this.prepare();
+      this.statements = prepareStatements(this.db);
+      this.log = new LogStatements(this.db);
+      this.writeBatch = this.db.transaction((batch: readonly PendingAppend[]) => this.write(batch));
     } catch (error) {
       this.db.close();
       throw mapSqliteError(error, this.path, 'open it');
     }
+    this.commits = new GroupCommit<PendingAppend, AppendResult>(
+      (batch) => {
+        const outcomes = this.writeBatch.immediate(batch);
+        // Committed: wake same-process subscribers now (never before the commit).
+        this.notifier.notify();
+        return outcomes;
+      },
+      (error, batch) => mapSqliteError(error, this.path, `append to ${batch.length} stream(s)`),
+      options.maxBatch ?? 1024,
+    );
   }
 
-  /** Opens (creating if needed) an event store file. See {@link SqliteEventStoreOptions}. */
+  /**
+   * Opens (creating if needed) an event store file. See {@link SqliteEventStoreOptions}.
+   * @throws StoreUnavailableError when the directory is missing, or the file is read-only, corrupt,
+   * not a Rewind store or written by a newer Rewind; the message names the path and what to do.
+   */
   static open(options: SqliteEventStoreOptions | string): SqliteEventStore {
     return new SqliteEventStore(typeof options === 'string' ? { path: options } : options);
   }
@@ -133,46 +150,10 @@ export class SqliteEventStore implements EventStore {
     return this.db;
   }
 
-  private prepare() {
-    const db = this.db;
-    return {
-      streamRevision: db.prepare<[string], { revision: number }>(
-        'SELECT revision FROM rewind_streams WHERE stream_id = ?',
-      ),
-      upsertStream: db.prepare<[string, number]>(
-        'INSERT INTO rewind_streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
-      ),
-      insert: db.prepare<[string, number, string, string, string, string, number]>(
-        'INSERT INTO rewind_events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      lastRecordedAt: db.prepare<[], { recorded_at: number }>(
-        'SELECT recorded_at FROM rewind_events ORDER BY position DESC LIMIT 1',
-      ),
-      head: db.prepare<[], { head: number | null }>('SELECT MAX(position) AS head FROM rewind_events'),
-      streamForwards: db
-        .prepare<[string, number, number, number, number]>(
-          `SELECT ${COLUMNS} FROM rewind_events WHERE stream_id = ? AND revision >= ? AND revision <= ? AND recorded_at <= ? ORDER BY revision LIMIT ?`,
-        )
-        .raw(true),
-      streamBackwards: db
-        .prepare<[string, number, number, number, number]>(
-          `SELECT ${COLUMNS} FROM rewind_events WHERE stream_id = ? AND revision <= ? AND revision >= ? AND recorded_at <= ? ORDER BY revision DESC LIMIT ?`,
-        )
-        .raw(true),
-      allForwards: db
-        .prepare<[number, number, number]>(
-          `SELECT ${COLUMNS} FROM rewind_events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
-        )
-        .raw(true),
-      allBackwards: db
-        .prepare<[number, number]>(
-          `SELECT ${COLUMNS} FROM rewind_events WHERE position < ? ORDER BY position DESC LIMIT ?`,
-        )
-        .raw(true),
-      listStreams: db.prepare<[string, string, string, number], { stream_id: string; revision: number }>(
-        'SELECT stream_id, revision FROM rewind_streams WHERE stream_id > ? AND substr(stream_id, 1, length(?)) = ? ORDER BY stream_id LIMIT ?',
-      ),
-    };
+  /** How many group commits (write transactions) this store has made, and how many appends they held. */
+  get commitStats(): { readonly commits: number; readonly appends: number } {
+    const { batches, items } = this.commits.stats;
+    return { commits: batches, appends: items };
   }
 
   append(
@@ -180,92 +161,64 @@ export class SqliteEventStore implements EventStore {
     events: readonly EventToAppend[],
     options: AppendOptions = {},
   ): Promise<AppendResult> {
+    let pending: PendingAppend;
     try {
       validateAppend(streamId, events);
       this.ensureOpen();
+      pending = {
+        streamId,
+        expected: options.expectedRevision ?? 'any',
+        rows: serialize(streamId, events),
+      };
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ streamId, events, expected: options.expectedRevision ?? 'any', resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // Let every append issued in this turn of the event loop join the same commit.
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.commits.submit(pending);
   }
 
-  /** Writes the queued appends in one transaction; one caller's conflict fails that caller alone. */
-  private flush(): void {
-    this.flushScheduled = false;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
-      const s = this.statements;
+  /**
+   * Writes one group commit. Runs inside `BEGIN IMMEDIATE`, so the revisions read here are the
+   * file's, whatever other processes did; appends to one stream see the earlier ones of the batch.
+   */
+  private write(batch: readonly PendingAppend[]): BatchOutcome<AppendResult>[] {
+    const s = this.statements;
+    const outcomes: BatchOutcome<AppendResult>[] = [];
+    let recordedAt = Math.max(this.clock(), s.lastRecordedAt.get()?.recorded_at ?? 0);
+    const revisions = new Map<string, number | undefined>();
+    for (const pending of batch) {
+      let current = revisions.has(pending.streamId)
+        ? revisions.get(pending.streamId)
+        : s.streamRevision.get(pending.streamId)?.revision;
       try {
-        this.db
-          .transaction(() => {
-            outcomes.length = 0;
-            let recordedAt = Math.max(this.clock(), s.lastRecordedAt.get()?.recorded_at ?? 0);
-            const revisions = new Map<string, number | undefined>();
-            for (const pending of batch) {
-              let current = revisions.has(pending.streamId)
-                ? revisions.get(pending.streamId)
-                : s.streamRevision.get(pending.streamId)?.revision;
-              try {
-                checkExpectedRevision(
-                  pending.streamId,
-                  pending.expected ?? 'any',
-                  current === undefined ? undefined : BigInt(current),
-                );
-              } catch (error) {
-                outcomes.push({ ok: false, error });
-                continue;
-              }
-              let position = 0;
-              for (const event of pending.events) {
-                current = current === undefined ? 0 : current + 1;
-                const { metadata } = event;
-                const info = s.insert.run(
-                  pending.streamId,
-                  current,
-                  event.id ?? randomUUID(),
-                  event.type,
-                  JSON.stringify(event.data ?? null),
-                  JSON.stringify(metadata),
-                  recordedAt,
-                );
-                position = Number(info.lastInsertRowid);
-              }
-              s.upsertStream.run(pending.streamId, current!);
-              revisions.set(pending.streamId, current);
-              outcomes.push({
-                ok: true,
-                result: { nextExpectedRevision: BigInt(current!), position: sequencePosition(position) },
-              });
-              recordedAt = Math.max(recordedAt, this.clock());
-            }
-          })
-          .immediate();
+        checkExpectedRevision(
+          pending.streamId,
+          pending.expected,
+          current === undefined ? undefined : BigInt(current),
+        );
       } catch (error) {
-        const mapped = mapSqliteError(error, this.path, `append to ${batch.length} stream(s)`);
-        for (const pending of batch) pending.reject(mapped);
+        outcomes.push({ ok: false, error });
         continue;
       }
-      batch.forEach((pending, i) => {
-        const outcome = outcomes[i]!;
-        if (outcome.ok) pending.resolve(outcome.result);
-        else pending.reject(outcome.error);
+      let position = 0;
+      for (const [eventId, type, data, metadata] of pending.rows) {
+        current = current === undefined ? 0 : current + 1;
+        const info = s.insert.run(pending.streamId, current, eventId, type, data, metadata, recordedAt);
+        position = Number(info.lastInsertRowid);
+      }
+      s.upsertStream.run(pending.streamId, current!);
+      revisions.set(pending.streamId, current);
+      outcomes.push({
+        ok: true,
+        value: { nextExpectedRevision: BigInt(current!), position: sequencePosition(position) },
       });
-      this.notifier.notify();
+      recordedAt = Math.max(recordedAt, this.clock());
     }
+    return outcomes;
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     this.ensureOpen();
     const backwards = options.direction === 'backwards';
-    const until = options.until ? options.until.getTime() : Number.MAX_SAFE_INTEGER;
     let remaining = options.maxCount ?? Infinity;
     let from =
       options.fromRevision === undefined
@@ -273,27 +226,32 @@ export class SqliteEventStore implements EventStore {
           ? Number.MAX_SAFE_INTEGER
           : 0
         : Number(options.fromRevision);
-    const bound =
+    let bound =
       options.toRevision === undefined
         ? backwards
           ? 0
           : Number.MAX_SAFE_INTEGER
         : Number(options.toRevision);
+    const exists = () =>
+      this.run('read a stream', () => this.statements.streamRevision.get(streamId)) !== undefined;
+    if (options.until) {
+      // recorded_at never decreases along a stream: the last revision at that moment bounds the read.
+      const until = options.until.getTime();
+      const last = this.run('read a stream', () => this.statements.revisionAt.get(streamId, until));
+      if (last === undefined) {
+        if (!exists()) throw new StreamNotFoundError(streamId);
+        return;
+      }
+      if (backwards) from = Math.min(from, last);
+      else bound = Math.min(bound, last);
+    }
+    const statement = backwards ? this.statements.streamBackwards : this.statements.streamForwards;
     let first = true;
     for (;;) {
       const limit = Math.min(this.pageSize, remaining);
       if (limit <= 0) return;
-      const rows = this.run('read a stream', () =>
-        (backwards ? this.statements.streamBackwards : this.statements.streamForwards).all(
-          streamId,
-          from,
-          bound,
-          until,
-          limit,
-        ),
-      ) as Row[];
-      if (first && rows.length === 0 && !this.statements.streamRevision.get(streamId))
-        throw new StreamNotFoundError(streamId);
+      const rows = this.run('read a stream', () => statement.all(streamId, from, bound, limit)) as EventRow[];
+      if (first && rows.length === 0 && !exists()) throw new StreamNotFoundError(streamId);
       first = false;
       for (const row of rows) yield toRecorded(row);
       remaining -= rows.length;
@@ -304,57 +262,51 @@ export class SqliteEventStore implements EventStore {
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     this.ensureOpen();
+    const filter = normalizeFilter(options.filter);
+    // Unfiltered reads page by position alone; filtered ones scan bounded windows (see LogStatements).
+    const window = filter ? this.scanWindow : Number.MAX_SAFE_INTEGER;
     let remaining = options.maxCount ?? Infinity;
     if (options.direction === 'backwards') {
-      let before = options.before ? Number(options.before.commit) : Number.MAX_SAFE_INTEGER;
-      for (;;) {
-        const rows = this.run('read $all', () =>
-          this.statements.allBackwards.all(before, this.pageSize),
-        ) as Row[];
-        for (const row of rows) {
-          if (remaining <= 0) return;
-          if (!matches(row, options.filter)) continue;
-          remaining--;
-          yield toRecorded(row);
-        }
-        if (rows.length < this.pageSize) return;
-        before = rows[rows.length - 1]![0];
+      const head = this.run('read $all', () => this.statements.head.get()) ?? 0;
+      let before = Math.min(options.before ? Number(options.before.commit) : Infinity, head + 1);
+      while (remaining > 0 && before > 1) {
+        const limit = Math.min(this.pageSize, remaining);
+        const above = Math.max(0, before - 1 - window);
+        const rows = this.run('read $all', () => this.log.backwards(above, before, filter, limit));
+        for (let i = 0; i < rows.length; i++) yield toRecorded(rows[i]!);
+        remaining -= rows.length;
+        before = rows.length === limit ? rows[rows.length - 1]![0] : above + 1;
       }
+      return;
     }
     let after = options.after ? Number(options.after.commit) : 0;
-    for (;;) {
-      const page = this.readPage(after, options.filter, Math.min(this.pageSize, remaining));
-      for (const event of page.events) {
-        if (remaining-- <= 0) return;
-        yield event;
-      }
-      if (page.reachedHead || remaining <= 0) return;
-      after = Number(page.scannedTo!.commit);
+    while (remaining > 0) {
+      const head = this.run('read $all', () => this.statements.head.get()) ?? 0;
+      if (after >= head) return;
+      const limit = Math.min(this.pageSize, remaining);
+      const upTo = Math.min(head, after + window);
+      const rows = this.run('read $all', () => this.log.forwards(after, upTo, filter, limit));
+      for (let i = 0; i < rows.length; i++) yield toRecorded(rows[i]!);
+      remaining -= rows.length;
+      after = rows.length === limit ? rows[rows.length - 1]![0] : upTo;
     }
   }
 
-  /** One page of the log after `after`: matching events, how far it looked, and whether it hit the head. */
-  private readPage(after: number, filter: EventFilter | undefined, limit: number) {
+  /**
+   * One page of the log for a subscription: matching events after `after`, how far it looked, and
+   * whether that is the head. With a filter it scans a bounded window of positions, so a sparse
+   * filter still moves its checkpoint forward page by page.
+   */
+  private readPage(after: number, filter: EventFilter | undefined): LogPage {
     return this.run('read $all', () => {
-      const head = this.statements.head.get()?.head ?? 0;
-      const events: RecordedEvent[] = [];
-      let scanned = after;
-      // Scan a bounded window so sparse filters still move forward page by page.
-      while (scanned < head && events.length < limit) {
-        const rows = this.statements.allForwards.all(scanned, head, this.pageSize) as Row[];
-        if (rows.length === 0) break;
-        for (const row of rows) {
-          scanned = row[0];
-          if (matches(row, filter)) {
-            events.push(toRecorded(row));
-            if (events.length >= limit) break;
-          }
-        }
-        if (!filter) break;
-      }
+      const head = this.statements.head.get() ?? 0;
+      if (head <= after) return { events: [], scannedTo: undefined, reachedHead: true };
+      const upTo = filter ? Math.min(head, after + this.scanWindow) : head;
+      const rows = this.log.forwards(after, upTo, filter, this.pageSize);
+      const scanned = rows.length === this.pageSize ? rows[rows.length - 1]![0] : upTo;
       return {
-        events,
-        scannedTo: scanned > after ? sequencePosition(scanned) : undefined,
+        events: rows.map(toRecorded),
+        scannedTo: sequencePosition(scanned),
         reachedHead: scanned >= head,
       };
     });
@@ -362,18 +314,32 @@ export class SqliteEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     this.ensureOpen();
+    const filter = normalizeFilter(options.filter);
     return catchUpSubscription(
       {
-        readPage: (after) => this.readPage(after ? Number(after.commit) : 0, options.filter, this.pageSize),
-        waitForAppend: (_after, signal) => this.notifier.wait(signal, this.pollIntervalMs),
+        readPage: (after) => this.readPage(after ? Number(after.commit) : 0, filter),
+        waitForAppend: (after, signal) => this.waitForAppend(after ? Number(after.commit) : 0, signal),
       },
       options.after,
     );
   }
 
+  /**
+   * Resolves once the head has moved past `after`: at once for appends made through this store,
+   * otherwise on a poll of the head position (one index lookup) every `pollIntervalMs`, which is how
+   * appends by other processes are seen. Never busy-loops.
+   */
+  private async waitForAppend(after: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && !this.closed) {
+      await this.notifier.wait(signal, this.pollIntervalMs);
+      if (signal.aborted || this.closed) return;
+      if ((this.run('poll the head position', () => this.statements.head.get()) ?? 0) > after) return;
+    }
+  }
+
   async headPosition(): Promise<Position | undefined> {
     this.ensureOpen();
-    const head = this.run('read the head position', () => this.statements.head.get()?.head ?? null);
+    const head = this.run('read the head position', () => this.statements.head.get()) ?? null;
     return head === null ? undefined : sequencePosition(head);
   }
 
@@ -397,10 +363,11 @@ export class SqliteEventStore implements EventStore {
   async countEvents(options: { after?: Position; filter?: EventFilter } = {}): Promise<number> {
     this.ensureOpen();
     const after = options.after ? Number(options.after.commit) : 0;
-    const types = options.filter?.eventTypes ?? [];
-    const prefixes = options.filter?.streamPrefixes ?? [];
+    const filter = normalizeFilter(options.filter);
+    const types = filter?.eventTypes ?? [];
+    const prefixes = filter?.streamPrefixes ?? [];
     const clauses = [
-      ...types.map(() => 'type = ?'),
+      ...(types.length ? [`type IN (${types.map(() => '?').join(', ')})`] : []),
       ...prefixes.map(() => 'substr(stream_id, 1, length(?)) = ?'),
     ];
     const sql =
@@ -412,14 +379,15 @@ export class SqliteEventStore implements EventStore {
 
   /** Reads a stream's last revision (undefined when it does not exist), e.g. for tools. */
   streamRevision(streamId: string): bigint | undefined {
+    this.ensureOpen();
     const row = this.run('read a stream revision', () => this.statements.streamRevision.get(streamId));
     return row ? BigInt(row.revision) : undefined;
   }
 
-  /** Finishes pending appends, then closes the file. */
+  /** Commits the appends still queued, ends live subscriptions' waits, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.queue.length > 0) this.flush();
+    this.commits.flush();
     this.closed = true;
     this.notifier.notify();
     this.db.close();
@@ -442,26 +410,28 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function matches(row: Row, filter: EventFilter | undefined): boolean {
-  if (!filter) return true;
-  const types = filter.eventTypes;
-  const prefixes = filter.streamPrefixes;
-  const hasTypes = types !== undefined && types.length > 0;
-  const hasPrefixes = prefixes !== undefined && prefixes.length > 0;
-  if (!hasTypes && !hasPrefixes) return true;
-  if (hasTypes && types.includes(row[4])) return true;
-  return hasPrefixes && prefixes.some((p) => row[1].startsWith(p));
-}
-
-function toRecorded(row: Row): RecordedEvent {
-  return {
-    id: row[3],
-    streamId: row[1],
-    revision: BigInt(row[2]),
-    position: sequencePosition(row[0]),
-    type: row[4],
-    data: JSON.parse(row[5]) as unknown,
-    metadata: JSON.parse(row[6]) as StoredEventMetadata,
-    recordedAt: new Date(row[7]),
-  };
+/**
+ * Serializes an append's events before it joins a group commit, so data that is not JSON (a cycle,
+ * a bigint) fails this caller with a ValidationError, never the whole batch.
+ */
+function serialize(streamId: string, events: readonly EventToAppend[]): PendingAppend['rows'] {
+  return events.map((event, index) => {
+    const json = (value: unknown, field: 'data' | 'metadata'): string => {
+      try {
+        return JSON.stringify(value ?? null);
+      } catch (error) {
+        throw new ValidationError(
+          `append to "${streamId}"`,
+          [
+            {
+              path: `events.${index}.${field}`,
+              constraints: { json: `cannot be stored as JSON: ${(error as Error).message}` },
+            },
+          ],
+          { cause: error, hint: 'Encode it with encodeJson (Dates, bigints) and remove cycles' },
+        );
+      }
+    };
+    return [event.id ?? randomUUID(), event.type, json(event.data, 'data'), json(event.metadata, 'metadata')];
+  });
 }
