@@ -23,3 +23,4 @@ export {
   HOSTILE_STRINGS,
   type ReadModelStoreUnderTest,
 } from './contracts/readModelStoreContract';
+export { expectRebuildEquivalent } from './rebuild/rebuildEquivalence';

@@ -228,7 +228,20 @@ export async function rebuildProjection(
           durationMs: Date.now() - started,
         };
       }
-      if (passCount < batchSize || pass >= 20) break;
+      // Everything up to the head read at the start of the pass has been seen, matching or not.
+      if (head && isAfter(head, checkpoint)) {
+        const upTo = head;
+        await store.transaction(namespace, (tx) => tx.setCheckpoint(upTo));
+        checkpoint = upTo;
+      }
+      // Swap only once the new model is at least as fresh as the one served, so readers never step back.
+      const served = await store.servedNamespace(name);
+      const live =
+        served && served !== namespace
+          ? await store.transaction(served, (tx) => tx.getCheckpoint())
+          : undefined;
+      const caughtUp = !live || (checkpoint !== undefined && comparePositions(checkpoint, live) >= 0);
+      if ((passCount < batchSize && caughtUp) || pass >= 50) break;
     }
 
     await report('swapping', await eventStore.headPosition());

@@ -281,7 +281,7 @@ export class ProjectionEngine {
     return letter;
   }
 
-  /** @internal for rebuilds */
+  /** The wiring this engine runs on (event store, registry, read-model store): for rebuilds and tools. */
   get context(): ProjectionEngineOptions {
     return this.options;
   }
