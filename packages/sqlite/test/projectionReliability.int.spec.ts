@@ -93,7 +93,7 @@ describe('projections on SQLite, with real processes', () => {
     };
     const a = run([events, models, 'A', '--slow']);
     await waitFor(() => /^state catching-up [1-9]/.test(lastLine(a.output())));
-    const b = run([events, models, 'B', '--slow']);
+    const b = run([events, models, 'B']);
     await waitFor(() => lastLine(b.output()) !== '' || b.errors() !== '');
     expect(b.errors()).toBe('');
     expect(lastLine(b.output())).toMatch(/^state standby 0$/);
@@ -116,5 +116,39 @@ describe('projections on SQLite, with real processes', () => {
     expect(model.seen).toHaveLength(total);
     expect(model.seen.every((s) => (s.doc as { times: number }).times === 1)).toBe(true);
     expect(b.output()).toMatch(/state running/);
+  }, 120_000);
+
+  it('finishes a rebuild killed with SIGKILL half-way from where it was, equal to a clean rebuild', async () => {
+    const events = join(dir, 'events.db');
+    const models = join(dir, 'readmodels.db');
+    await fill(events, 4000, 11);
+    const live = run([events, models, 'live', '--until-caught-up']);
+    expect({ code: await live.exited, errors: live.errors() }).toEqual({ code: 0, errors: '' });
+    const before = await readModel(models);
+
+    const first = run([events, models, 'rebuilder', '--rebuild', '--slow']);
+    for (let i = 0; i < 400; i++) {
+      const done = [...first.output().matchAll(/progress building (\d+)/g)].map((m) => Number(m[1]));
+      if ((done.at(-1) ?? 0) >= 1000) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(first.output()).not.toMatch(/^result/m);
+
+    const second = run([events, models, 'rebuilder-2', '--rebuild']);
+    expect({ code: await second.exited, errors: second.errors() }).toEqual({ code: 0, errors: '' });
+    const result = JSON.parse(/^result (.*)$/m.exec(second.output())![1]!) as {
+      resumed: boolean;
+      processed: number;
+    };
+    expect(result.resumed).toBe(true);
+    expect(result.processed).toBeLessThan(4000);
+    expect(result.processed).toBeGreaterThan(0);
+
+    const after = await readModel(models);
+    expect(after.counters).toEqual(before.counters);
+    expect(after.seen).toHaveLength(4000);
+    expect(after.seen.every((s) => (s.doc as { times: number }).times === 1)).toBe(true);
   }, 120_000);
 });

@@ -38,6 +38,12 @@ export interface RebuildOptions {
   readonly batchSize?: number;
   /** Keep the replaced namespace instead of dropping it. */
   readonly keepOld?: boolean;
+  /**
+   * How long to wait for another rebuild's lock (default: one lease, 5 s). A rebuild that is alive
+   * renews its lease and is still refused after the wait; a killed one's lease lapses and this
+   * rebuild takes over, resuming from its checkpoint.
+   */
+  readonly lockWaitMs?: number;
 }
 
 /** What a rebuild did. */
@@ -55,7 +61,7 @@ export interface RebuildResult {
 }
 
 const REBUILDS = 'rebuilds';
-const LOCK_TTL_MS = 15_000;
+const LOCK_TTL_MS = 5_000;
 
 /**
  * Rebuilds a projection from the log without downtime: builds into a fresh namespace while the served
@@ -83,7 +89,13 @@ export async function rebuildProjection(
   const { store, eventStore, events } = engine.context;
   const owner = `rebuild-${process.pid}-${randomUUID().slice(0, 8)}`;
   const lock = rebuildLockName(name);
-  if (!(await store.tryAcquireLock(lock, owner, LOCK_TTL_MS))) {
+  const waitUntil = Date.now() + (options.lockWaitMs ?? LOCK_TTL_MS + 500);
+  let acquired = await store.tryAcquireLock(lock, owner, LOCK_TTL_MS);
+  while (!acquired && Date.now() < waitUntil) {
+    await new Promise((r) => setTimeout(r, 100));
+    acquired = await store.tryAcquireLock(lock, owner, LOCK_TTL_MS);
+  }
+  if (!acquired) {
     const holder = await store.lockHolder(lock);
     throw new ProjectionError(
       name,
