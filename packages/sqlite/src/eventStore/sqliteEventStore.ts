@@ -43,9 +43,12 @@ export interface SqliteEventStoreOptions {
   /** The database file. Its directory must exist. */
   readonly path: string;
   /**
-   * `'full'` (default): an acknowledged append survives power loss (fsync on every commit).
-   * `'normal'`: in WAL mode, commits are not fsynced one by one; a power loss (not a process crash) can
-   * lose the last moments of acknowledged appends, never corrupt the file. About 4x faster per commit.
+   * Durability of an acknowledged append (the file is always in WAL mode):
+   * - `'full'` (default): every commit is fsynced before `append()` resolves; an acknowledged append
+   *   survives a process crash, an OS crash and a power loss.
+   * - `'normal'`: commits are fsynced only at WAL checkpoints. About 4x cheaper per commit; a process
+   *   crash (even SIGKILL) still loses nothing and the file is never corrupted, but an OS crash or
+   *   power loss can lose the last acknowledged appends. For data you can rebuild, tests and demos.
    */
   readonly synchronous?: 'full' | 'normal';
   /** How long a write waits for another process's write lock (default 5000 ms). */
