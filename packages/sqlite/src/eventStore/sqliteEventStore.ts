@@ -334,9 +334,8 @@ export class SqliteEventStore implements EventStore {
    */
   private async waitForAppend(after: number, signal: AbortSignal): Promise<void> {
     while (!signal.aborted && !this.closed) {
-      await this.notifier.wait(signal, this.pollIntervalMs);
-      if (signal.aborted || this.closed) return;
       if ((this.run('poll the head position', () => this.statements.head.get()) ?? 0) > after) return;
+      await this.notifier.wait(signal, this.pollIntervalMs);
     }
   }
 
