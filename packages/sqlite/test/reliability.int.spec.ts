@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 
 import { SqliteEventStore } from '@rewind/sqlite';
 import { collect } from '@rewind/testing';
@@ -136,6 +137,39 @@ describe('SqliteEventStore reliability', () => {
       expect(child.lines).toHaveLength(12);
     } finally {
       await subscription.close();
+      await store.close();
+    }
+  }, 60_000);
+});
+
+describe('SqliteEventStore opened by several processes at once', () => {
+  it('creates the schema once when four processes open a new file together', async () => {
+    const path = join(dir, 'fresh.db');
+    // Hold the write lock so all four read "version 0" and then queue on BEGIN IMMEDIATE together.
+    const gate = new Database(path);
+    gate.pragma('journal_mode = WAL');
+    gate.exec('BEGIN IMMEDIATE');
+    const script = join(__dirname, 'fixtures', 'open.js');
+    const outputs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const child = spawn(process.execPath, [script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+          child.on('error', reject);
+          child.on('exit', () => resolve(out.trim()));
+        }),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    gate.exec('COMMIT');
+    gate.close();
+    const results = (await Promise.all(outputs)).map((o) => JSON.parse(o) as unknown);
+    expect(results).toEqual(Array.from({ length: 4 }, () => ({ ok: true })));
+    const store = SqliteEventStore.open(path);
+    try {
+      expect((await collect(store.readStream('s-1'))).map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n]);
+    } finally {
       await store.close();
     }
   }, 60_000);

@@ -88,6 +88,9 @@ export function migrate(db: Database.Database, path: string, target = SCHEMA_VER
   }
   for (let v = version; v < target; v++) {
     db.transaction(() => {
+      // Several processes may open a new or old file at once: whoever takes the write lock first
+      // migrates, the others find the step done.
+      if ((db.pragma('user_version', { simple: true }) as number) > v) return;
       MIGRATIONS[v]!(db);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
