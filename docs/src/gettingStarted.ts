@@ -13,7 +13,16 @@ import {
   DomainEvent,
   EventSourcingHandler,
   InMemoryEventStore,
+  type Position,
 } from '@rewind/core';
+import {
+  InMemoryReadModelStore,
+  On,
+  Projection,
+  ProjectionEngine,
+  rebuildProjection,
+  type ProjectionContext,
+} from '@rewind/projections';
 // #endregion
 
 // #region events
@@ -102,4 +111,61 @@ export async function gettingStarted(cartId: string) {
   }
   // #endregion
   return { rejected, now, before };
+}
+
+// #region projection
+@Projection('cart-summary', { version: 1 })
+export class CartSummaryProjection {
+  @On(ItemAdded)
+  async itemAdded(event: ItemAdded, ctx: ProjectionContext): Promise<void> {
+    const carts = ctx.collection<{ items: number; checkedOut: boolean }>('carts');
+    const cart = await carts.get(event.cartId);
+    await carts.put(event.cartId, { items: (cart?.items ?? 0) + event.quantity, checkedOut: false });
+  }
+
+  @On(CheckedOut)
+  async checkedOut(event: CheckedOut, ctx: ProjectionContext): Promise<void> {
+    await ctx.collection('carts').patch(event.cartId, { checkedOut: true });
+  }
+}
+// #endregion
+
+/** The projection and rebuild part of the walk-through; returns what it observed. */
+export async function gettingStartedProjection(cartId: string) {
+  const rewind = createRewind({ eventStore: new InMemoryEventStore(), aggregates: [Cart] });
+  const { commandBus } = rewind;
+  await commandBus.executePlain(AddItem, { cartId, sku: 'energy-bar', quantity: 2 });
+  await commandBus.executePlain(CheckOut, { cartId });
+
+  // #region run-projection
+  const projections = new ProjectionEngine({
+    eventStore: rewind.eventStore,
+    events: rewind.events,
+    store: new InMemoryReadModelStore(),
+    processors: [CartSummaryProjection],
+  });
+  projections.start();
+  await projections.waitForHead(); // everything in the log so far is applied
+
+  const summary = await projections.query('cart-summary').collection('carts').get(cartId);
+  // { items: 2, checkedOut: true }
+  // #endregion
+
+  // #region rebuild
+  const result = await rebuildProjection(projections, 'cart-summary', {
+    onProgress: (p) => console.log(p.phase, p.processed, p.eventsPerSecond),
+  });
+  // result.replaced: 'cart-summary@v1' (dropped), result.namespace: 'cart-summary@v1#…' (now served)
+  const afterRebuild = await projections.query('cart-summary').collection('carts').get(cartId);
+  // the same document, rebuilt from the log
+
+  let first: Position | undefined;
+  for await (const event of rewind.eventStore.readAll({ maxCount: 1 })) first = event.position;
+  const past = await rebuildProjection(projections, 'cart-summary', { until: first! });
+  const then = await projections.context.store.collection(past.namespace, 'carts').get(cartId);
+  // { items: 2, checkedOut: false }: the read model as it was after the first event
+  // #endregion
+
+  await projections.stop();
+  return { summary, result, afterRebuild, past, then };
 }

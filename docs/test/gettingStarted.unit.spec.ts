@@ -8,6 +8,7 @@ import {
   CheckedOut,
   CheckOut,
   gettingStarted,
+  gettingStartedProjection,
   ItemAdded,
 } from '../src/gettingStarted';
 
@@ -41,4 +42,22 @@ describe('getting started', () => {
       .given(new ItemAdded(id, 'bar', 1))
       .when(command(CheckOut, { cartId: id }))
       .then(new CheckedOut(id)));
+});
+
+describe('getting started: projection and rebuild', () => {
+  it('builds the read model, rebuilds it, and builds it as of the first event', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const id = randomUUID();
+    const { summary, result, afterRebuild, past, then } = await gettingStartedProjection(id);
+    expect(summary).toEqual({ items: 2, checkedOut: true });
+    expect(result.replaced).toBe('cart-summary@v1');
+    expect(result.namespace).toMatch(/^cart-summary@v1#/);
+    expect(result.scratch).toBe(false);
+    expect(result.processed).toBe(2);
+    expect(afterRebuild).toEqual(summary);
+    expect(past.scratch).toBe(true);
+    expect(then).toEqual({ items: 2, checkedOut: false });
+    expect(log.mock.calls.some(([phase]) => phase === 'done')).toBe(true);
+    log.mockRestore();
+  });
 });
