@@ -1,17 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   AppendNotifier,
   catchUpSubscription,
-  checkExpectedRevision,
   sequencePosition,
   StoreUnavailableError,
   StreamNotFoundError,
   validateAppend,
-  ValidationError,
-  type ExpectedRevision,
   type LogPage,
   type AppendOptions,
   type AppendResult,
@@ -26,6 +22,7 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from '@rewind/core';
+import { serialize, writeAppends, type PendingAppend } from './appendBatch';
 import { GroupCommit, type BatchOutcome } from './groupCommit';
 import { migrate } from './schema';
 import { mapSqliteError } from './sqliteErrors';
@@ -61,14 +58,6 @@ export interface SqliteEventStoreOptions {
   readonly maxBatch?: number;
   /** The clock for recorded time (tests). */
   readonly clock?: () => Date;
-}
-
-/** An append waiting for its group commit, already serialized (bad data fails its caller alone). */
-interface PendingAppend {
-  readonly streamId: string;
-  readonly expected: ExpectedRevision;
-  /** [eventId, type, data JSON, metadata JSON] per event. */
-  readonly rows: ReadonlyArray<readonly [string, string, string, string]>;
 }
 
 /**
@@ -122,7 +111,9 @@ export class SqliteEventStore implements EventStore {
       migrate(this.db, this.path);
       this.statements = prepareStatements(this.db);
       this.log = new LogStatements(this.db);
-      this.writeBatch = this.db.transaction((batch: readonly PendingAppend[]) => this.write(batch));
+      this.writeBatch = this.db.transaction((batch: readonly PendingAppend[]) =>
+        writeAppends(this.statements, batch, this.clock),
+      );
     } catch (error) {
       this.db.close();
       throw mapSqliteError(error, this.path, 'open it');
@@ -177,46 +168,6 @@ export class SqliteEventStore implements EventStore {
       return Promise.reject(error);
     }
     return this.commits.submit(pending);
-  }
-
-  /**
-   * Writes one group commit. Runs inside `BEGIN IMMEDIATE`, so the revisions read here are the
-   * file's, whatever other processes did; appends to one stream see the earlier ones of the batch.
-   */
-  private write(batch: readonly PendingAppend[]): BatchOutcome<AppendResult>[] {
-    const s = this.statements;
-    const outcomes: BatchOutcome<AppendResult>[] = [];
-    let recordedAt = Math.max(this.clock(), s.lastRecordedAt.get()?.recorded_at ?? 0);
-    const revisions = new Map<string, number | undefined>();
-    for (const pending of batch) {
-      let current = revisions.has(pending.streamId)
-        ? revisions.get(pending.streamId)
-        : s.streamRevision.get(pending.streamId)?.revision;
-      try {
-        checkExpectedRevision(
-          pending.streamId,
-          pending.expected,
-          current === undefined ? undefined : BigInt(current),
-        );
-      } catch (error) {
-        outcomes.push({ ok: false, error });
-        continue;
-      }
-      let position = 0;
-      for (const [eventId, type, data, metadata] of pending.rows) {
-        current = current === undefined ? 0 : current + 1;
-        const info = s.insert.run(pending.streamId, current, eventId, type, data, metadata, recordedAt);
-        position = Number(info.lastInsertRowid);
-      }
-      s.upsertStream.run(pending.streamId, current!);
-      revisions.set(pending.streamId, current);
-      outcomes.push({
-        ok: true,
-        value: { nextExpectedRevision: BigInt(current!), position: sequencePosition(position) },
-      });
-      recordedAt = Math.max(recordedAt, this.clock());
-    }
-    return outcomes;
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -410,30 +361,4 @@ export class SqliteEventStore implements EventStore {
       throw mapSqliteError(error, this.path, action);
     }
   }
-}
-
-/**
- * Serializes an append's events before it joins a group commit, so data that is not JSON (a cycle,
- * a bigint) fails this caller with a ValidationError, never the whole batch.
- */
-function serialize(streamId: string, events: readonly EventToAppend[]): PendingAppend['rows'] {
-  return events.map((event, index) => {
-    const json = (value: unknown, field: 'data' | 'metadata'): string => {
-      try {
-        return JSON.stringify(value ?? null);
-      } catch (error) {
-        throw new ValidationError(
-          `append to "${streamId}"`,
-          [
-            {
-              path: `events.${index}.${field}`,
-              constraints: { json: `cannot be stored as JSON: ${(error as Error).message}` },
-            },
-          ],
-          { cause: error, hint: 'Encode it with encodeJson (Dates, bigints) and remove cycles' },
-        );
-      }
-    };
-    return [event.id ?? randomUUID(), event.type, json(event.data, 'data'), json(event.metadata, 'metadata')];
-  });
 }

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import {
+  checkExpectedRevision,
+  sequencePosition,
+  ValidationError,
+  type AppendResult,
+  type EventToAppend,
+  type ExpectedRevision,
+} from '@rewind/core';
+import type { BatchOutcome } from './groupCommit';
+import type { EventStatements } from './statements';
+
+/** An append waiting for its group commit, already serialized (bad data fails its caller alone). */
+export interface PendingAppend {
+  readonly streamId: string;
+  readonly expected: ExpectedRevision;
+  /** [eventId, type, data JSON, metadata JSON] per event. */
+  readonly rows: ReadonlyArray<readonly [string, string, string, string]>;
+}
+
+/**
+ * Writes one group commit. Runs inside `BEGIN IMMEDIATE`, so the revisions read here are the
+ * file's, whatever other processes did; appends to one stream see the earlier ones of the batch.
+ */
+export function writeAppends(
+  s: EventStatements,
+  batch: readonly PendingAppend[],
+  clock: () => number,
+): BatchOutcome<AppendResult>[] {
+  const outcomes: BatchOutcome<AppendResult>[] = [];
+  let recordedAt = Math.max(clock(), s.lastRecordedAt.get()?.recorded_at ?? 0);
+  const revisions = new Map<string, number | undefined>();
+  for (const pending of batch) {
+    let current = revisions.has(pending.streamId)
+      ? revisions.get(pending.streamId)
+      : s.streamRevision.get(pending.streamId)?.revision;
+    try {
+      checkExpectedRevision(
+        pending.streamId,
+        pending.expected,
+        current === undefined ? undefined : BigInt(current),
+      );
+    } catch (error) {
+      outcomes.push({ ok: false, error });
+      continue;
+    }
+    let position = 0;
+    for (const [eventId, type, data, metadata] of pending.rows) {
+      current = current === undefined ? 0 : current + 1;
+      const info = s.insert.run(pending.streamId, current, eventId, type, data, metadata, recordedAt);
+      position = Number(info.lastInsertRowid);
+    }
+    s.upsertStream.run(pending.streamId, current!);
+    revisions.set(pending.streamId, current);
+    outcomes.push({
+      ok: true,
+      value: { nextExpectedRevision: BigInt(current!), position: sequencePosition(position) },
+    });
+    recordedAt = Math.max(recordedAt, clock());
+  }
+  return outcomes;
+}
+
+/**
+ * Serializes an append's events before it joins a group commit, so data that is not JSON (a cycle,
+ * a bigint) fails this caller with a ValidationError, never the whole batch.
+ */
+export function serialize(streamId: string, events: readonly EventToAppend[]): PendingAppend['rows'] {
+  return events.map((event, index) => {
+    const json = (value: unknown, field: 'data' | 'metadata'): string => {
+      try {
+        return JSON.stringify(value ?? null);
+      } catch (error) {
+        throw new ValidationError(
+          `append to "${streamId}"`,
+          [
+            {
+              path: `events.${index}.${field}`,
+              constraints: { json: `cannot be stored as JSON: ${(error as Error).message}` },
+            },
+          ],
+          { cause: error, hint: 'Encode it with encodeJson (Dates, bigints) and remove cycles' },
+        );
+      }
+    };
+    return [event.id ?? randomUUID(), event.type, json(event.data, 'data'), json(event.metadata, 'metadata')];
+  });
+}
