@@ -24,3 +24,8 @@ export {
   type ReadModelStoreUnderTest,
 } from './contracts/readModelStoreContract';
 export { expectRebuildEquivalent } from './rebuild/rebuildEquivalence';
+export {
+  EventStoreDBTestServer,
+  type EventStoreDBTestServerOptions,
+} from './eventStoreDB/eventStoreDBTestServer';
+export { EventStoreDBLog, type LogRecord } from './eventStoreDB/eventStoreDBLog';
