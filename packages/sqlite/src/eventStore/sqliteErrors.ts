@@ -10,7 +10,16 @@ interface SqliteLikeError {
 
 /**
  * Translates a better-sqlite3 error into the Rewind family, in one place, keeping the original as
- * `cause`. Reads the SQLite result code, never the message text.
+ * `cause`. Reads the SQLite result code, never the message text: a file that cannot be opened, is
+ * corrupt or not a database, is read-only, stays locked past the busy timeout, or sits on a failing
+ * or full disk gives a `StoreUnavailableError` naming the path and what to do; anything else a
+ * `StoreError`. Rewind errors pass through unchanged.
+ *
+ * @param error what better-sqlite3 threw
+ * @param path the database file, named in the message
+ * @param action what was being done, e.g. `'read $all'`, completing "while trying to ..."
+ * @example
+ * try { db.exec(sql); } catch (error) { throw mapSqliteError(error, path, 'create the tables'); }
  */
 export function mapSqliteError(error: unknown, path: string, action: string): RewindError {
   if (error instanceof RewindError) return error;
@@ -43,6 +52,13 @@ export function mapSqliteError(error: unknown, path: string, action: string): Re
     return new StoreUnavailableError(
       `${where} stayed locked by another process longer than the busy timeout while trying to ${action}. ` +
         'Raise busyTimeoutMs, or find the process holding a long write transaction.',
+      { cause: error },
+    );
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return new StoreUnavailableError(
+      `The disk failed under ${where} (${code}) while trying to ${action}. Check the disk and the file system ` +
+        '(a network file system cannot hold a SQLite file in WAL mode), then open the store again.',
       { cause: error },
     );
   }
