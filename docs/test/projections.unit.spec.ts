@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { ProjectionError } from '@rewind/core';
+import { InMemoryReadModelStore, rebuildProjection } from '@rewind/projections';
+import { expectRebuildEquivalent } from '@rewind/testing';
+import { AddItem, CheckOut } from '../src/gettingStarted';
+import { createShop, faults, operate, topSellers } from '../src/projections';
+
+const add = (cartId: string, sku: string, quantity: number) => ({ cartId, sku, quantity });
+
+describe('projections and reactors', () => {
+  afterEach(() => {
+    faults.rejectSku = undefined;
+  });
+
+  it('builds a read model and answers filtered, ordered queries', async () => {
+    const { rewind, projections } = createShop();
+    const [a, b] = [randomUUID(), randomUUID()];
+    await rewind.commandBus.executePlain(AddItem, add(a, 'energy-bar', 2));
+    await rewind.commandBus.executePlain(AddItem, add(b, 'energy-bar', 1));
+    await rewind.commandBus.executePlain(AddItem, add(b, 'protein-bar', 5));
+    await rewind.commandBus.executePlain(AddItem, add(b, 'gum', 1));
+    await projections.waitForHead();
+    expect(await topSellers(projections)).toEqual([
+      { key: 'protein-bar', doc: { sku: 'protein-bar', units: 5 } },
+      { key: 'energy-bar', doc: { sku: 'energy-bar', units: 3 } },
+    ]);
+    await expectRebuildEquivalent(projections, 'sales-per-sku');
+    await projections.stop();
+  });
+
+  it('reacts only to events after its first start, once per event', async () => {
+    const { rewind, projections, mailer } = createShop();
+    await projections.stop();
+    const before = randomUUID();
+    await rewind.commandBus.executePlain(AddItem, add(before, 'bar', 1));
+    await rewind.commandBus.executePlain(CheckOut, { cartId: before });
+    const fresh = createShop({ eventStore: rewind.eventStore });
+    await fresh.projections.runner('checkout-mailer').caughtUp();
+    const after = randomUUID();
+    await fresh.rewind.commandBus.executePlain(AddItem, add(after, 'bar', 1));
+    await fresh.rewind.commandBus.executePlain(CheckOut, { cartId: after });
+    await fresh.projections.waitForHead();
+    expect([...fresh.mailer.sent.values()]).toEqual([`Cart ${after} is checked out.`]);
+    expect([...fresh.mailer.sent.keys()][0]).toMatch(/^checkout-mailer:/);
+    expect(mailer.sent.size).toBe(0);
+    await expect(rebuildProjection(fresh.projections, 'checkout-mailer')).rejects.toBeInstanceOf(
+      ProjectionError,
+    );
+    await fresh.projections.stop();
+  });
+
+  it('parks a failing event, goes on, and retries it after the fix', async () => {
+    const { rewind, projections } = createShop();
+    const cart = randomUUID();
+    faults.rejectSku = 'poison';
+    await rewind.commandBus.executePlain(AddItem, add(cart, 'poison', 1));
+    await rewind.commandBus.executePlain(AddItem, add(cart, 'bar', 1));
+    await projections.waitForHead();
+    const sales = projections.query('sales-per-sku').collection('sales');
+    expect(await sales.get('bar')).toEqual({ sku: 'bar', units: 1 });
+    expect(await sales.get('poison')).toBeUndefined();
+    const [status] = await projections.status('sales-per-sku');
+    expect(status!.deadLetters).toBe(1);
+    expect(status!.state).toBe('running');
+    expect(status!.eventsBehind).toBe(0);
+    faults.rejectSku = undefined;
+    const { letters } = await operate(projections);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.attempts).toBe(3);
+    expect(letters[0]!.error).toMatch(/sku poison is not for sale/);
+    expect(await sales.get('poison')).toEqual({ sku: 'poison', units: 1 });
+    expect(await projections.deadLetters()).toEqual([]);
+    await projections.stop();
+  });
+
+  it('pauses and resumes', async () => {
+    const { rewind, projections } = createShop();
+    const cart = randomUUID();
+    await projections.waitForHead();
+    await projections.pause('sales-per-sku');
+    await rewind.commandBus.executePlain(AddItem, add(cart, 'bar', 1));
+    await new Promise((r) => setTimeout(r, 50));
+    const sales = projections.query('sales-per-sku').collection('sales');
+    expect(await sales.get('bar')).toBeUndefined();
+    expect((await projections.status('sales-per-sku'))[0]!.paused).toBe(true);
+    await projections.resume('sales-per-sku');
+    await projections.waitForHead();
+    expect(await sales.get('bar')).toEqual({ sku: 'bar', units: 1 });
+    await projections.stop();
+  });
+
+  it('runs one runner per projection across processes; a standby takes over', async () => {
+    const store = new InMemoryReadModelStore();
+    const first = createShop({ store, owner: 'instance-a' });
+    const second = createShop({ store, eventStore: first.rewind.eventStore, owner: 'instance-b' });
+    await first.rewind.commandBus.executePlain(AddItem, add(randomUUID(), 'bar', 1));
+    await first.projections.waitForHead();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(second.projections.runner('sales-per-sku').status().state).toBe('standby');
+    expect((await second.projections.status('sales-per-sku'))[0]!.lockHolder).toBe('instance-a');
+    await first.projections.stop(); // releases its locks; a crashed process's lease lapses after lockTtlMs
+    await first.rewind.commandBus.executePlain(AddItem, add(randomUUID(), 'bar', 2));
+    await second.projections.runner('sales-per-sku').caughtUp(5000);
+    await second.projections.waitForHead(5000);
+    expect(await second.projections.query('sales-per-sku').collection('sales').get('bar')).toEqual({
+      sku: 'bar',
+      units: 3,
+    });
+    await second.projections.stop();
+  });
+});
