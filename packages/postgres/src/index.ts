@@ -1,1 +1,3 @@
-export {};
+export { PostgresReadModelStore, type PostgresReadModelStoreOptions } from './postgresReadModelStore';
+export { mapPostgresError, type PostgresTarget } from './postgresErrors';
+export { checkSchemaName, SCHEMA_VERSION } from './schema';
