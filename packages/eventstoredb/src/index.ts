@@ -1,1 +1,7 @@
-export {};
+export {
+  EventStoreDBEventStore,
+  endpointOf,
+  type EventStoreDBEventStoreOptions,
+} from './eventStoreDBEventStore';
+export { mapEventStoreDBError, type EventStoreDBErrorContext } from './mapEventStoreDBError';
+export { serverFilter, type ReconnectOptions } from './subscription';
