@@ -102,6 +102,19 @@ describe('validation', () => {
       ['channel', ['isIn']],
     ]);
     expect(response.body.code).toBe('VALIDATION');
+    expect(response.body.violations).toEqual([
+      { path: 'extra', value: 1, constraints: { whitelistValidation: 'property extra should not exist' } },
+      { path: 'accountId', value: 'nope', constraints: { isUuid: 'accountId must be a UUID' } },
+      { path: 'amount', value: 0, constraints: { min: 'amount must not be less than 1' } },
+      {
+        path: 'channel',
+        value: 'card',
+        constraints: { isIn: 'channel must be one of the following values: cash, transfer' },
+      },
+    ]);
+    expect(response.body.message).toMatch(
+      /^Invalid command Deposit: extra: property extra should not exist \| accountId: .*\. Fix the listed fields and send it again\.$/,
+    );
   });
 
   it('rejects a body that is not an object', async () => {
