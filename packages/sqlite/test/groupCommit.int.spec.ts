@@ -120,6 +120,30 @@ describe('SqliteEventStore group commit', () => {
     });
   });
 
+  it('detects conflicts between two connections to one file: revisions are read inside the write lock', async () => {
+    const other = SqliteEventStore.open(join(dir, 'events.db'));
+    try {
+      await store.append('x-1', [event(1)], { expectedRevision: 'no_stream' });
+      await expect(other.append('x-1', [event(2)], { expectedRevision: 'no_stream' })).rejects.toMatchObject({
+        code: 'CONCURRENCY',
+        actualRevision: 0n,
+      });
+      await other.append('x-1', [event(3)], { expectedRevision: 0n });
+      await expect(store.append('x-1', [event(4)], { expectedRevision: 0n })).rejects.toMatchObject({
+        code: 'CONCURRENCY',
+        actualRevision: 1n,
+      });
+      await store.append('x-1', [event(5)], { expectedRevision: 1n });
+      expect((await collect(other.readStream('x-1'))).map((e) => [e.revision, e.data])).toEqual([
+        [0n, 1],
+        [1n, 3],
+        [2n, 5],
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('commits what is queued when closed, and refuses appends afterwards', async () => {
     const pending = store.append('c-1', [event(1)]);
     await store.close();
