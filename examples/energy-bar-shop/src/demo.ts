@@ -9,6 +9,7 @@ import { OrderLineRequest, PlaceOrder } from './order/commands';
 import { Order } from './order/order';
 import { FakeCardGateway } from './payment/cardGateway';
 import { heading, say, subheading, table, won, type Cell } from './demo/print';
+import type { OrderSummary } from './readModels/orderSummaryProjection';
 import type { ItemView } from './readModels/productNames';
 import { createShop, MENU_ID, type Shop } from './shop';
 
@@ -213,18 +214,35 @@ async function run(
   heading('8. Rebuild a read model from the log (event streaming: read from any position)');
   const before = JSON.stringify(await shop.queries.orders());
   const chargesBefore = gateway.charges;
-  const report = await shop.processors.rebuild('order-summaries');
+  const report = await shop.rebuild('order-summaries');
   const after = JSON.stringify(await shop.queries.orders());
   table([
     {
       projection: report.projection,
-      'events replayed': report.events,
-      'old namespace': report.from,
-      'new namespace': report.to,
+      'events replayed': report.processed,
+      'old namespace': report.replaced,
+      'new namespace': report.namespace,
       'same result': before === after ? 'yes' : 'NO',
     },
   ]);
   say(`card charges before: ${chargesBefore}, after: ${gateway.charges} (reactors never run on a replay)`);
+  subheading(
+    `the order summaries as they were at ${afterPlacing.toISOString()} (rebuilt into a scratch namespace)`,
+  );
+  const asOf = await shop.rebuild('order-summaries', { until: afterPlacing });
+  const then = await shop.readModelStore.collection<OrderSummary>(asOf.namespace, 'orders').find();
+  const now = await shop.queries.orders();
+  table(
+    then
+      .map(({ doc }) => doc)
+      .filter((o) => [first, second, third].includes(o.orderId))
+      .map((o) => ({
+        order: o.orderId,
+        'status then': o.status,
+        'status now': now.find((n) => n.orderId === o.orderId)?.status,
+      })),
+  );
+  await shop.readModelStore.dropNamespace(asOf.namespace);
 
   heading(`9. Time travel: order ${first} at an earlier moment`);
   const state = (moment: string, order: Order) => ({

@@ -34,6 +34,4 @@ export * from './http/errorResponse';
 export * from './shared/ids';
 export * from './tokens';
 export * from './storage';
-export * from './runtime/documents';
-export { SqliteDocumentStore } from './runtime/sqliteDocumentStore';
-export { ProcessorHost, type RebuildReport } from './runtime/processorHost';
+export * from './shared/sendCommand';

@@ -1,5 +1,6 @@
-import { Container } from 'inversify';
+import { Container, type ServiceIdentifier } from 'inversify';
 import {
+  comparePositions,
   rewindModule,
   TOKENS,
   type CommandResult,
@@ -9,6 +10,13 @@ import {
   type Rewind,
   type Type,
 } from '@rewind/core';
+import {
+  ProjectionEngine,
+  rebuildProjection,
+  type ReadModelStore,
+  type RebuildOptions,
+  type RebuildResult,
+} from '@rewind/projections';
 import { Delivery } from './delivery/delivery';
 import { DeliveryReactor } from './delivery/deliveryReactor';
 import { KitchenReactor } from './kitchen/kitchenReactor';
@@ -21,15 +29,13 @@ import { FakeCardGateway, type CardGateway } from './payment/cardGateway';
 import { Payment } from './payment/payment';
 import { PaymentReactor } from './payment/paymentReactor';
 import { ShopQueries } from './queries';
-import { openStorage, type StorageOptions } from './storage';
-import { SHOP_TOKENS } from './tokens';
 import { DeliveryBoardProjection } from './readModels/deliveryBoardProjection';
 import { KitchenQueueProjection } from './readModels/kitchenQueueProjection';
 import { MenuProjection, type MenuEntry } from './readModels/menuProjection';
 import { OrderSummaryProjection } from './readModels/orderSummaryProjection';
 import { SalesProjection } from './readModels/salesProjection';
-import type { DocumentStore } from './runtime/documents';
-import { ProcessorHost } from './runtime/processorHost';
+import { openStorage, type StorageOptions } from './storage';
+import { SHOP_TOKENS } from './tokens';
 
 /** The id of the shop's one menu. */
 export const MENU_ID = 'main';
@@ -60,8 +66,9 @@ export interface Shop {
   readonly rewind: Rewind;
   readonly repository: Repository;
   readonly eventStore: EventStore;
-  readonly readModelStore: DocumentStore;
-  readonly processors: ProcessorHost;
+  readonly readModelStore: ReadModelStore;
+  /** Runs the projections and reactors: status, pause/resume, dead letters, queries. */
+  readonly projections: ProjectionEngine;
   readonly queries: ShopQueries;
   readonly gateway: CardGateway;
   /** Where events and read models live, for people. */
@@ -69,8 +76,8 @@ export interface Shop {
   /** Whether state survives the process (false for the in-memory stores). */
   readonly durable: boolean;
   /**
-   * Executes a command, then lets every reactor and projector catch up, so what follows reads its
-   * effects (the whole choreography of an order runs inside one call).
+   * Executes a command, then waits until every reactor and projector has caught up, so what follows
+   * reads its effects (the whole choreography of an order runs inside one call).
    */
   execute<R = unknown>(command: object, options?: ExecuteOptions): Promise<CommandResult<R>>;
   /** Like {@link execute}, from untrusted input (e.g. a request body). */
@@ -79,17 +86,20 @@ export interface Shop {
     input: unknown,
     options?: ExecuteOptions,
   ): Promise<CommandResult<R>>;
-  /** Lets every reactor and projector catch up with the log. */
-  settle(): Promise<number>;
+  /** Waits until every reactor and projector has applied the whole log, reactions included. */
+  settle(): Promise<void>;
+  /** Rebuilds a read model from the log without downtime, then waits until it is live again. */
+  rebuild(projection: string, options?: RebuildOptions): Promise<RebuildResult>;
+  /** Stops the projections and closes the stores (once; later calls wait for the first). */
   close(): Promise<void>;
 }
 
 /**
  * Wires the energy-bar shop: five services' aggregates on one event store, their reactors, and the
- * read models.
+ * read models, all resolved from one inversify container.
  *
  * @example
- * const shop = await createShop();
+ * const shop = await createShop({ dataDir: '.data' });
  * await shop.execute(AddProduct.of('main', 'energy-bar', 'energy bar', 2500));
  * console.table(await shop.queries.menu());
  */
@@ -97,57 +107,79 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
   const { eventStore, readModelStore, description: storage, durable } = openStorage(options);
   const gateway = options.gateway ?? new FakeCardGateway();
 
-  // The catalog reads the menu read model, which the host (built after the bus) serves.
-  const late: { host?: ProcessorHost } = {};
-  const source = <T extends object>(projection: string, collection: string) =>
-    late.host!.collection<T>(projection, collection);
-  const queries = new ShopQueries(source);
+  // The order service's catalog reads the menu read model, served by the engine built below.
+  const late: { engine?: ProjectionEngine } = {};
+  const queries = new ShopQueries((projection, collection) =>
+    late.engine!.query(projection).collection(collection),
+  );
   const catalog: Catalog = {
-    product: async (productId) => {
-      const entry = await (await source<MenuEntry>('menu', MenuProjection.collection)).get(productId);
-      return entry;
-    },
+    product: (productId) => queries.product(productId) as Promise<MenuEntry | undefined>,
   };
 
-  // inversify wires the services: the command bus (rewindModule), the order desk with its catalog,
-  // and the reactors with the bus and the card gateway.
   const container = new Container();
   container.bind(SHOP_TOKENS.Catalog).toConstantValue(catalog);
   container.bind(SHOP_TOKENS.CardGateway).toConstantValue(gateway);
-  for (const reactor of REACTORS) container.bind(reactor).toSelf().inSingletonScope();
+  for (const processor of [...PROJECTIONS, ...REACTORS])
+    container.bind(processor).toSelf().inSingletonScope();
   await container.load(
     rewindModule({ eventStore, aggregates: [...AGGREGATES], commandHandlers: [OrderDesk] }),
   );
   const rewind = container.get(TOKENS.Rewind);
-  const bus = rewind.commandBus;
-  const host = new ProcessorHost(eventStore, rewind.events, readModelStore, [
-    ...PROJECTIONS.map((Projector) => new Projector()),
-    ...REACTORS.map((reactor) => container.get<object>(reactor)),
-  ]);
-  late.host = host;
-  await host.catchUp();
+  const engine = new ProjectionEngine({
+    eventStore,
+    events: rewind.events,
+    store: readModelStore,
+    processors: [...PROJECTIONS, ...REACTORS],
+    resolve: (processor) => container.get(processor as ServiceIdentifier<object>),
+  });
+  late.engine = engine;
+  engine.start();
+  await Promise.all(engine.names().map((name) => engine.runner(name).caughtUp()));
 
+  const settle = async () => {
+    // Reactors append while they run: wait until a wait for the head ends at the same head.
+    for (;;) {
+      const head = await eventStore.headPosition();
+      await engine.waitForHead();
+      const after = await eventStore.headPosition();
+      if (!after || (head && comparePositions(head, after) === 0)) return;
+    }
+  };
+  const bus = rewind.commandBus;
+  let closing: Promise<void> | undefined;
   return {
     rewind,
     repository: rewind.repository,
     eventStore,
     readModelStore,
-    processors: host,
+    projections: engine,
     queries,
     gateway,
     storage,
     durable,
     async execute<R>(command: object, executeOptions?: ExecuteOptions) {
       const result = await bus.execute<R>(command, executeOptions);
-      await host.catchUp();
+      await settle();
       return result;
     },
     async executePlain<R>(commandClass: Type, input: unknown, executeOptions?: ExecuteOptions) {
       const result = await bus.executePlain<R>(commandClass, input, executeOptions);
-      await host.catchUp();
+      await settle();
       return result;
     },
-    settle: () => host.catchUp(),
-    close: () => eventStore.close(),
+    settle,
+    async rebuild(projection: string, rebuildOptions?: RebuildOptions) {
+      const result = await rebuildProjection(engine, projection, rebuildOptions);
+      await settle();
+      return result;
+    },
+    close() {
+      closing ??= (async () => {
+        await engine.stop();
+        await readModelStore.close();
+        await eventStore.close();
+      })();
+      return closing;
+    },
   };
 }

@@ -1,21 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError, InMemoryEventStore, type EventStore } from '@rewind/core';
-import { SqliteEventStore } from '@rewind/sqlite';
-import { InMemoryDocumentStore, type DocumentStore } from './runtime/documents';
-import { SqliteDocumentStore } from './runtime/sqliteDocumentStore';
+import { InMemoryReadModelStore, type ReadModelStore } from '@rewind/projections';
+import { SqliteEventStore, SqliteReadModelStore } from '@rewind/sqlite';
 
 /** Where the shop keeps its state unless told otherwise: `examples/energy-bar-shop/.data/`. */
 export const DEFAULT_DATA_DIR = path.resolve(__dirname, '..', '.data');
 
 /** Which stores to use. */
 export interface StorageOptions {
-  /** Directory of the embedded store (default {@link DEFAULT_DATA_DIR}). */
+  /** Directory of the embedded stores (default {@link DEFAULT_DATA_DIR}). */
   readonly dataDir?: string;
   /** Use this event store (e.g. an in-memory one in tests). */
   readonly eventStore?: EventStore;
   /** Use this read-model store. */
-  readonly readModelStore?: DocumentStore;
+  readonly readModelStore?: ReadModelStore;
   /** Environment to read `EVENTSTORE_URL` and `POSTGRES_URL` from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -23,7 +22,7 @@ export interface StorageOptions {
 /** The stores the shop runs on. */
 export interface Storage {
   readonly eventStore: EventStore;
-  readonly readModelStore: DocumentStore;
+  readonly readModelStore: ReadModelStore;
   /** Where the state lives, for people. */
   readonly description: string;
   /** Whether the state survives the process. */
@@ -31,33 +30,27 @@ export interface Storage {
 }
 
 /**
- * Picks the stores: the ones given; else EventStoreDB + PostgreSQL when `EVENTSTORE_URL` /
- * `POSTGRES_URL` are set; else the embedded SQLite file `<dataDir>/shop.db`, which holds the events
- * and the read models.
- * @throws ConfigurationError when only one of the two URLs is set, or they are set before the adapters exist.
+ * Picks the stores: the ones given (an in-memory read-model store goes with an in-memory event store);
+ * else EventStoreDB + PostgreSQL when `EVENTSTORE_URL` / `POSTGRES_URL` are set; else the embedded
+ * SQLite files `<dataDir>/events.db` and `<dataDir>/readmodels.db`.
+ * @throws ConfigurationError for a durable event store without a read-model store (reactor checkpoints
+ * would be forgotten and every reaction re-run), or the URLs set before their adapters exist.
  */
 export function openStorage(options: StorageOptions = {}): Storage {
   const env = options.env ?? process.env;
-  if (options.eventStore && options.readModelStore) {
-    return {
-      eventStore: options.eventStore,
-      readModelStore: options.readModelStore,
-      description: options.eventStore instanceof InMemoryEventStore ? 'memory' : 'the given stores',
-      durable: !(options.eventStore instanceof InMemoryEventStore),
-    };
-  }
+  const inMemory = options.eventStore instanceof InMemoryEventStore;
   if (options.eventStore) {
-    if (!(options.eventStore instanceof InMemoryEventStore)) {
+    if (!options.readModelStore && !inMemory) {
       throw new ConfigurationError(
         'createShop got an eventStore but no readModelStore. Pass both: reactor checkpoints live in the ' +
-          'read-model store, and a durable log with forgetful checkpoints would re-run every reaction.',
+          'read-model store, and a durable log with forgotten checkpoints would re-run every reaction.',
       );
     }
     return {
       eventStore: options.eventStore,
-      readModelStore: new InMemoryDocumentStore(),
-      description: 'memory',
-      durable: false,
+      readModelStore: options.readModelStore ?? new InMemoryReadModelStore(),
+      description: inMemory ? 'memory' : 'the given stores',
+      durable: !inMemory,
     };
   }
   if (env.EVENTSTORE_URL || env.POSTGRES_URL) {
@@ -68,11 +61,12 @@ export function openStorage(options: StorageOptions = {}): Storage {
   }
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
-  const eventStore = SqliteEventStore.open({ path: path.join(dataDir, 'shop.db') });
+  const events = path.join(dataDir, 'events.db');
+  const readModels = path.join(dataDir, 'readmodels.db');
   return {
-    eventStore,
-    readModelStore: new SqliteDocumentStore(eventStore.database),
-    description: `SQLite, ${path.join(dataDir, 'shop.db')}`,
+    eventStore: SqliteEventStore.open({ path: events }),
+    readModelStore: options.readModelStore ?? SqliteReadModelStore.open({ path: readModels }),
+    description: `SQLite: ${events} (events), ${readModels} (read models)`,
     durable: true,
   };
 }

@@ -34,7 +34,10 @@ describe('npm run demo', () => {
 
   it('tells where its state lives and that it starts fresh', () => {
     expect(first).toContain(`data directory: ${dataDir} (reset)`);
-    expect(first).toContain(`events and read models kept in: SQLite, ${path.join(dataDir, 'shop.db')}`);
+    expect(first).toContain(
+      `events and read models kept in: SQLite: ${path.join(dataDir, 'events.db')} (events), ` +
+        `${path.join(dataDir, 'readmodels.db')} (read models)`,
+    );
     expect(first).toContain('state: a fresh shop');
   });
 
@@ -97,8 +100,15 @@ describe('npm run demo', () => {
   });
 
   it('rebuilds a read model to the same result without charging a card again', () => {
-    expect(section(first, 'projection')).toMatch(/order-summaries\s+\d+\s+\S+\s+\S+\s+yes/);
+    expect(section(first, 'projection')).toMatch(/order-summaries\s+15\s+\S+\s+\S+\s+yes/);
     expect(first).toContain('card charges before: 3, after: 3');
+  });
+
+  it('builds the order summaries as they were at an earlier moment', () => {
+    const then = section(first, 'the order summaries as they were at');
+    expect(then).toMatch(/1001\s+paid\s+delivered/);
+    expect(then).toMatch(/1002\s+cancelled\s+cancelled/);
+    expect(then).toMatch(/1003\s+paid\s+in the kitchen/);
   });
 
   it('loads the order at earlier moments and prints its history with diffs', () => {

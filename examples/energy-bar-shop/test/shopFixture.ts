@@ -10,10 +10,18 @@ import {
   type ShopOptions,
 } from '@rewind/energy-bar-shop';
 
-/** A shop on in-memory stores with the three bars on its menu. */
+const opened: Shop[] = [];
+
+// Every shop a test opens is closed after it: its projection runners stop and release their locks.
+afterEach(async () => {
+  for (const shop of opened.splice(0).reverse()) await shop.close();
+});
+
+/** A shop on in-memory stores with the three bars on its menu; closed after the test. */
 export async function openShop(options: ShopOptions = {}): Promise<Shop & { gateway: FakeCardGateway }> {
   const gateway = new FakeCardGateway();
   const shop = await createShop({ gateway, eventStore: new InMemoryEventStore(), ...options });
+  opened.push(shop);
   if (!(await shop.queries.product('energy-bar'))) {
     await shop.execute(AddProduct.of(MENU_ID, 'energy-bar', 'energy bar', 2500));
     await shop.execute(AddProduct.of(MENU_ID, 'oat-bar', 'oat bar', 2000));

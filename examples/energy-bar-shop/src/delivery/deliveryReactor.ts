@@ -3,8 +3,8 @@ import { CommandBus } from '@rewind/core';
 import { TicketMade } from '../kitchen/events';
 import { OrderPlaced } from '../order/events';
 import { PaymentDeclined } from '../payment/events';
-import { On, Reactor, type ReactorContext } from '../runtime/decorators';
-import { sendCommand } from '../runtime/sendCommand';
+import { On, Reactor, type ReactorContext } from '@rewind/projections';
+import { sendCommand } from '../shared/sendCommand';
 import { LineItem } from '../shared/lineItem';
 import { CancelDelivery, DispatchDelivery, ScheduleDelivery } from './commands';
 
@@ -22,7 +22,7 @@ export function courierFor(orderId: string): string {
  * kitchen made the bars, and cancelled when the payment is declined. Deliveries take the order's id.
  */
 @injectable()
-@Reactor('delivery-reactor')
+@Reactor('delivery-reactor', { startFrom: 'beginning' })
 export class DeliveryReactor {
   constructor(@inject(CommandBus) private readonly bus: CommandBus) {}
 

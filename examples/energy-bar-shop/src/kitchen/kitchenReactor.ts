@@ -2,8 +2,8 @@ import { inject, injectable } from 'inversify';
 import { CommandBus } from '@rewind/core';
 import { OrderPlaced } from '../order/events';
 import { PaymentCaptured, PaymentDeclined } from '../payment/events';
-import { On, Reactor, type ReactorContext } from '../runtime/decorators';
-import { sendCommand } from '../runtime/sendCommand';
+import { On, Reactor, type ReactorContext } from '@rewind/projections';
+import { sendCommand } from '../shared/sendCommand';
 import { LineItem } from '../shared/lineItem';
 import { OpenTicket, ReleaseTicket, VoidTicket } from './commands';
 
@@ -13,7 +13,7 @@ import { OpenTicket, ReleaseTicket, VoidTicket } from './commands';
  * Tickets take the order's id.
  */
 @injectable()
-@Reactor('kitchen-reactor')
+@Reactor('kitchen-reactor', { startFrom: 'beginning' })
 export class KitchenReactor {
   constructor(@inject(CommandBus) private readonly bus: CommandBus) {}
 

@@ -2,8 +2,8 @@ import { inject, injectable } from 'inversify';
 import { CommandBus } from '@rewind/core';
 import { DeliveryDelivered } from '../delivery/events';
 import { PaymentCaptured, PaymentDeclined } from '../payment/events';
-import { On, Reactor, type ReactorContext } from '../runtime/decorators';
-import { sendCommand } from '../runtime/sendCommand';
+import { On, Reactor, type ReactorContext } from '@rewind/projections';
+import { sendCommand } from '../shared/sendCommand';
 import { CancelOrder, CompleteOrder, MarkOrderPaid } from './commands';
 
 /**
@@ -11,7 +11,7 @@ import { CancelOrder, CompleteOrder, MarkOrderPaid } from './commands';
  * (the compensation that replaces a distributed rollback), completed when the delivery arrives.
  */
 @injectable()
-@Reactor('order-reactor')
+@Reactor('order-reactor', { startFrom: 'beginning' })
 export class OrderReactor {
   constructor(@inject(CommandBus) private readonly bus: CommandBus) {}
 

@@ -1,8 +1,8 @@
 import { inject, injectable } from 'inversify';
 import { CommandBus } from '@rewind/core';
 import { OrderPlaced } from '../order/events';
-import { On, Reactor, type ReactorContext } from '../runtime/decorators';
-import { sendCommand } from '../runtime/sendCommand';
+import { On, Reactor, type ReactorContext } from '@rewind/projections';
+import { sendCommand } from '../shared/sendCommand';
 import { SHOP_TOKENS } from '../tokens';
 import type { CardGateway } from './cardGateway';
 import { CapturePayment, DeclinePayment, RequestPayment } from './commands';
@@ -10,11 +10,12 @@ import { PaymentRequested } from './events';
 
 /**
  * The payment service's reactions: an order placed asks for a payment; a payment requested charges the
- * card (the side effect that must never repeat: the gateway gets the event id as idempotency key, and
- * reactors never run on a replay) and records the answer.
+ * card (the side effect that must never repeat: reactors never run on a replay, and a redelivery after
+ * a crash reaches the gateway with the same idempotency key) and records the answer. Reactors start
+ * from the beginning of the log: the shop has had them since its first event.
  */
 @injectable()
-@Reactor('payment-reactor')
+@Reactor('payment-reactor', { startFrom: 'beginning' })
 export class PaymentReactor {
   constructor(
     @inject(CommandBus) private readonly bus: CommandBus,
@@ -31,9 +32,12 @@ export class PaymentReactor {
   }
 
   @On(PaymentRequested)
-  async onPaymentRequested(event: PaymentRequested, { envelope }: ReactorContext): Promise<void> {
+  async onPaymentRequested(
+    event: PaymentRequested,
+    { envelope, idempotencyKey }: ReactorContext,
+  ): Promise<void> {
     const result = await this.gateway.charge({
-      idempotencyKey: envelope.id,
+      idempotencyKey,
       amount: event.amount,
       method: event.method,
     });

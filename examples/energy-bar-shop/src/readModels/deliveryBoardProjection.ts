@@ -5,14 +5,14 @@ import {
   DeliveryScheduled,
 } from '../delivery/events';
 import { ProductAdded, ProductRenamed } from '../menu/events';
-import { On, Projection, type ProjectionContext } from '../runtime/decorators';
+import { On, Projection, type ProjectionContext } from '@rewind/projections';
 import { ProductNames, type ItemView } from './productNames';
 
 /** Where a delivery is, as the couriers see it. */
 export type DeliveryProgress = 'waiting for kitchen' | 'on the road' | 'delivered' | 'cancelled';
 
 /** One delivery on the board. */
-export interface DeliveryView {
+export type DeliveryView = {
   readonly deliveryId: string;
   readonly orderId: string;
   readonly customer: string;
@@ -21,7 +21,7 @@ export interface DeliveryView {
   readonly status: DeliveryProgress;
   readonly courier?: string;
   readonly note?: string;
-}
+};
 
 /** The delivery board: who takes what where, with current product names. */
 @Projection('delivery-board', { version: 1 })

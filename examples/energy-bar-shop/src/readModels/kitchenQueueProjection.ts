@@ -1,20 +1,20 @@
 import { TicketMade, TicketOpened, TicketReleased, TicketStarted, TicketVoided } from '../kitchen/events';
 import { ProductAdded, ProductRenamed } from '../menu/events';
-import { On, Projection, type ProjectionContext } from '../runtime/decorators';
+import { On, Projection, type ProjectionContext } from '@rewind/projections';
 import { ProductNames, type ItemView } from './productNames';
 
 /** Where a ticket is, as the cooks see it. */
 export type TicketProgress = 'awaiting payment' | 'queued' | 'making' | 'made' | 'voided';
 
 /** One ticket on the kitchen screen. */
-export interface KitchenTicketView {
+export type KitchenTicketView = {
   readonly ticketId: string;
   readonly orderId: string;
   readonly items: ItemView[];
   readonly status: TicketProgress;
   readonly cook?: string;
   readonly note?: string;
-}
+};
 
 /** The kitchen queue: what the cooks have to make, with current product names. */
 @Projection('kitchen-queue', { version: 1 })

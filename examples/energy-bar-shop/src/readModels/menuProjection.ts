@@ -1,13 +1,13 @@
 import { PriceChanged, ProductAdded, ProductRenamed, ProductWithdrawn } from '../menu/events';
-import { On, Projection, type ProjectionContext } from '../runtime/decorators';
+import { On, Projection, type ProjectionContext } from '@rewind/projections';
 
 /** A product on the menu read model. */
-export interface MenuEntry {
+export type MenuEntry = {
   readonly productId: string;
   readonly name: string;
   readonly price: number;
   readonly available: boolean;
-}
+};
 
 /** The menu read model: what customers see, and the order service's catalog. */
 @Projection('menu', { version: 1 })

@@ -2,7 +2,7 @@ import { DeliveryDispatched } from '../delivery/events';
 import { TicketMade, TicketStarted } from '../kitchen/events';
 import { ProductAdded, ProductRenamed } from '../menu/events';
 import { OrderCancelled, OrderCompleted, OrderPaid, OrderPlaced } from '../order/events';
-import { On, Projection, type ProjectionContext } from '../runtime/decorators';
+import { On, Projection, type ProjectionContext } from '@rewind/projections';
 import { ProductNames, type ItemView } from './productNames';
 
 /** Where an order is, as the customer is told. */
@@ -19,7 +19,7 @@ const ORDER: readonly OrderProgress[] = [
 ];
 
 /** One order on the order-summaries read model, gathered from the events of all five services. */
-export interface OrderSummary {
+export type OrderSummary = {
   readonly orderId: string;
   readonly customer: string;
   readonly items: ItemView[];
@@ -28,7 +28,7 @@ export interface OrderSummary {
   readonly courier?: string;
   readonly note?: string;
   readonly placedAt: string;
-}
+};
 
 /** Order summaries: one document per order, following it through every service. */
 @Projection('order-summaries', { version: 1 })

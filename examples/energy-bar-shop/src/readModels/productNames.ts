@@ -1,22 +1,22 @@
-import type { ProjectionContext } from '../runtime/decorators';
+import type { ProjectionContext } from '@rewind/projections';
 
 /** A product line as read models show it: with the product's current name. */
-export interface ItemView {
+export type ItemView = {
   readonly productId: string;
   readonly name: string;
   readonly quantity: number;
   readonly unitPrice?: number;
-}
+};
 
-interface NameDocument {
+type NameDocument = {
   readonly productId: string;
   readonly name: string;
-}
+};
 
-interface ProductRef {
+type ProductRef = {
   readonly productId: string;
   readonly key: string;
-}
+};
 
 /**
  * The denormalization cure shared by every read model that shows product names. Each projection keeps
@@ -59,8 +59,8 @@ export class ProductNames {
   /** Applies a rename to the table and to every document of `collection` that shows the product. */
   async rename(collection: string, productId: string, newName: string): Promise<void> {
     await this.learn(productId, newName);
-    const documents = this.context.collection<{ items: ItemView[] }>(collection);
-    for (const ref of await this.context.collection<ProductRef>('by-product').find({ productId })) {
+    const documents = this.context.collection<{ items: readonly ItemView[] }>(collection);
+    for (const { doc: ref } of await this.context.collection<ProductRef>('by-product').find({ productId })) {
       const document = await documents.get(ref.key);
       if (!document) continue;
       await documents.patch(ref.key, {

@@ -1,22 +1,22 @@
 import { ProductAdded, ProductRenamed } from '../menu/events';
 import { OrderCancelled, OrderPaid, OrderPlaced } from '../order/events';
-import { On, Projection, type ProjectionContext } from '../runtime/decorators';
+import { On, Projection, type ProjectionContext } from '@rewind/projections';
 import type { PricedLine } from '../shared/lineItem';
 import { ProductNames } from './productNames';
 
 /** Bars sold of one product on one day (UTC), counted when the order is paid. */
-export interface DailySales {
+export type DailySales = {
   readonly day: string;
   readonly productId: string;
   readonly name: string;
   readonly quantity: number;
   readonly revenue: number;
-}
+};
 
-interface PendingOrder {
+type PendingOrder = {
   readonly orderId: string;
   readonly lines: PricedLine[];
-}
+};
 
 /** Sales per product per day: counts paid orders only; a cancelled order never sells anything. */
 @Projection('sales-per-day', { version: 1 })
@@ -33,8 +33,8 @@ export class SalesProjection {
   async onProductRenamed(event: ProductRenamed, context: ProjectionContext): Promise<void> {
     await new ProductNames(context).learn(event.productId, event.newName);
     const sales = context.collection<DailySales>(SalesProjection.collection);
-    for (const row of await sales.find({ productId: event.productId })) {
-      await sales.patch(`${row.day}|${row.productId}`, { name: event.newName });
+    for (const { key } of await sales.find({ productId: event.productId })) {
+      await sales.patch(key, { name: event.newName });
     }
   }
 

@@ -128,9 +128,9 @@ describe('read models', () => {
       await placeOrder(shop, '1001', 'card-4242', ['energy-bar', 1]);
       await shop.execute(RenameProduct.of(MENU_ID, 'energy-bar', 'energy bar+'));
       const before = await shop.queries.orders();
-      const report = await shop.processors.rebuild('order-summaries');
-      expect(report.events).toBeGreaterThan(0);
-      expect(report.to).not.toBe(report.from);
+      const report = await shop.rebuild('order-summaries');
+      expect(report.processed).toBeGreaterThan(0);
+      expect(report.namespace).not.toBe(report.replaced);
       expect(await shop.queries.orders()).toEqual(before);
     });
   });
