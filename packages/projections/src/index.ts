@@ -37,3 +37,4 @@ export {
   type RebuildResult,
 } from './rebuild/rebuildProjection';
 export { diffNamespaces, type ReadModelDiff, type CollectionDiff } from './rebuild/diffNamespaces';
+export { projectionsModule, PROJECTION_TOKENS, type ProjectionsModuleOptions } from './di/projectionsModule';
