@@ -145,6 +145,11 @@ function batchAppend(
     for (const message of req.getProposedMessagesList()) entry.events.push(proposed(message));
     if (!req.getIsFinal()) return;
     pending.delete(key);
+    const refused = host.refusal();
+    if (refused) {
+      call.emit('error', refused);
+      return;
+    }
     const { options, events } = entry;
     const name = streamName(options.getStreamIdentifier());
     const expected: ProtocolExpected = options.hasStreamPosition()
