@@ -48,7 +48,10 @@ export interface SqliteEventStoreOptions {
    *   power loss can lose the last acknowledged appends. For data you can rebuild, tests and demos.
    */
   readonly synchronous?: 'full' | 'normal';
-  /** How long a write waits for another process's write lock (default 5000 ms). */
+  /**
+   * How long a write waits for another process's write lock (default 5000 ms); the wait blocks the
+   * event loop (better-sqlite3 is synchronous). Past it, the batch fails with StoreUnavailableError.
+   */
   readonly busyTimeoutMs?: number;
   /** How often live subscriptions look for appends made by other processes (default 100 ms). */
   readonly pollIntervalMs?: number;
