@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ProjectionError } from '@rewind/core';
-import { InMemoryReadModelStore, rebuildProjection } from '@rewind/projections';
+import {
+  InMemoryReadModelStore,
+  On,
+  Projection,
+  ProjectionEngine,
+  rebuildProjection,
+  type ProjectionContext,
+} from '@rewind/projections';
+import { ItemAdded } from '../src/gettingStarted';
 import { expectRebuildEquivalent } from '@rewind/testing';
 import { AddItem, CheckOut } from '../src/gettingStarted';
 import { createShop, faults, operate, topSellers } from '../src/projections';
@@ -107,5 +115,41 @@ describe('projections and reactors', () => {
       units: 3,
     });
     await second.projections.stop();
+  });
+});
+
+describe('projection versions', () => {
+  it('keeps serving the old namespace after a version bump until a rebuild swaps it', async () => {
+    const { rewind, projections } = createShop();
+    const store = projections.context.store;
+    await rewind.commandBus.executePlain(AddItem, add(randomUUID(), 'bar', 1));
+    await projections.waitForHead();
+    await projections.stop();
+    expect(await store.servedNamespace('sales-per-sku')).toBe('sales-per-sku@v1');
+
+    @Projection('sales-per-sku', { version: 2 })
+    class SalesV2 {
+      @On(ItemAdded)
+      async itemAdded(event: ItemAdded, ctx: ProjectionContext): Promise<void> {
+        await ctx.collection('sales').put(event.sku, { sku: event.sku, units: event.quantity, v: 2 });
+      }
+    }
+    const v2 = new ProjectionEngine({
+      eventStore: rewind.eventStore,
+      events: rewind.events,
+      store,
+      processors: [SalesV2],
+    });
+    v2.start();
+    await v2.waitForHead();
+    expect(await store.servedNamespace('sales-per-sku')).toBe('sales-per-sku@v1');
+    const result = await rebuildProjection(v2, 'sales-per-sku');
+    expect(result.namespace).toMatch(/^sales-per-sku@v2#/);
+    expect(await v2.query('sales-per-sku').collection('sales').get('bar')).toEqual({
+      sku: 'bar',
+      units: 1,
+      v: 2,
+    });
+    await v2.stop();
   });
 });
