@@ -304,6 +304,54 @@ describe('ProjectionEngine guarantees', () => {
     });
   });
 
+  describe('queries', () => {
+    it('never read a namespace that a rebuild swapped out and dropped while the query ran', async () => {
+      const shop = app();
+      await shop.append('c-a', new Counted('a', 1));
+      const inner = new InMemoryReadModelStore();
+      let swapDuringRead: (() => Promise<void>) | undefined;
+      const store = new Proxy(inner, {
+        get(target, property) {
+          if (property !== 'collection') return Reflect.get(target, property, target) as unknown;
+          return (namespace: string, collection: string) => {
+            const reader = target.collection(namespace, collection);
+            return {
+              ...reader,
+              get: async (key: string) => {
+                const swap = swapDuringRead;
+                swapDuringRead = undefined;
+                await swap?.(); // the rebuild commits its swap and drops the old namespace right now
+                return reader.get(key);
+              },
+            };
+          };
+        },
+      });
+      const e = engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [CounterProjection],
+      });
+      e.start();
+      await e.waitForHead();
+      const old = (await inner.servedNamespace('counters'))!;
+      swapDuringRead = async () => {
+        await inner.transaction('counters@v1#next', async (tx) => {
+          await tx.collection('counters').put('a', { count: 1, events: 1, rebuilt: true });
+          await tx.setServed('counters', 'counters@v1#next');
+        });
+        await inner.dropNamespace(old);
+      };
+      expect(await e.query('counters').collection('counters').get('a')).toEqual({
+        count: 1,
+        events: 1,
+        rebuilt: true,
+      });
+      expect(swapDuringRead).toBeUndefined();
+    });
+  });
+
   describe('registration', () => {
     it('refuses two handlers for one event in one projector', () => {
       @Projection('twice')

@@ -203,7 +203,12 @@ export class ProjectionEngine {
     );
   }
 
-  /** Read access to a projection's served read model (the swap of a rebuild is seen atomically). */
+  /**
+   * Read access to a projection's served read model. A rebuild's swap is seen atomically: each read
+   * resolves the served namespace, reads it, and reads again from the new one if a swap committed in
+   * between (the old namespace may already be dropped), so a reader never sees a half-built, dropped
+   * or empty model.
+   */
   query(name: string): {
     collection<D extends Document = Document>(collection: string): CollectionReader<D>;
   } {
@@ -211,12 +216,19 @@ export class ProjectionEngine {
     const store = this.options.store;
     return {
       collection<D extends Document = Document>(collection: string): CollectionReader<D> {
-        const served = () =>
-          store.servedNamespace(name).then((ns) => store.collection<D>(ns ?? `${name}@unbuilt`, collection));
+        const read = async <R>(work: (reader: CollectionReader<D>) => Promise<R>): Promise<R> => {
+          let namespace = await store.servedNamespace(name);
+          for (;;) {
+            const result = await work(store.collection<D>(namespace ?? `${name}@unbuilt`, collection));
+            const now = await store.servedNamespace(name);
+            if (now === namespace) return result;
+            namespace = now;
+          }
+        };
         return {
-          get: async (key) => (await served()).get(key),
-          find: async (filter, options) => (await served()).find(filter, options),
-          count: async (filter) => (await served()).count(filter),
+          get: (key) => read((reader) => reader.get(key)),
+          find: (filter, options) => read((reader) => reader.find(filter, options)),
+          count: (filter) => read((reader) => reader.count(filter)),
         };
       },
     };
