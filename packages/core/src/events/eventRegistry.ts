@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getMetadataStorage } from 'class-validator';
 import { ConfigurationError, EventDecodingError } from '../errors/errors';
 import type { EventToAppend, RecordedEvent, StoredEventMetadata } from '../eventStore/eventStore';
+import type { Position } from '../eventStore/position';
 import type { Type } from '../metadata/metadataKeys';
 import { validateObject } from '../validation/validateObject';
 import { requireDomainEventMetadata, type DomainEventMetadata } from './domainEvent.decorator';
@@ -252,16 +253,35 @@ export class EventRegistry {
         );
       }
     }
-    return {
-      id: recorded.id,
-      type: recorded.type,
-      event,
-      metadata: toEventMetadata(stored, version),
-      streamId: recorded.streamId,
-      revision: recorded.revision,
-      position: recorded.position,
-      recordedAt: recorded.recordedAt,
-    };
+    return new DecodedEnvelope<E>(recorded, event, version);
+  }
+}
+
+/** An envelope whose metadata view is built on first use: most projectors never read it. */
+class DecodedEnvelope<E extends object> implements EventEnvelope<E> {
+  readonly id: string;
+  readonly type: string;
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly recordedAt: Date;
+  private view: EventMetadata | undefined;
+
+  constructor(
+    private readonly recorded: RecordedEvent,
+    readonly event: E,
+    private readonly schemaVersion: number,
+  ) {
+    this.id = recorded.id;
+    this.type = recorded.type;
+    this.streamId = recorded.streamId;
+    this.revision = recorded.revision;
+    this.position = recorded.position;
+    this.recordedAt = recorded.recordedAt;
+  }
+
+  get metadata(): EventMetadata {
+    return (this.view ??= toEventMetadata(this.recorded.metadata, this.schemaVersion));
   }
 }
 

@@ -4,6 +4,8 @@ import {
   isAfter,
   ProjectionError,
   serializePosition,
+  type EventEnvelope,
+  type EventMetadata,
   type EventRegistry,
   type EventStore,
   type Position,
@@ -441,6 +443,7 @@ export async function applyEvents(
   isReplay: boolean,
 ): Promise<void> {
   const { meta, handlers } = definition;
+  const collection = ((name: string) => tx.collection(name)) as ProjectionContext['collection'];
   for (let i = 0; i < events.length; i++) {
     const recorded = events[i]!;
     const handler = handlers.get(recorded.type);
@@ -450,21 +453,8 @@ export async function applyEvents(
       if (!envelope) continue;
       const context: ProjectionContext | ReactorContext =
         meta.kind === 'projection'
-          ? {
-              projection: meta.name,
-              envelope,
-              metadata: envelope.metadata,
-              tx,
-              collection: (name) => tx.collection(name),
-              isReplay,
-            }
-          : {
-              reactor: meta.name,
-              envelope,
-              metadata: envelope.metadata,
-              idempotencyKey: `${meta.name}:${recorded.id}`,
-              isReplay: false,
-            };
+          ? new LiveProjectionContext(meta.name, envelope, tx, collection, isReplay)
+          : new LiveReactorContext(meta.name, envelope, `${meta.name}:${recorded.id}`);
       const result = handler(envelope.event, context);
       if (result instanceof Promise) await result;
     } catch (error) {
@@ -474,6 +464,35 @@ export async function applyEvents(
 }
 
 export { HandlerFailure };
+
+/** Handler context; `metadata` is built from the envelope only when a handler reads it. */
+class LiveProjectionContext implements ProjectionContext {
+  constructor(
+    readonly projection: string,
+    readonly envelope: EventEnvelope,
+    readonly tx: ReadModelTransaction,
+    readonly collection: ProjectionContext['collection'],
+    readonly isReplay: boolean,
+  ) {}
+
+  get metadata(): EventMetadata {
+    return this.envelope.metadata;
+  }
+}
+
+class LiveReactorContext implements ReactorContext {
+  readonly isReplay = false as const;
+
+  constructor(
+    readonly reactor: string,
+    readonly envelope: EventEnvelope,
+    readonly idempotencyKey: string,
+  ) {}
+
+  get metadata(): EventMetadata {
+    return this.envelope.metadata;
+  }
+}
 
 function delay(ms: number): Promise<typeof IDLE> {
   return new Promise((resolve) => setTimeout(() => resolve(IDLE), ms));
