@@ -36,7 +36,8 @@ export interface SqliteReadModelStoreOptions {
 }
 
 const DELETED = Symbol('deleted');
-type Buffer = Map<string, Map<string, Document | typeof DELETED>>;
+/** A transaction's pending writes: the JSON text to store (already a private copy), or a deletion. */
+type Buffer = Map<string, Map<string, string | typeof DELETED>>;
 
 interface DeadLetterRow {
   id: string;
@@ -192,7 +193,7 @@ export class SqliteReadModelStore implements ReadModelStore {
         checkKey(key);
         const buffered = tx?.buffered(name, key);
         if (buffered === DELETED) return undefined;
-        if (buffered) return buffered as D;
+        if (buffered !== undefined) return JSON.parse(buffered) as D;
         const row = this.exec('read a document', () => this.s.get.get(namespace, name, key));
         return row ? (JSON.parse(row.doc) as D) : undefined;
       },
@@ -207,7 +208,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     name: string,
     filter: Filter,
     options: FindOptions,
-    pending?: ReadonlyMap<string, Document | typeof DELETED>,
+    pending?: ReadonlyMap<string, string | typeof DELETED>,
   ): Keyed<D>[] {
     const conditions = parseFilter(filter);
     const { orderBy, descending, limit } = parseFindOptions(options);
@@ -216,8 +217,10 @@ export class SqliteReadModelStore implements ReadModelStore {
       const merged = this.query<D>(namespace, name, filter, { ...options, limit: undefined }).filter(
         (e) => !pending.has(e.key),
       );
-      for (const [key, doc] of pending) {
-        if (doc !== DELETED && matchesConditions(doc, conditions)) merged.push({ key, doc: doc as D });
+      for (const [key, json] of pending) {
+        if (json === DELETED) continue;
+        const doc = JSON.parse(json) as D;
+        if (matchesConditions(doc, conditions)) merged.push({ key, doc });
       }
       merged.sort(orderFor(orderBy, descending));
       return limit === undefined ? merged : merged.slice(0, limit);
@@ -389,11 +392,11 @@ class SqliteTransaction implements ReadModelTransaction {
     return this.store.database;
   }
 
-  buffered(collection: string, key: string): Document | typeof DELETED | undefined {
+  buffered(collection: string, key: string): string | typeof DELETED | undefined {
     return this.writes.get(collection)?.get(key);
   }
 
-  pending(collection: string): ReadonlyMap<string, Document | typeof DELETED> | undefined {
+  pending(collection: string): ReadonlyMap<string, string | typeof DELETED> | undefined {
     return this.writes.get(collection);
   }
 
@@ -407,12 +410,12 @@ class SqliteTransaction implements ReadModelTransaction {
       ...base,
       put: async (key, doc) => {
         checkKey(key);
-        buffer.set(key, frozenJsonCopy(doc));
+        buffer.set(key, JSON.stringify(doc));
       },
       patch: async (key, fields) => {
         checkKey(key);
         const current = (await base.get(key)) ?? {};
-        buffer.set(key, frozenJsonCopy({ ...current, ...fields }));
+        buffer.set(key, JSON.stringify({ ...current, ...fields }));
       },
       delete: async (key) => {
         checkKey(key);
@@ -496,9 +499,9 @@ class SqliteTransaction implements ReadModelTransaction {
       }
     }
     for (const [collection, writes] of this.writes) {
-      for (const [key, doc] of writes) {
-        if (doc === DELETED) s.delete.run(this.namespace, collection, key);
-        else s.put.run(this.namespace, collection, key, JSON.stringify(doc));
+      for (const [key, json] of writes) {
+        if (json === DELETED) s.delete.run(this.namespace, collection, key);
+        else s.put.run(this.namespace, collection, key, json);
       }
     }
     if (this.checkpoint)
@@ -526,19 +529,6 @@ class SqliteTransaction implements ReadModelTransaction {
     }
     for (const id of this.removed) s.unpark.run(id);
   }
-}
-
-/** A deep, frozen copy with JSON's meaning: what the database will hold, safe to hand out. */
-function frozenJsonCopy(doc: Document): Document {
-  return deepFreeze(JSON.parse(JSON.stringify(doc)) as Document);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** The shared order: by field (missing last in either direction, ties by key ascending), else by key. */
