@@ -100,18 +100,20 @@ export class ResubscribingSubscription implements Subscription {
     // client had already buffered before it have been taken in, so the order is the server's.
     const markers: Array<{ after: number; emit: () => void }> = [];
     const mark = (emit: () => void) => {
-      const after = seen + (subscription?.readableLength ?? 0);
+      const after = seen + subscription.readableLength;
       if (after <= seen) emit();
       else markers.push({ after, emit });
     };
     const flushMarkers = () => {
       while (markers.length > 0 && markers[0]!.after <= seen) markers.shift()!.emit();
     };
-    let subscription: AllStreamSubscription | undefined;
     const filter = serverFilter(this.options.filter, async (_sub, position) => {
       mark(() => this.takeCheckpoint(position));
     });
-    subscription = this.client.subscribeToAll({ fromPosition: this.last ?? START, filter });
+    const subscription: AllStreamSubscription = this.client.subscribeToAll({
+      fromPosition: this.last ?? START,
+      filter,
+    });
     this.current = subscription;
     subscription.on('data', (resolved) => {
       seen++;

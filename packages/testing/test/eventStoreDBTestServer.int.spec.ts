@@ -11,6 +11,7 @@ import {
   WrongExpectedVersionError,
   type AllStreamResolvedEvent,
   type AllStreamSubscription,
+  type ResolvedEvent,
   type Position,
 } from '@eventstore/db-client';
 import { EventStoreDBTestServer } from '@rewind/testing';
@@ -111,8 +112,7 @@ for (const batchAppend of [true, false, 'unimplemented'] as const) {
         'dir-1',
         ['e0', 'e1', 'e2', 'e3'].map((t) => event(t)),
       );
-      const types = (events: Awaited<ReturnType<typeof all<AllStreamResolvedEvent>>>) =>
-        events.map((e) => e.event!.type);
+      const types = (events: ResolvedEvent[]) => events.map((e) => e.event!.type);
       expect(types(await all(client.readStream('dir-1', { fromRevision: 1n, maxCount: 2 })))).toEqual([
         'e1',
         'e2',
