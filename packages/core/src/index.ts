@@ -49,6 +49,7 @@ export { validateObject, toViolations } from './validation/validateObject';
 export * from './repository/repository';
 export { structuralDiff, type StructuralChange } from './repository/structuralDiff';
 export * from './snapshots/snapshotStore';
+export { EventStoreSnapshotStorage, SNAPSHOT_EVENT_TYPE } from './snapshots/eventStoreSnapshotStorage';
 // wiring
 export { createRewind, type Rewind, type RewindOptions } from './rewind/createRewind';
 export { rewindModule, TOKENS } from './di/rewindModule';

@@ -118,3 +118,29 @@ describe('snapshots (Repository)', () => {
     expect(warnings.join()).toMatch(/corrupt snapshot/);
   });
 });
+
+describe('EventStoreSnapshotStorage', () => {
+  it('keeps snapshots as events in a companion stream and loads the same state as a full replay', async () => {
+    const { Aggregate, EventStoreSnapshotStorage } = await import('@rewind/core');
+    @Aggregate('storesnaporder', { snapshotEvery: 2 })
+    class StoreSnapOrder extends Order {}
+    const eventStore = new InMemoryEventStore();
+    const storage = new EventStoreSnapshotStorage(eventStore);
+    const withSnapshots = createRewind({ eventStore, aggregates: [StoreSnapOrder], snapshots: storage });
+    const plain = createRewind({ eventStore, aggregates: [StoreSnapOrder] });
+    const id = randomUUID();
+    await withSnapshots.commandBus.execute(PlaceOrder.of(id, [new OrderLine('bar', 1)], 3));
+    await withSnapshots.commandBus.execute(PayOrder.of(id, 3));
+    await withSnapshots.commandBus.execute(CancelOrder.of(id, 'whatever'));
+    expect(await storage.read(`storesnaporder-${randomUUID()}`)).toBeUndefined();
+    const snapshot = await storage.read(`storesnaporder-${id}`);
+    expect(snapshot).toMatchObject({ revision: 1n, schemaVersion: 1 });
+    expect((snapshot!.state as { paid: string }).paid).toBe('3'); // bigint kept as text, revived via $types
+    const read = jest.spyOn(eventStore, 'readStream');
+    const a = await withSnapshots.repository.load(StoreSnapOrder, id);
+    expect(read).toHaveBeenCalledWith(`storesnaporder-${id}`, { fromRevision: 2n });
+    const b = await plain.repository.load(StoreSnapOrder, id);
+    expect({ ...a }).toEqual({ ...b });
+    expect(a.paid).toBe(3n);
+  });
+});
