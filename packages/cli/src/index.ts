@@ -1,1 +1,3 @@
-export {};
+export { defineConfig, type RewindConfig, type StatePredicate } from './config/defineConfig';
+export { run } from './program';
+export { EXIT } from './util/cliError';

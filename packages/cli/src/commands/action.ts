@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { CliContext, type GlobalOptions } from '../context';
+
+/** A command body: gets the context and commander's arguments, may return an exit code. */
+export type Action = <A extends unknown[]>(
+  body: (ctx: CliContext, ...args: A) => Promise<number | void>,
+) => (...args: unknown[]) => Promise<void>;
+
+/**
+ * Wraps command bodies: opens the context from the global options, runs the body, closes the context
+ * and records the exit code. Errors propagate to the program's handler.
+ */
+export function makeAction(program: Command, setExit: (code: number) => void): Action {
+  return (body) =>
+    async (...args: unknown[]) => {
+      const ctx = CliContext.open(program.opts<GlobalOptions>());
+      try {
+        const code = await body(ctx, ...(args as never));
+        setExit(code ?? 0);
+      } finally {
+        await ctx.close();
+      }
+    };
+}

@@ -1,0 +1,74 @@
+import { Command, CommanderError } from 'commander';
+import { registerAggregateCommands } from './commands/aggregateCommands';
+import { makeAction } from './commands/action';
+import { registerProjectionCommands } from './commands/projectionCommands';
+import { registerRebuildCommands } from './commands/rebuildCommands';
+import { registerStreamCommands } from './commands/streamCommands';
+import { palette, useColor } from './output/format';
+import { CliError, EXIT } from './util/cliError';
+
+const REWIND_EXIT: Record<string, [number, string]> = {
+  AGGREGATE_NOT_FOUND: [EXIT.notFound, 'Check the id (list ids with: rewind streams list --prefix <aggregate>-).'],
+  STREAM_NOT_FOUND: [EXIT.notFound, 'List streams with: rewind streams list.'],
+  STORE_UNAVAILABLE: [EXIT.unavailable, 'Check that the store is running and the connection settings in your config.'],
+  VALIDATION: [EXIT.usage, 'Fix the value named above.'],
+  CONFIGURATION: [EXIT.config, 'Fix rewind.config.ts (or the classes it registers).'],
+  PROJECTION: [EXIT.failure, ''],
+};
+
+/** Maps any failure to a message (cause and fix) and an exit code. */
+export function describeFailure(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  const code = (error as { code?: unknown })?.code;
+  const message = (error as Error)?.message ?? String(error);
+  if (typeof code === 'string' && code in REWIND_EXIT) {
+    const [exitCode, fix] = REWIND_EXIT[code]!;
+    return { message: fix && !message.includes(fix) ? `${message} ${fix}` : message, exitCode };
+  }
+  return { message, exitCode: EXIT.failure };
+}
+
+/** Builds the `rewind` program; `setExit` receives each command's exit code. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('rewind')
+    .description('Rewind: rebuild read models, watch projections and travel in time from the terminal')
+    .option('-c, --config <path>', 'config file (default: rewind.config.ts or .js, searched upwards from here)')
+    .option('--json', 'print machine-readable JSON')
+    .showHelpAfterError()
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ rewind history order 7f3c…\n  $ rewind rebuild --all --yes\n\nExit codes: 0 ok, 1 failure, 2 bad usage or input, 3 config problem, 4 not found, 5 store unreachable.',
+    );
+  program.configureHelp({ showGlobalOptions: true });
+  const action = makeAction(program, setExit);
+  registerAggregateCommands(program, action);
+  registerStreamCommands(program, action);
+  registerProjectionCommands(program, action);
+  registerRebuildCommands(program, action);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/**
+ * Runs `rewind` with the given arguments (without `node` and the script) and returns the exit code.
+ * Never throws: failures are printed to stderr.
+ */
+export async function run(args: readonly string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => (exitCode = code));
+  for (const command of [program, ...program.commands.flatMap((c) => [c, ...c.commands])]) command.exitOverride();
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
+      if (error.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    const { message, exitCode: code } = describeFailure(error);
+    process.stderr.write(`${palette(useColor(process.stderr)).red('error:')} ${message}\n`);
+    return code;
+  }
+}

@@ -1,0 +1,31 @@
+/** Levenshtein edit distance between two strings. */
+export function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** Up to `max` known names closest to `name`, nearest first (ties keep the given order). */
+export function closestNames(name: string, known: readonly string[], max = 3): string[] {
+  return known
+    .map((candidate, index) => ({ candidate, index, d: levenshtein(name.toLowerCase(), candidate.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d || x.index - y.index)
+    .slice(0, max)
+    .map((x) => x.candidate);
+}
+
+/** "Did you mean "a", "b"?" or a hint that nothing is registered. */
+export function suggestion(name: string, known: readonly string[], what: string): string {
+  if (known.length === 0) return `No ${what}s are registered in the config.`;
+  return `Did you mean ${closestNames(name, known)
+    .map((n) => `"${n}"`)
+    .join(', ')}? Known ${what}s: ${known.join(', ')}.`;
+}
