@@ -98,9 +98,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     }
     const db = this.db;
     this.s = {
-      get: db.prepare<[string, string, string], { doc: string }>(
-        'SELECT doc FROM rm_documents WHERE namespace = ? AND collection = ? AND key = ?',
-      ),
+      get: db
+        .prepare<[string, string, string], string>(
+          'SELECT doc FROM rm_documents WHERE namespace = ? AND collection = ? AND key = ?',
+        )
+        .pluck(true),
       put: db.prepare<[string, string, string, string]>(
         'INSERT INTO rm_documents (namespace, collection, key, doc) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, collection, key) DO UPDATE SET doc = excluded.doc',
       ),
@@ -194,8 +196,8 @@ export class SqliteReadModelStore implements ReadModelStore {
         const buffered = tx?.buffered(name, key);
         if (buffered === DELETED) return undefined;
         if (buffered !== undefined) return JSON.parse(buffered) as D;
-        const row = this.exec('read a document', () => this.s.get.get(namespace, name, key));
-        return row ? (JSON.parse(row.doc) as D) : undefined;
+        const json = this.exec('read a document', () => this.s.get.get(namespace, name, key));
+        return json === undefined ? undefined : (JSON.parse(json) as D);
       },
       find: async (filter = {}, options = {}) =>
         this.query<D>(namespace, name, filter, options, tx?.pending(name)),
@@ -400,13 +402,17 @@ class SqliteTransaction implements ReadModelTransaction {
     return this.writes.get(collection);
   }
 
+  private readonly collections = new Map<string, Collection<Document>>();
+
   collection<D extends Document = Document>(name: string): Collection<D> {
+    const cached = this.collections.get(name);
+    if (cached) return cached as unknown as Collection<D>;
     checkCollectionName(name);
     let writes = this.writes.get(name);
     if (!writes) this.writes.set(name, (writes = new Map()));
     const buffer = writes;
     const base = this.store.reader<D>(this.namespace, name, this);
-    return {
+    const collection: Collection<D> = {
       ...base,
       put: async (key, doc) => {
         checkKey(key);
@@ -422,6 +428,8 @@ class SqliteTransaction implements ReadModelTransaction {
         buffer.set(key, DELETED);
       },
     };
+    this.collections.set(name, collection as unknown as Collection<Document>);
+    return collection;
   }
 
   private readCheckpoint(): string | null {
