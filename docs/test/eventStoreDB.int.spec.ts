@@ -15,7 +15,7 @@ describe('an application on EventStoreDB', () => {
   beforeAll(async () => {
     server = realServer ? undefined : await EventStoreDBTestServer.start({ batchAppend: true });
     eventStore = new EventStoreDBEventStore({ connectionString: realServer ?? server!.connectionString });
-  });
+  }, 30_000);
   afterAll(async () => {
     await eventStore.close();
     await server?.stop();

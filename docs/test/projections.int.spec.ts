@@ -31,5 +31,5 @@ describe('projections on SQLite', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 30_000);
 });

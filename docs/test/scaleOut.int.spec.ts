@@ -16,9 +16,9 @@ import { createShop } from '../src/projections';
   beforeAll(async () => {
     pg = await startThrowawayPostgres();
     dir = mkdtempSync(join(tmpdir(), 'rewind-docs-scale-'));
-  });
+  }, 60_000);
   afterAll(async () => {
-    await pg.stop();
+    await pg?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -54,5 +54,5 @@ import { createShop } from '../src/projections';
       await i.store.close();
       await i.eventStore.close();
     }
-  });
+  }, 60_000);
 });

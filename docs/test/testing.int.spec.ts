@@ -10,8 +10,8 @@ const hasPostgres = findPostgresBinaries() !== undefined;
   let pg: ThrowawayPostgres;
   beforeAll(async () => {
     pg = await startThrowawayPostgres(); // initdb + pg_ctl on a free loopback port, fsync off
-  });
-  afterAll(() => pg.stop()); // stops the server and deletes its directory
+  }, 60_000);
+  afterAll(() => pg?.stop()); // stops the server and deletes its directory
 
   it('gives a connection string', () => {
     expect(pg.url).toBe(`postgresql://postgres@127.0.0.1:${pg.port}/postgres`);
@@ -30,5 +30,5 @@ const hasPostgres = findPostgresBinaries() !== undefined;
     expect(existsSync(dir)).toBe(true);
     await pg.stop();
     expect(existsSync(dir)).toBe(false);
-  });
+  }, 30_000);
 });
