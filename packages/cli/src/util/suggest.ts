@@ -13,13 +13,16 @@ export function levenshtein(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** Up to `max` known names closest to `name`, nearest first (ties keep the given order). */
+/**
+ * Up to `max` known names close to `name` (edit distance at most a third of the longer name, at least 2),
+ * nearest first, ties in the given order; the single nearest name when none is that close.
+ */
 export function closestNames(name: string, known: readonly string[], max = 3): string[] {
-  return known
+  const ranked = known
     .map((candidate, index) => ({ candidate, index, d: levenshtein(name.toLowerCase(), candidate.toLowerCase()) }))
-    .sort((x, y) => x.d - y.d || x.index - y.index)
-    .slice(0, max)
-    .map((x) => x.candidate);
+    .sort((x, y) => x.d - y.d || x.index - y.index);
+  const close = ranked.filter((x) => x.d <= Math.max(2, Math.ceil(Math.max(name.length, x.candidate.length) / 3)));
+  return (close.length ? close : ranked.slice(0, 1)).slice(0, max).map((x) => x.candidate);
 }
 
 /** "Did you mean "a", "b"?" or a hint that nothing is registered. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AddItem, CancelOrder, Order, PayOrder, PlaceOrder } from '../fixtures/shop/order';
 import { CustomerRevenue, OrderSummary } from '../fixtures/shop/orderSummary';
 
-/** When each seeded event was recorded: order o-1 at T0, +10, +20, +30 min; o-2 at +40, +50 min. */
+/** When each seeded event was recorded: order o-1 at T0, +10, +20, +30 min; o-2 at +40, +45 (the poison item), +50 min. */
 export const T0 = new Date('2026-05-01T12:00:00Z');
 export const minutes = (n: number): Date => new Date(T0.getTime() + n * 60_000);
 
@@ -23,6 +23,7 @@ export async function seedShop(dir: string): Promise<void> {
     [20, AddItem.of('o-1', 'gel', 80)],
     [30, PayOrder.of('o-1')],
     [40, PlaceOrder.of('o-2', 'bob')],
+    [45, AddItem.of('o-2', 'poison', 5)],
     [50, CancelOrder.of('o-2')],
   ];
   for (const [at, command] of steps) {

@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FIXTURE_CONFIG, runCli } from './support/runCli';
+import { minutes, seedShop } from './support/seedShop';
+
+jest.setTimeout(120_000);
+
+type Collections = Record<string, Record<string, unknown>>;
+
+describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop on SQLite)', () => {
+  let dir: string;
+  const rewind = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    runCli(['--config', FIXTURE_CONFIG, ...args], { env: { REWIND_DATA_DIR: dir, ...env } });
+  const fixed = { SHOP_POISON_FIXED: '1' };
+  const model = async (projection: string): Promise<{ namespace: string; collections: Collections }> => {
+    const run = await rewind(['--json', 'readmodel', projection]);
+    expect(run.code).toBe(0);
+    return JSON.parse(run.stdout);
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rewind-cli-'));
+    await seedShop(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe('projections', () => {
+    it('lists the configured projections', async () => {
+      const run = await rewind(['projections', 'list']);
+      expect(run.code).toBe(0);
+      expect(run.stdout.split('\n')).toEqual([
+        'NAME              KIND        VERSION',
+        'order-summary     projection  1',
+        'customer-revenue  projection  1',
+        '',
+      ]);
+    });
+
+    it('shows status with checkpoint, lag and dead letters', async () => {
+      const run = await rewind(['--json', 'projections', 'status']);
+      expect(run.code).toBe(0);
+      const statuses = JSON.parse(run.stdout).projections;
+      expect(statuses).toEqual([
+        expect.objectContaining({ name: 'order-summary', checkpoint: '7', head: '7', eventsBehind: 0, deadLetters: 0 }),
+        expect.objectContaining({ name: 'customer-revenue', checkpoint: '7', eventsBehind: 0, deadLetters: 1 }),
+      ]);
+      const table = await rewind(['projections', 'status', 'order-summary']);
+      expect(table.stdout).toMatch(/^NAME +KIND +VERSION +STATE +CHECKPOINT +HEAD +BEHIND/);
+      expect(table.stdout).toMatch(/order-summary +projection +1 +\S+ +7 +7 +0/);
+    });
+
+    it('suggests the closest projection for an unknown one (exit 4)', async () => {
+      const run = await rewind(['projections', 'status', 'order-sumary']);
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain('Unknown projection "order-sumary". Did you mean "order-summary"?');
+    });
+
+    it('pauses and resumes a projection for every process', async () => {
+      expect((await rewind(['projections', 'pause', 'order-summary'])).code).toBe(0);
+      let status = JSON.parse((await rewind(['--json', 'projections', 'status', 'order-summary'])).stdout);
+      expect(status.projections[0].paused).toBe(true);
+      expect((await rewind(['projections', 'resume', 'order-summary'])).code).toBe(0);
+      status = JSON.parse((await rewind(['--json', 'projections', 'status', 'order-summary'])).stdout);
+      expect(status.projections[0].paused).toBe(false);
+    });
+  });
+
+  describe('readmodel', () => {
+    it('prints one document', async () => {
+      const run = await rewind(['readmodel', 'order-summary', '--collection', 'orders', '--id', 'o-1']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('orders      o-1  {"customer":"alice","items":2,"total":110,"status":"paid"}');
+    });
+
+    it('reproduces the read model as of an earlier moment and drops the scratch namespace', async () => {
+      const run = await rewind(['--json', 'readmodel', 'order-summary', '--as-of', minutes(25).toISOString()]);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).collections).toEqual({
+        orders: { 'o-1': { customer: 'alice', items: 2, total: 110, status: 'placed' } },
+      });
+      const served = await model('order-summary');
+      expect(served.collections.orders).toHaveProperty('o-2');
+    });
+
+    it('diffs the past with the live model', async () => {
+      const run = await rewind(['readmodel', 'order-summary', '--as-of', '3', '--diff-with-live']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('+ o-2: {"customer":"bob","items":1,"total":5,"status":"cancelled"}');
+      expect(run.stdout).toContain('~ status: "placed" → "paid"');
+    });
+
+    it('rejects a malformed --as-of (exit 2)', async () => {
+      const run = await rewind(['readmodel', 'order-summary', '--as-of', 'last tuesday']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--as-of "last tuesday" is neither a log position');
+    });
+  });
+
+  describe('dead-letters', () => {
+    let id: string;
+
+    it('lists the parked event', async () => {
+      const run = await rewind(['--json', 'dead-letters', 'list', 'customer-revenue']);
+      expect(run.code).toBe(0);
+      const letters = JSON.parse(run.stdout).deadLetters;
+      expect(letters).toEqual([
+        expect.objectContaining({ projection: 'customer-revenue', eventType: 'shop.order.item-added', streamId: 'order-o-2', revision: '1' }),
+      ]);
+      id = letters[0].id;
+      const human = await rewind(['dead-letters', 'list']);
+      expect(human.stdout).toContain('No price list entry for "poison"');
+    });
+
+    it('keeps a letter parked when the retry still fails (exit 1)', async () => {
+      const run = await rewind(['dead-letters', 'retry', id]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('still fails');
+    });
+
+    it('applies it after the fix with retry --all', async () => {
+      const run = await rewind(['dead-letters', 'retry', '--all'], fixed);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Retried 1 dead letter(s).');
+      expect((await rewind(['dead-letters', 'list'])).stdout).toContain('No dead letters.');
+      expect((await model('customer-revenue')).collections.pending).toMatchObject({ 'o-2': { total: 5 } });
+    });
+
+    it('names an unknown letter on skip (exit 1)', async () => {
+      const run = await rewind(['dead-letters', 'skip', 'nope']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('No dead letter with id "nope"');
+    });
+  });
+
+  describe('rebuild', () => {
+    it('refuses without --yes when not on a terminal (exit 2)', async () => {
+      const run = await rewind(['rebuild', 'order-summary']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--yes');
+    });
+
+    it('rebuilds every projection, leaving each read model identical to the live one', async () => {
+      const before = [await model('order-summary'), await model('customer-revenue')];
+      const run = await rewind(['rebuild', '--all', '--yes'], fixed);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/order-summary: building \d+ events/);
+      expect(run.stdout).toMatch(/order-summary: 7 events in [\d.]+s into order-summary@v1\S* \(now served, replaced order-summary@v1\)/);
+      const after = [await model('order-summary'), await model('customer-revenue')];
+      expect(after.map((m) => m.namespace)).not.toEqual(before.map((m) => m.namespace));
+      expect(after.map((m) => m.collections)).toEqual(before.map((m) => m.collections));
+    });
+
+    it('builds a past read model with --until and says how to query and drop it', async () => {
+      const run = await rewind(['rebuild', 'order-summary', '--until', minutes(25).toISOString()]);
+      expect(run.code).toBe(0);
+      const namespace = /into scratch namespace (\S+),/.exec(run.stdout)?.[1];
+      expect(namespace).toBeDefined();
+      expect(run.stdout).toContain(`rewind readmodel order-summary --namespace ${namespace}`);
+      expect(run.stdout).toContain(`rewind readmodel order-summary --drop ${namespace}`);
+      const past = await rewind(['--json', 'readmodel', 'order-summary', '--namespace', namespace!]);
+      expect(JSON.parse(past.stdout).collections.orders).toEqual({ 'o-1': { customer: 'alice', items: 2, total: 110, status: 'placed' } });
+      expect((await rewind(['readmodel', 'order-summary', '--drop', namespace!])).code).toBe(0);
+      const gone = await rewind(['--json', 'readmodel', 'order-summary', '--namespace', namespace!]);
+      expect(JSON.parse(gone.stdout).collections).toEqual({});
+    });
+
+    it('suggests the closest projection for an unknown one (exit 4)', async () => {
+      const run = await rewind(['rebuild', 'customer-revnue', '--yes']);
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain('Did you mean "customer-revenue"?');
+    });
+  });
+});
