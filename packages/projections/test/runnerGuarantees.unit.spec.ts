@@ -21,6 +21,7 @@ import {
   Noise,
   NotifierReactor,
   Renamed,
+  RenameProjection,
 } from './fixtures/counter';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -301,6 +302,51 @@ describe('ProjectionEngine guarantees', () => {
       expect(status!.eventsBehind).toBeUndefined();
       expect(status!.checkpoint).toEqual(await inner.headPosition());
       expect(status!.head).toEqual(await inner.headPosition());
+    });
+  });
+
+  describe('sparse processors', () => {
+    it('move their checkpoint past unrelated appends at most once per interval, and reach the head', async () => {
+      const shop = app();
+      const inner = new InMemoryReadModelStore();
+      let commits = 0;
+      const store = new Proxy(inner, {
+        get(target, property) {
+          if (property !== 'transaction') return Reflect.get(target, property, target) as unknown;
+          return <T>(namespace: string, work: (tx: ReadModelTransaction) => Promise<T>) =>
+            target.transaction(namespace, async (tx) => {
+              const result = await work(tx);
+              if (namespace === 'renames@v1' && (await tx.getCheckpoint()) !== undefined) commits++;
+              return result;
+            });
+        },
+      });
+      const e = engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [RenameProjection],
+        checkpointIntervalMs: 300,
+      });
+      e.start();
+      await e.runner('renames').caughtUp();
+      const before = commits;
+      const started = Date.now();
+      for (let i = 0; i < 40; i++) {
+        await shop.append('noise-1', new Noise(i));
+        await sleep(5);
+      }
+      const elapsed = Date.now() - started;
+      await e.runner('renames').waitForHead(5000);
+      expect(e.runner('renames').status().checkpoint).toEqual(await shop.eventStore.headPosition());
+      expect(commits - before).toBeLessThanOrEqual(Math.ceil(elapsed / 300) + 2);
+      expect(commits - before).toBeGreaterThanOrEqual(1);
+      // an event it handles is applied at once, not held back by the interval
+      const { position } = await shop.append('r-1', new Renamed('a', 'energy bar+'));
+      const t0 = Date.now();
+      await e.runner('renames').waitForHead(5000);
+      expect(Date.now() - t0).toBeLessThan(250);
+      expect(e.runner('renames').status().checkpoint).toEqual(position);
     });
   });
 

@@ -29,6 +29,8 @@ export interface ProjectionEngineOptions {
   /** Identifies this process in locks. */
   readonly owner?: string;
   readonly lockTtlMs?: number;
+  /** Least time between checkpoint-only commits of sparse processors (default 1000 ms; see `ProjectionRunnerOptions`). */
+  readonly checkpointIntervalMs?: number;
   /** How often runners look for pause/resume requests made by other processes (default 1000 ms). */
   readonly controlPollMs?: number;
 }
@@ -81,6 +83,9 @@ export class ProjectionEngine {
           store: options.store,
           ...(options.owner ? { owner: options.owner } : {}),
           ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
+          ...(options.checkpointIntervalMs !== undefined
+            ? { checkpointIntervalMs: options.checkpointIntervalMs }
+            : {}),
         }),
       );
     }

@@ -49,6 +49,12 @@ export interface ProjectionRunnerOptions {
   readonly lockTtlMs?: number;
   /** How long a live batch waits for more events before committing (default 5 ms). */
   readonly flushDelayMs?: number;
+  /**
+   * Least time between two commits that only move the checkpoint past events this processor does not
+   * handle (default 1000 ms), so sparse processors do not write on every append to the log. Batches
+   * with events commit at once, with the newest checkpoint.
+   */
+  readonly checkpointIntervalMs?: number;
   /** Called when the state changes. */
   readonly onStateChange?: (status: RunnerStatus) => void;
 }
@@ -91,6 +97,10 @@ export class ProjectionRunner {
   private isCaughtUp = false;
   private readonly lockTtlMs: number;
   private readonly flushDelayMs: number;
+  private readonly checkpointIntervalMs: number;
+  private lastCommitAt = 0;
+  /** Commits a checkpoint held back by `checkpointIntervalMs` now. */
+  private flushSoon: (() => void) | undefined;
   private readonly definition: ProcessorDefinition;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
@@ -98,6 +108,7 @@ export class ProjectionRunner {
     this.owner = options.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     this.lockTtlMs = options.lockTtlMs ?? 10_000;
     this.flushDelayMs = options.flushDelayMs ?? 5;
+    this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
   }
 
   get name(): string {
@@ -163,6 +174,7 @@ export class ProjectionRunner {
     const head = await this.options.eventStore.headPosition();
     const deadline = Date.now() + timeoutMs;
     while (head && (!this.checkpoint || comparePositions(this.checkpoint, head) < 0)) {
+      this.flushSoon?.();
       if (this.state === 'failed')
         throw new ProjectionError(this.name, `Projection "${this.name}" failed: ${this.lastError}`);
       if (Date.now() > deadline) {
@@ -286,6 +298,25 @@ export class ProjectionRunner {
     const batchSize = definition.meta.kind === 'reactor' ? 1 : (definition.meta.batchSize ?? 500);
     let batch: RecordedEvent[] = [];
     let pendingCheckpoint: Position | undefined;
+    // One timer for a checkpoint-only commit that is not due yet (not one per message); someone
+    // waiting for the head (waitForHead) ends the wait at once.
+    let idle: { at: number; promise: Promise<typeof IDLE>; wake: () => void } | undefined;
+    const idleUntil = (at: number) => {
+      if (idle?.at !== at) {
+        idle?.wake();
+        let wake: () => void = () => undefined;
+        const promise = new Promise<typeof IDLE>((resolve) => {
+          const timer = setTimeout(() => resolve(IDLE), Math.max(0, at - Date.now()));
+          wake = () => {
+            clearTimeout(timer);
+            resolve(IDLE);
+          };
+        });
+        idle = { at, promise, wake };
+        this.flushSoon = wake;
+      }
+      return idle.promise;
+    };
     const flush = async () => {
       if (batch.length === 0 && !pendingCheckpoint) return;
       const events = batch;
@@ -299,7 +330,13 @@ export class ProjectionRunner {
       while (!this.stopping && !this.paused) {
         let result: IteratorResult<SubscriptionMessage>;
         if (this.isCaughtUp && (batch.length > 0 || pendingCheckpoint)) {
-          const winner = await Promise.race([next!, delay(this.flushDelayMs)]);
+          const winner = await Promise.race([
+            next!,
+            batch.length > 0 ||
+            this.lastCommitAt + this.checkpointIntervalMs <= Date.now() + this.flushDelayMs
+              ? delay(this.flushDelayMs)
+              : idleUntil(this.lastCommitAt + this.checkpointIntervalMs),
+          ]);
           if (winner === IDLE) {
             await flush();
             this.notifyCaughtUp();
@@ -313,7 +350,8 @@ export class ProjectionRunner {
           if (batch.length >= batchSize) await flush();
         } else if (message.type === 'checkpoint') {
           pendingCheckpoint = message.position;
-          if (!this.isCaughtUp && batch.length === 0) await flush();
+          const due = Date.now() - this.lastCommitAt >= this.checkpointIntervalMs;
+          if (!this.isCaughtUp && batch.length === 0 && due) await flush();
         } else {
           await flush();
           this.isCaughtUp = true;
@@ -324,6 +362,8 @@ export class ProjectionRunner {
       }
       await flush();
     } finally {
+      idle?.wake();
+      this.flushSoon = undefined;
       this.closeSubscription = undefined;
       await subscription.close();
     }
@@ -422,6 +462,7 @@ export class ProjectionRunner {
       await tx.setCheckpoint(target);
     });
     this.checkpoint = target;
+    this.lastCommitAt = Date.now();
     if (events.length) {
       this.processed += events.length;
       this.rate.push([Date.now(), events.length]);
