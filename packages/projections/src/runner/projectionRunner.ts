@@ -59,6 +59,7 @@ export interface ProjectionRunnerOptions {
   readonly onStateChange?: (status: RunnerStatus) => void;
 }
 
+/** A handler threw: carries the index of the failing event in its batch and the original error. */
 class HandlerFailure extends Error {
   constructor(
     readonly index: number,
@@ -111,6 +112,7 @@ export class ProjectionRunner {
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
   }
 
+  /** The projection's or reactor's name. */
   get name(): string {
     return this.definition.meta.name;
   }
@@ -187,6 +189,7 @@ export class ProjectionRunner {
     }
   }
 
+  /** This runner's state, checkpoint, throughput and last error, as this process sees them. */
   status(): RunnerStatus {
     const now = Date.now();
     const recent = this.rate.filter(([t]) => now - t < 5000);
