@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProjectionError, StoreError, type Position } from '@rewind/core';
+import { ProjectionError, StoreError, ValidationError, type Position } from '@rewind/core';
 import {
   checkCollectionName,
   checkKey,
@@ -35,11 +35,22 @@ export interface PostgresReadModelStoreOptions {
   readonly schema?: string;
   /** Create or upgrade the tables on connect (default true); else call {@link PostgresReadModelStore.migrate}. */
   readonly migrate?: boolean;
+  /**
+   * Buffered writes in a transaction that are sent to the database at once, without waiting, while the
+   * handlers go on (default 500); the rest is sent at commit. Larger batches then overlap the
+   * database's work with the handlers'.
+   */
+  readonly writeBehindRows?: number;
 }
 
 /** Anything that runs a parameterized query: the pool or a transaction's client. */
 interface Queryable {
   query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+  query<R extends QueryResultRow>(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<{ rows: R[] }>;
 }
 
 interface DeadLetterRow {
@@ -87,6 +98,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     private readonly t: Tables,
     /** Where the store connects, for error messages. */
     readonly target: PostgresTarget,
+    private readonly writeBehindRows: number,
   ) {}
 
   /**
@@ -97,6 +109,12 @@ export class PostgresReadModelStore implements ReadModelStore {
    */
   static async connect(options: PostgresReadModelStoreOptions): Promise<PostgresReadModelStore> {
     const tables = tablesIn(options.schema ?? 'rewind');
+    const writeBehindRows = options.writeBehindRows ?? 500;
+    if (!Number.isInteger(writeBehindRows) || writeBehindRows < 1) {
+      throw new ValidationError('PostgreSQL read-model store options', [
+        { path: 'writeBehindRows', value: writeBehindRows, constraints: { min: 'a whole number from 1' } },
+      ]);
+    }
     const ownsPool = !options.pool;
     const pool =
       options.pool ??
@@ -112,6 +130,7 @@ export class PostgresReadModelStore implements ReadModelStore {
       ownsPool,
       tables,
       targetOf(pool, options.connectionString),
+      writeBehindRows,
     );
     try {
       if (options.migrate === false) await store.run('connect', (db) => db.query('SELECT 1'));
@@ -188,13 +207,14 @@ export class PostgresReadModelStore implements ReadModelStore {
         broken = error as Error;
         throw mapPostgresError(error, this.target, `start a read-model transaction in "${namespace}"`);
       }
-      const tx = new PostgresTransaction(namespace, client, this.t, this.target);
+      const tx = new PostgresTransaction(namespace, client, this.t, this.target, this.writeBehindRows);
       try {
         const result = await work(tx);
         await tx.commit();
         return result;
       } catch (error) {
         // The work's own errors pass through untouched (the runner tells handler failures apart).
+        await tx.settle();
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {
           broken = rollbackError as Error;
         });
@@ -414,12 +434,17 @@ class DbReader<D extends Document> implements CollectionReader<D> {
 
   /** The stored document (a fresh object), or undefined. */
   protected async load(key: string): Promise<Document | undefined> {
-    const { rows } = await this.query<{ doc: Document }>(
-      'read a document',
-      `SELECT doc FROM ${this.t.documents} WHERE namespace = $1 AND collection = $2 AND key = $3`,
-      [this.namespace, this.name, key],
-    );
-    return rows[0]?.doc;
+    // A named (prepared) statement: parsed and planned once per connection, the hot path of projectors.
+    try {
+      const { rows } = await this.db.query<{ doc: Document }>({
+        name: `rewind-get:${this.t.documents}`,
+        text: `SELECT doc FROM ${this.t.documents} WHERE namespace = $1 AND collection = $2 AND key = $3`,
+        values: [this.namespace, this.name, key],
+      });
+      return rows[0]?.doc;
+    } catch (error) {
+      throw mapPostgresError(error, this.target, `read a document in ${this.namespace}/${this.name}`);
+    }
   }
 
   /** Inside a transaction: writes buffered so far reach the database before a query runs. */
@@ -456,6 +481,7 @@ class TxCollection<D extends Document> extends DbReader<D> implements Collection
   async put(key: string, doc: D): Promise<void> {
     checkKey(key);
     this.pending.set(key, { kind: 'put', json: toJson(doc) });
+    this.tx.noteWrite();
   }
 
   async patch(key: string, fields: Partial<D>): Promise<void> {
@@ -474,11 +500,13 @@ class TxCollection<D extends Document> extends DbReader<D> implements Collection
       const merged: Record<string, unknown> = { ...base, ...(fields as Record<string, unknown>) };
       this.pending.set(key, { kind: 'put', json: toJson(merged) });
     }
+    this.tx.noteWrite();
   }
 
   async delete(key: string): Promise<void> {
     checkKey(key);
     this.pending.set(key, { kind: 'delete' });
+    this.tx.noteWrite();
   }
 
   protected override async load(key: string): Promise<Document | undefined> {
@@ -506,13 +534,24 @@ class PostgresTransaction implements ReadModelTransaction {
   private readonly served = new Map<string, string>();
   private readonly parked: DeadLetter[] = [];
   private readonly removed: string[] = [];
+  private inFlight: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private readonly serial: SerialClient;
 
   constructor(
     readonly namespace: string,
     private readonly client: PoolClient,
     private readonly t: Tables,
     private readonly target: PostgresTarget,
-  ) {}
+    private readonly writeBehindRows: number,
+  ) {
+    this.serial = new SerialClient(client);
+  }
+
+  /** Resolves once every statement this transaction issued has finished (before a ROLLBACK). */
+  settle(): Promise<void> {
+    return this.serial.idle();
+  }
 
   get native(): PoolClient {
     return this.client;
@@ -524,7 +563,7 @@ class PostgresTransaction implements ReadModelTransaction {
     checkCollectionName(name);
     const collection = new TxCollection<Document>(
       this,
-      this.client,
+      this.serial,
       this.t,
       this.target,
       this.namespace,
@@ -584,8 +623,29 @@ class PostgresTransaction implements ReadModelTransaction {
     if (!row || row.owner !== owner || !row.live) throw new LockLostError(lock, owner);
   }
 
-  /** Sends buffered document writes to the database (still inside the transaction). */
+  /**
+   * Write-behind: once this many writes are buffered they are sent at once without waiting, so the
+   * database applies them while the handlers go on (reads queue behind them on the same connection).
+   */
+  noteWrite(): void {
+    let pending = 0;
+    for (const collection of this.collections.values()) pending += collection.pending.size;
+    if (pending >= this.writeBehindRows) this.send();
+  }
+
+  /** Sends buffered document writes to the database (still inside the transaction) and waits for them. */
   async flush(): Promise<void> {
+    this.send();
+    await this.inFlight;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /**
+   * Issues the statements for the buffered writes now, in order, on the transaction's connection, and
+   * empties the buffer. Every query is issued synchronously, so a read issued afterwards runs after
+   * them; failures are kept for {@link flush}.
+   */
+  private send(): void {
     const puts: { collections: string[]; keys: string[]; docs: string[] } = {
       collections: [],
       keys: [],
@@ -622,16 +682,27 @@ class PostgresTransaction implements ReadModelTransaction {
          ON CONFLICT (namespace, collection, key) DO UPDATE SET doc = ${merge ? 'd.doc || excluded.doc' : 'excluded.doc'}`,
         [this.namespace, rows.collections, rows.keys, `[${rows.docs.join(',')}]`],
       );
+    const sent: Promise<unknown>[] = [];
     if (deletes.keys.length > 0) {
-      await this.query(
-        'delete documents',
-        `DELETE FROM ${this.t.documents} WHERE namespace = $1
-           AND (collection, key) IN (SELECT c, k FROM unnest($2::text[], $3::text[]) AS w(c, k))`,
-        [this.namespace, deletes.collections, deletes.keys],
+      sent.push(
+        this.query(
+          'delete documents',
+          `DELETE FROM ${this.t.documents} WHERE namespace = $1
+             AND (collection, key) IN (SELECT c, k FROM unnest($2::text[], $3::text[]) AS w(c, k))`,
+          [this.namespace, deletes.collections, deletes.keys],
+        ),
       );
     }
-    if (puts.keys.length > 0) await upsert(false, puts);
-    if (patches.keys.length > 0) await upsert(true, patches);
+    if (puts.keys.length > 0) sent.push(upsert(false, puts));
+    if (patches.keys.length > 0) sent.push(upsert(true, patches));
+    if (sent.length === 0) return;
+    const done = Promise.all(sent).then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure ??= error;
+      },
+    );
+    this.inFlight = this.inFlight.then(() => done);
   }
 
   /** Flushes every buffered write; the caller then COMMITs. */
@@ -694,10 +765,38 @@ class PostgresTransaction implements ReadModelTransaction {
     values: unknown[],
   ): Promise<{ rows: R[] }> {
     try {
-      return await this.client.query<R>(text, values);
+      return await this.serial.query<R>(text, values);
     } catch (error) {
       throw mapPostgresError(error, this.target, `${action} in ${this.namespace}`);
     }
+  }
+}
+
+/**
+ * Runs a client's queries one after another in the order they were issued, so write-behind statements
+ * and later reads never overlap on the connection (pg 8 deprecates overlapping queries; pg 9 refuses them).
+ */
+class SerialClient implements Queryable {
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly client: PoolClient) {}
+
+  query<R extends QueryResultRow>(
+    textOrConfig: string | { name: string; text: string; values: unknown[] },
+    values?: unknown[],
+  ): Promise<{ rows: R[] }> {
+    const run = this.last.then(() =>
+      typeof textOrConfig === 'string'
+        ? this.client.query<R>(textOrConfig, values)
+        : this.client.query<R>(textOrConfig),
+    );
+    this.last = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once every query issued so far has finished. */
+  async idle(): Promise<void> {
+    await this.last;
   }
 }
 

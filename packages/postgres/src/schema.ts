@@ -49,7 +49,11 @@ export function tablesIn(schema: string): Tables {
   };
 }
 
-/** DDL for version 1, idempotent. Text columns that are compared or sorted use the binary "C" collation. */
+/**
+ * DDL for version 1, idempotent. Text columns that are compared or sorted use the binary "C" collation.
+ * Documents leave 30% of each page free so that rewriting a document (the common case: a projection
+ * updates the same keys over and over) can stay on its page without touching the index (HOT updates).
+ */
 export function schemaV1(t: Tables): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS ${t.documents} (
@@ -57,7 +61,8 @@ export function schemaV1(t: Tables): string[] {
        collection text COLLATE "C" NOT NULL,
        key text COLLATE "C" NOT NULL,
        doc jsonb NOT NULL,
-       PRIMARY KEY (namespace, collection, key))`,
+       PRIMARY KEY (namespace, collection, key))
+     WITH (fillfactor = 70)`,
     `CREATE TABLE IF NOT EXISTS ${t.checkpoints} (
        namespace text COLLATE "C" PRIMARY KEY,
        commit_pos numeric(20, 0) NOT NULL,

@@ -8,13 +8,19 @@ import {
 import { createServer } from 'node:net';
 import { Pool } from 'pg';
 
-let contractPg: ThrowawayPostgres | undefined;
+// Starting a cluster (initdb) can take several seconds on a busy machine: give hooks and tests room.
+jest.setTimeout(60_000);
 
-describeReadModelStoreContract('PostgresReadModelStore', async () => {
+let contractPg: ThrowawayPostgres | undefined;
+// Runs before the contract's own beforeAll, which only connects.
+beforeAll(async () => {
   contractPg = await startThrowawayPostgres();
-  const store = await PostgresReadModelStore.connect({ connectionString: contractPg.url });
-  return { store, dispose: () => contractPg!.stop() };
-});
+}, 60_000);
+afterAll(() => contractPg?.stop());
+
+describeReadModelStoreContract('PostgresReadModelStore', async () => ({
+  store: await PostgresReadModelStore.connect({ connectionString: contractPg!.url }),
+}));
 
 describe('PostgresReadModelStore specifics', () => {
   let pg: ThrowawayPostgres;
@@ -61,9 +67,42 @@ describe('PostgresReadModelStore specifics', () => {
       await tx.collection('even').delete('k0');
       await tx.setCheckpoint({ commit: 1000n, prepare: 1000n });
     });
-    expect(statements.length).toBeLessThanOrEqual(4);
+    // two write-behind upserts of 500 (default writeBehindRows), then delete, checkpoint and COMMIT
+    expect(statements.length).toBeLessThanOrEqual(5);
     expect(await store.collection('batch@v1', 'odd').count()).toBe(500);
     expect(await store.collection('batch@v1', 'even').count()).toBe(499);
+  });
+
+  it('sends writes behind the handlers, keeping reads, patches, deletes and rollback exact', async () => {
+    const small = await PostgresReadModelStore.connect({ connectionString: pg.url, writeBehindRows: 3 });
+    try {
+      await small.transaction('wb@v1', async (tx) => {
+        const c = tx.collection<{ n: number; tag?: string }>('c');
+        for (let i = 0; i < 10; i++) await c.put(`k${i}`, { n: i });
+        expect(await c.get('k0')).toEqual({ n: 0 }); // sent already: read back from the transaction
+        await c.patch('k1', { tag: 'x' });
+        await c.delete('k2');
+        for (let i = 10; i < 20; i++) await c.patch(`k${i}`, { n: i });
+        expect(await c.get('k1')).toEqual({ n: 1, tag: 'x' });
+        expect(await c.get('k2')).toBeUndefined();
+        expect(await c.count()).toBe(19);
+      });
+      expect(await small.collection('wb@v1', 'c').count({ n: { $gte: 10 } })).toBe(10);
+      await expect(
+        small.transaction('wb@v1', async (tx) => {
+          for (let i = 0; i < 10; i++) await tx.collection('c').put(`k${i}`, { n: -1 });
+          await tx.collection('c').put('late', { n: -1 });
+          throw new Error('handler failed after write-behind');
+        }),
+      ).rejects.toThrow('handler failed after write-behind');
+      expect(await small.collection('wb@v1', 'c').count({ n: -1 })).toBe(0);
+      expect(await small.collection('wb@v1', 'c').get('k1')).toEqual({ n: 1, tag: 'x' });
+      await expect(
+        PostgresReadModelStore.connect({ connectionString: pg.url, writeBehindRows: 0 }),
+      ).rejects.toThrow(ValidationError);
+    } finally {
+      await small.close();
+    }
   });
 
   it('migrates idempotently, keeps schemas apart and validates the schema name', async () => {

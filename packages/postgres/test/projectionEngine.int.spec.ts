@@ -3,6 +3,8 @@ import { PostgresReadModelStore } from '@rewind/postgres';
 import { expectRebuildEquivalent, startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing';
 import { app, behaviour, Counted, CounterProjection, Renamed } from './fixtures/counter';
 
+jest.setTimeout(60_000);
+
 let pg: ThrowawayPostgres;
 const stores: PostgresReadModelStore[] = [];
 const engines: ProjectionEngine[] = [];
