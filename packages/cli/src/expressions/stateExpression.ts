@@ -114,9 +114,9 @@ export function parseExpression(source: string): Expression {
           expect(']');
         } else break;
       }
-      if (isOp('(')) fail(source, at(), 'function calls are not allowed');
       const bad = segments.find((s) => FORBIDDEN.has(s));
       if (bad) fail(source, token.at, `"${bad}" is not a state field`);
+      if (isOp('(')) fail(source, at(), 'function calls are not allowed');
       return { kind: 'path', segments };
     }
     fail(source, token.at, `unexpected "${token.text}"`);

@@ -1,0 +1,49 @@
+import { formatChanges, formatPath, palette, show, table, toPlain } from '../src/output/format';
+
+describe('output formatting', () => {
+  describe('formatChanges', () => {
+    it('writes created, removed and changed fields as +, - and ~ lines', () => {
+      expect(
+        formatChanges([
+          { type: 'CREATE', path: ['items', 0], value: 'bar' },
+          { type: 'REMOVE', path: ['coupon'], oldValue: 'X' },
+          { type: 'CHANGE', path: ['status'], oldValue: 'placed', value: 'paid' },
+          { type: 'CHANGE', path: ['customer', 'address', 'city'], oldValue: 'Busan', value: 'Seoul' },
+          { type: 'CHANGE', path: ['paid'], oldValue: 0n, value: 10n },
+        ]),
+      ).toEqual([
+        '+ items[0]: "bar"',
+        '- coupon',
+        '~ status: "placed" → "paid"',
+        '~ customer.address.city: "Busan" → "Seoul"',
+        '~ paid: "0" → "10"',
+      ]);
+    });
+
+    it('colors lines only when asked', () => {
+      const [line] = formatChanges([{ type: 'CREATE', path: ['a'], value: 1 }], palette(true));
+      expect(line).toBe('\x1b[32m+ a: 1\x1b[39m');
+    });
+  });
+
+  it('joins paths with dots and indexes', () => {
+    expect(formatPath(['lines', 2, 'qty'])).toBe('lines[2].qty');
+  });
+
+  it('makes bigints, dates, positions and maps JSON-safe', () => {
+    expect(
+      toPlain({
+        n: 5n,
+        at: new Date('2026-05-01T12:00:00Z'),
+        position: { commit: 10n, prepare: 8n },
+        dense: { commit: 3n, prepare: 3n },
+        map: new Map([['k', 1n]]),
+      }),
+    ).toEqual({ n: '5', at: '2026-05-01T12:00:00.000Z', position: '10/8', dense: '3', map: { k: '1' } });
+    expect(show(undefined)).toBe('undefined');
+  });
+
+  it('aligns table columns and leaves no trailing spaces', () => {
+    expect(table([['NAME', 'REV'], ['order-o-1', '3'], ['a', '12']])).toBe('NAME       REV\norder-o-1  3\na          12');
+  });
+});
