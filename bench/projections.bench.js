@@ -11,7 +11,12 @@ const Database = require('better-sqlite3');
 const { SqliteEventStore } = require('@rewind/sqlite');
 const { median } = require('./lib');
 
-const metadata = { schemaVersion: 1, correlationId: 'bench', causationId: 'bench', occurredAt: '2026-01-01T00:00:00.000Z' };
+const metadata = {
+  schemaVersion: 1,
+  correlationId: 'bench',
+  causationId: 'bench',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+};
 const KEYS = 10_000;
 
 async function fill(file, count) {
@@ -22,7 +27,11 @@ async function fill(file, count) {
       pending.push(
         store.append(
           `bar-${j % KEYS}`,
-          Array.from({ length: 10 }, (_, k) => ({ type: 'bench.sold', data: { product: `p${(j + k) % KEYS}`, quantity: 1 + ((j + k) % 3), price: 2500 }, metadata })),
+          Array.from({ length: 10 }, (_, k) => ({
+            type: 'bench.sold',
+            data: { product: `p${(j + k) % KEYS}`, quantity: 1 + ((j + k) % 3), price: 2500 },
+            metadata,
+          })),
         ),
       );
     }
@@ -49,7 +58,10 @@ function raw(file) {
 
 /** One rebuild in a child process (own heap, so its peak RSS is its own). */
 function rebuildInChild(file, target) {
-  const out = execFileSync(process.execPath, [path.join(__dirname, 'projections.child.js'), file, target], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, [path.join(__dirname, 'projections.child.js'), file, target], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.trim().split('\n').at(-1));
 }
 
@@ -69,7 +81,8 @@ async function run({ quick = false } = {}) {
       sqliteRuns.push(rebuildInChild(file, path.join(dir, `rm-${r}.db`)));
     }
     for (const result of [...memRuns, ...sqliteRuns]) {
-      if (result.processed !== count || result.keys !== KEYS) throw new Error(`rebuild applied ${result.processed}/${count} events into ${result.keys} documents`);
+      if (result.processed !== count || result.keys !== KEYS)
+        throw new Error(`rebuild applied ${result.processed}/${count} events into ${result.keys} documents`);
     }
     const rawRate = count / (median(rawRuns.map((x) => x.ms)) / 1000);
     const memRate = count / (median(memRuns.map((x) => x.ms)) / 1000);

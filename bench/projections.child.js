@@ -2,7 +2,13 @@
 'use strict';
 require('reflect-metadata');
 const { createRewind, DomainEvent } = require('@rewind/core');
-const { InMemoryReadModelStore, On, Projection, ProjectionEngine, rebuildProjection } = require('@rewind/projections');
+const {
+  InMemoryReadModelStore,
+  On,
+  Projection,
+  ProjectionEngine,
+  rebuildProjection,
+} = require('@rewind/projections');
 const { SqliteEventStore, SqliteReadModelStore } = require('@rewind/sqlite');
 
 const [file, target] = process.argv.slice(2);
@@ -24,18 +30,26 @@ const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss(
 
 (async () => {
   const eventStore = SqliteEventStore.open({ path: file });
-  const store = target === 'memory' ? new InMemoryReadModelStore() : SqliteReadModelStore.open({ path: target });
+  const store =
+    target === 'memory' ? new InMemoryReadModelStore() : SqliteReadModelStore.open({ path: target });
   const rewind = createRewind({ eventStore, events: [Sold] });
-  const engine = new ProjectionEngine({ eventStore, events: rewind.events, store, processors: [SalesProjection] });
+  const engine = new ProjectionEngine({
+    eventStore,
+    events: rewind.events,
+    store,
+    processors: [SalesProjection],
+  });
   const start = process.hrtime.bigint();
   const result = await rebuildProjection(engine, 'sales', { batchSize: 2000 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   peak = Math.max(peak, process.memoryUsage.rss());
   clearInterval(sample);
-  const keys = (await store.collection(result.namespace, 'sales').count());
+  const keys = await store.collection(result.namespace, 'sales').count();
   await store.close();
   await eventStore.close();
-  process.stdout.write(`${JSON.stringify({ ms, processed: result.processed, keys, peakRssMb: peak / 2 ** 20 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ms, processed: result.processed, keys, peakRssMb: peak / 2 ** 20 })}\n`,
+  );
 })().catch((error) => {
   process.stderr.write(`${error.stack}\n`);
   process.exit(1);
