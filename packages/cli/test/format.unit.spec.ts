@@ -1,4 +1,5 @@
 import { formatChanges, formatPath, palette, show, table, toPlain } from '../src/output/format';
+import { formatEta } from '../src/output/progress';
 
 describe('output formatting', () => {
   describe('formatChanges', () => {
@@ -45,5 +46,14 @@ describe('output formatting', () => {
 
   it('aligns table columns and leaves no trailing spaces', () => {
     expect(table([['NAME', 'REV'], ['order-o-1', '3'], ['a', '12']])).toBe('NAME       REV\norder-o-1  3\na          12');
+  });
+});
+
+describe('formatEta', () => {
+  it('writes seconds, minutes and hours, and - when unknown', () => {
+    expect(formatEta(undefined)).toBe('-');
+    expect(formatEta(41.2)).toBe('42s');
+    expect(formatEta(185)).toBe('3m05s');
+    expect(formatEta(3720)).toBe('1h02m');
   });
 });

@@ -20,7 +20,7 @@ export function progressReporter(json: boolean, stream: NodeJS.WriteStream = pro
       last = now;
       stream.write(
         `${p.projection}: ${p.phase} ${p.processed} events, position ${p.position ? serializePosition(p.position) : '-'}` +
-          `, ${Math.round(p.eventsPerSecond)} events/s${p.etaSeconds !== undefined ? `, ETA ${Math.ceil(p.etaSeconds)}s` : ''}\n`,
+          `, ${Math.round(p.eventsPerSecond)} events/s${p.etaSeconds !== undefined ? `, ETA ${formatEta(p.etaSeconds)}` : ''}\n`,
       );
     },
     stop: () => undefined,
@@ -30,7 +30,9 @@ export function progressReporter(json: boolean, stream: NodeJS.WriteStream = pro
 function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
   const bar = new SingleBar({
     stream,
-    format: '{projection} [{bar}] {percentage}% | {value}/{total} events | {eps} ev/s | position {position} | ETA {eta_formatted} | {phase}',
+    format: '{projection} [{bar}] {percentage}% | {value}/{total} events | {eps} ev/s | position {position} | ETA {etaText} | {phase}',
+    barCompleteChar: '\u2588',
+    barIncompleteChar: '\u2591',
     hideCursor: true,
     clearOnComplete: false,
     etaBuffer: 50,
@@ -48,6 +50,7 @@ function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
         eps: Math.round(p.eventsPerSecond),
         position: p.position ? serializePosition(p.position) : '-',
         phase: p.phase,
+        etaText: p.phase === 'done' ? '0s' : formatEta(p.etaSeconds),
       };
       if (!started) {
         bar.start(total, p.processed, payload);
@@ -61,4 +64,13 @@ function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
       if (started) bar.stop();
     },
   };
+}
+
+/** Seconds as `42s`, `3m05s`, `1h02m`; `-` when unknown. */
+export function formatEta(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '-';
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
