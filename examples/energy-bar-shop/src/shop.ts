@@ -1,6 +1,5 @@
 import { Container, type ServiceIdentifier } from 'inversify';
 import {
-  comparePositions,
   rewindModule,
   TOKENS,
   type CommandResult,
@@ -34,6 +33,7 @@ import { KitchenQueueProjection } from './readModels/kitchenQueueProjection';
 import { MenuProjection, type MenuEntry } from './readModels/menuProjection';
 import { OrderSummaryProjection } from './readModels/orderSummaryProjection';
 import { SalesProjection } from './readModels/salesProjection';
+import { settle as settleShop } from './settle';
 import { openStorage, type StorageOptions } from './storage';
 import { SHOP_TOKENS } from './tokens';
 
@@ -104,7 +104,7 @@ export interface Shop {
  * console.table(await shop.queries.menu());
  */
 export async function createShop(options: ShopOptions = {}): Promise<Shop> {
-  const { eventStore, readModelStore, description: storage, durable } = openStorage(options);
+  const { eventStore, readModelStore, description: storage, durable } = await openStorage(options);
   const gateway = options.gateway ?? new FakeCardGateway();
 
   // The order service's catalog reads the menu read model, served by the engine built below.
@@ -136,15 +136,7 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
   engine.start();
   await Promise.all(engine.names().map((name) => engine.runner(name).caughtUp()));
 
-  const settle = async () => {
-    // Reactors append while they run: wait until a wait for the head ends at the same head.
-    for (;;) {
-      const head = await eventStore.headPosition();
-      await engine.waitForHead();
-      const after = await eventStore.headPosition();
-      if (!after || (head && comparePositions(head, after) === 0)) return;
-    }
-  };
+  const settle = () => settleShop(engine, eventStore);
   const bus = rewind.commandBus;
   let closing: Promise<void> | undefined;
   return {

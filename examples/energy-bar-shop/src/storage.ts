@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError, InMemoryEventStore, type EventStore } from '@rewind/core';
 import { InMemoryReadModelStore, type ReadModelStore } from '@rewind/projections';
+import { EventStoreDBEventStore } from '@rewind/eventstoredb';
+import { PostgresReadModelStore } from '@rewind/postgres';
 import { SqliteEventStore, SqliteReadModelStore } from '@rewind/sqlite';
 
 /** Where the shop keeps its state unless told otherwise: `examples/energy-bar-shop/.data/`. */
@@ -31,12 +33,15 @@ export interface Storage {
 
 /**
  * Picks the stores: the ones given (an in-memory read-model store goes with an in-memory event store);
- * else EventStoreDB + PostgreSQL when `EVENTSTORE_URL` / `POSTGRES_URL` are set; else the embedded
- * SQLite files `<dataDir>/events.db` and `<dataDir>/readmodels.db`.
- * @throws ConfigurationError for a durable event store without a read-model store (reactor checkpoints
- * would be forgotten and every reaction re-run), or the URLs set before their adapters exist.
+ * else EventStoreDB when `EVENTSTORE_URL` is set and PostgreSQL when `POSTGRES_URL` is set (as in the
+ * repository's docker-compose.yml: `esdb://localhost:2113?tls=false` and
+ * `postgres://rewind:rewind@localhost:5432/rewind`); else the embedded SQLite files
+ * `<dataDir>/events.db` and `<dataDir>/readmodels.db`.
+ * @throws ConfigurationError for a durable event store without a read-model store: reactor checkpoints
+ * would be forgotten and every reaction re-run.
+ * @throws StoreUnavailableError when a store cannot be opened or reached.
  */
-export function openStorage(options: StorageOptions = {}): Storage {
+export async function openStorage(options: StorageOptions = {}): Promise<Storage> {
   const env = options.env ?? process.env;
   const inMemory = options.eventStore instanceof InMemoryEventStore;
   if (options.eventStore) {
@@ -53,20 +58,39 @@ export function openStorage(options: StorageOptions = {}): Storage {
       durable: !inMemory,
     };
   }
-  if (env.EVENTSTORE_URL || env.POSTGRES_URL) {
-    throw new ConfigurationError(
-      'EVENTSTORE_URL / POSTGRES_URL are set, but @rewind/eventstoredb and @rewind/postgres do not ship ' +
-        'their stores yet. Unset them to run on the embedded SQLite store.',
-    );
-  }
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
-  const events = path.join(dataDir, 'events.db');
-  const readModels = path.join(dataDir, 'readmodels.db');
-  return {
-    eventStore: SqliteEventStore.open({ path: events }),
-    readModelStore: options.readModelStore ?? SqliteReadModelStore.open({ path: readModels }),
-    description: `SQLite: ${events} (events), ${readModels} (read models)`,
-    durable: true,
+  const embedded = () => {
+    mkdirSync(dataDir, { recursive: true });
+    return { events: path.join(dataDir, 'events.db'), readModels: path.join(dataDir, 'readmodels.db') };
   };
+  const eventStoreUrl = env.EVENTSTORE_URL;
+  const postgresUrl = env.POSTGRES_URL;
+  const eventStore = eventStoreUrl
+    ? new EventStoreDBEventStore({ connectionString: eventStoreUrl })
+    : SqliteEventStore.open({ path: embedded().events });
+  let readModelStore: ReadModelStore;
+  try {
+    readModelStore =
+      options.readModelStore ??
+      (postgresUrl
+        ? await PostgresReadModelStore.connect({ connectionString: postgresUrl })
+        : SqliteReadModelStore.open({ path: embedded().readModels }));
+  } catch (error) {
+    await eventStore.close();
+    throw error;
+  }
+  const where = [
+    eventStoreUrl ? `EventStoreDB ${redact(eventStoreUrl)} (events)` : `SQLite ${embedded().events} (events)`,
+    options.readModelStore
+      ? 'the given read-model store'
+      : postgresUrl
+        ? `PostgreSQL ${redact(postgresUrl)} (read models)`
+        : `SQLite ${embedded().readModels} (read models)`,
+  ];
+  return { eventStore, readModelStore, description: where.join(', '), durable: true };
+}
+
+/** A connection string without its password, for printing. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

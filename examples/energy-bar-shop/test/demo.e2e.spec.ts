@@ -30,13 +30,13 @@ describe('npm run demo', () => {
 
   beforeAll(async () => {
     first = await demo(dataDir, '--reset');
-  });
+  }, 60_000);
 
   it('tells where its state lives and that it starts fresh', () => {
     expect(first).toContain(`data directory: ${dataDir} (reset)`);
     expect(first).toContain(
-      `events and read models kept in: SQLite: ${path.join(dataDir, 'events.db')} (events), ` +
-        `${path.join(dataDir, 'readmodels.db')} (read models)`,
+      `events and read models kept in: SQLite ${path.join(dataDir, 'events.db')} (events), ` +
+        `SQLite ${path.join(dataDir, 'readmodels.db')} (read models)`,
     );
     expect(first).toContain('state: a fresh shop');
   });
@@ -132,12 +132,12 @@ describe('npm run demo', () => {
     expect(second).toContain('card charges before: 3, after: 3');
     expect(section(second, 'clerk').match(/\s2\s+\d+$/gm)).toHaveLength(1);
     expect(second).toContain('10. Order 1004: its history with diffs');
-  });
+  }, 60_000);
 
   it('starts clean with --reset', async () => {
     const again = await demo(dataDir, '--reset');
     expect(again).toContain('state: a fresh shop');
     expect(again).toContain('-- before');
     expect(again).toContain('10. Order 1001: its history with diffs');
-  });
+  }, 60_000);
 });

@@ -49,7 +49,7 @@ describe('the shop on the embedded SQLite store', () => {
     } finally {
       await second.close();
     }
-  });
+  }, 30_000);
 
   it('resolves two writers on one aggregate by a retry, on the real store', async () => {
     const shop = await openShop({ dataDir, eventStore: undefined });
@@ -63,11 +63,5 @@ describe('the shop on the embedded SQLite store', () => {
     } finally {
       await shop.close();
     }
-  });
-
-  it('refuses EVENTSTORE_URL / POSTGRES_URL until their adapters exist', async () => {
-    await expect(
-      createShop({ dataDir, env: { EVENTSTORE_URL: 'esdb://localhost:2113?tls=false' } }),
-    ).rejects.toThrow(/@rewind\/eventstoredb/);
-  });
+  }, 30_000);
 });
