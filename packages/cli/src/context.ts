@@ -104,7 +104,10 @@ export class CliContext {
   async projection(name: string): Promise<string> {
     const names = (await this.engine()).names();
     if (names.includes(name)) return name;
-    throw new CliError(`Unknown projection "${name}". ${suggestion(name, names, 'projection')}`, EXIT.notFound);
+    throw new CliError(
+      `Unknown projection "${name}". ${suggestion(name, names, 'projection')}`,
+      EXIT.notFound,
+    );
   }
 
   /** Closes whatever was opened. */
@@ -122,7 +125,9 @@ export class CliContext {
       throw new CliError(
         `Could not open the ${what} configured in ${this.configPath}: ${stripPeriod((error as Error)?.message ?? String(error))}. ` +
           `Check that it is reachable and that the connection settings (environment variables read by the config) are right.`,
-        code === 'STORE_UNAVAILABLE' || code === undefined || code === 'STORE' ? EXIT.unavailable : EXIT.config,
+        code === 'STORE_UNAVAILABLE' || code === undefined || code === 'STORE'
+          ? EXIT.unavailable
+          : EXIT.config,
         { cause: error },
       );
     }

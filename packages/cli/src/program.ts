@@ -8,9 +8,15 @@ import { palette, useColor } from './output/format';
 import { CliError, EXIT } from './util/cliError';
 
 const REWIND_EXIT: Record<string, [number, string]> = {
-  AGGREGATE_NOT_FOUND: [EXIT.notFound, 'Check the id (list ids with: rewind streams list --prefix <aggregate>-).'],
+  AGGREGATE_NOT_FOUND: [
+    EXIT.notFound,
+    'Check the id (list ids with: rewind streams list --prefix <aggregate>-).',
+  ],
   STREAM_NOT_FOUND: [EXIT.notFound, 'List streams with: rewind streams list.'],
-  STORE_UNAVAILABLE: [EXIT.unavailable, 'Check that the store is running and the connection settings in your config.'],
+  STORE_UNAVAILABLE: [
+    EXIT.unavailable,
+    'Check that the store is running and the connection settings in your config.',
+  ],
   VALIDATION: [EXIT.usage, 'Fix the value named above.'],
   CONFIGURATION: [EXIT.config, 'Fix rewind.config.ts (or the classes it registers).'],
   PROJECTION: [EXIT.failure, ''],
@@ -32,7 +38,10 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('rewind')
     .description('Rewind: rebuild read models, watch projections and travel in time from the terminal')
-    .option('-c, --config <path>', 'config file (default: rewind.config.ts or .js, searched upwards from here)')
+    .option(
+      '-c, --config <path>',
+      'config file (default: rewind.config.ts or .js, searched upwards from here)',
+    )
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError()
     .exitOverride()
@@ -57,13 +66,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
 export async function run(args: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => (exitCode = code));
-  for (const command of [program, ...program.commands.flatMap((c) => [c, ...c.commands])]) command.exitOverride();
+  for (const command of [program, ...program.commands.flatMap((c) => [c, ...c.commands])])
+    command.exitOverride();
   try {
     await program.parseAsync([...args], { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      )
+        return EXIT.ok;
       if (error.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
     }

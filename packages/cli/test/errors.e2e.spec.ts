@@ -17,7 +17,9 @@ describe('rewind: config and failures', () => {
   it('says where it looked and how to create a config when none is found (exit 3)', async () => {
     const run = await runCli(['streams', 'list'], { cwd: empty });
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain(`No rewind.config.ts or rewind.config.js found in ${empty} or any parent directory`);
+    expect(run.stderr).toContain(
+      `No rewind.config.ts or rewind.config.js found in ${empty} or any parent directory`,
+    );
     expect(run.stderr).toContain('Create rewind.config.ts in your project root');
     expect(run.stderr).toContain('--config <path>');
   });
@@ -50,7 +52,9 @@ describe('rewind: config and failures', () => {
   it('reports a config that throws while loading, with its message (exit 3)', async () => {
     const run = await runCli(['--config', fixture('broken'), 'streams', 'list']);
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain(`Could not load ${fixture('broken')}: REWIND_SECRET is not set. Fix the error in the config`);
+    expect(run.stderr).toContain(
+      `Could not load ${fixture('broken')}: REWIND_SECRET is not set. Fix the error in the config`,
+    );
   });
 
   it('reports an unreachable store with the cause and what to check (exit 5)', async () => {

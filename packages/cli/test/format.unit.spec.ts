@@ -45,7 +45,13 @@ describe('output formatting', () => {
   });
 
   it('aligns table columns and leaves no trailing spaces', () => {
-    expect(table([['NAME', 'REV'], ['order-o-1', '3'], ['a', '12']])).toBe('NAME       REV\norder-o-1  3\na          12');
+    expect(
+      table([
+        ['NAME', 'REV'],
+        ['order-o-1', '3'],
+        ['a', '12'],
+      ]),
+    ).toBe('NAME       REV\norder-o-1  3\na          12');
   });
 });
 

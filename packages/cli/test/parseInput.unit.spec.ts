@@ -14,15 +14,20 @@ describe('input parsing', () => {
       expect(parseTime(text).toISOString()).toBe(iso);
     });
 
-    it.each(['yesterday', '2026-13-01T00:00:00Z', '2026-05-01T25:00:00Z', '1714564800', ''])('rejects %p', (text) => {
-      expect(() => parseTime(text, '--at')).toThrow(CliError);
-      expect(() => parseTime(text, '--at')).toThrow(/--at ".*" is not a valid ISO 8601 time\. Use e\.g\./);
-    });
+    it.each(['yesterday', '2026-13-01T00:00:00Z', '2026-05-01T25:00:00Z', '1714564800', ''])(
+      'rejects %p',
+      (text) => {
+        expect(() => parseTime(text, '--at')).toThrow(CliError);
+        expect(() => parseTime(text, '--at')).toThrow(/--at ".*" is not a valid ISO 8601 time\. Use e\.g\./);
+      },
+    );
   });
 
   it('parses non-negative integers only', () => {
     expect(parseNonNegative('12', '--revision')).toBe(12n);
-    expect(() => parseNonNegative('-1', '--revision')).toThrow(/--revision "-1" is not a non-negative integer/);
+    expect(() => parseNonNegative('-1', '--revision')).toThrow(
+      /--revision "-1" is not a non-negative integer/,
+    );
     expect(() => parseNonNegative('1.5', '--from')).toThrow(CliError);
   });
 

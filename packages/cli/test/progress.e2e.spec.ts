@@ -8,13 +8,17 @@ import { seedShop } from './support/seedShop';
 jest.setTimeout(120_000);
 
 /** Runs a shell command under a pseudo-terminal (util-linux `script`), so stdout is a TTY. */
-function inTerminal(command: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+function inTerminal(
+  command: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     execFile(
       'script',
       ['-qec', command, '/dev/null'],
       { env: { ...process.env, ...env }, timeout: 60_000, killSignal: 'SIGKILL' },
-      (error, stdout) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, output: stdout }),
+      (error, stdout) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, output: stdout }),
     );
   });
 }
@@ -34,7 +38,9 @@ describe('rewind rebuild on a terminal', () => {
     );
     expect(code).toBe(0);
     expect(output).toContain('\x1b[?25l'); // cursor hidden while the bar runs
-    expect(output).toMatch(/order-summary \[[█░]+\] 100% \| 7\/7 events \| \d+ ev\/s \| position 7 \| ETA \S+ \| done/);
+    expect(output).toMatch(
+      /order-summary \[[█░]+\] 100% \| 7\/7 events \| \d+ ev\/s \| position 7 \| ETA \S+ \| done/,
+    );
     expect(output).toContain('\x1b[?25h'); // cursor shown again
     const tail = output.slice(output.lastIndexOf('\x1b[?25h'));
     expect(tail).toMatch(/order-summary: 7 events in [\d.]+s into order-summary@v1\S* \(now served/);

@@ -42,8 +42,19 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
       expect(run.code).toBe(0);
       const statuses = JSON.parse(run.stdout).projections;
       expect(statuses).toEqual([
-        expect.objectContaining({ name: 'order-summary', checkpoint: '7', head: '7', eventsBehind: 0, deadLetters: 0 }),
-        expect.objectContaining({ name: 'customer-revenue', checkpoint: '7', eventsBehind: 0, deadLetters: 1 }),
+        expect.objectContaining({
+          name: 'order-summary',
+          checkpoint: '7',
+          head: '7',
+          eventsBehind: 0,
+          deadLetters: 0,
+        }),
+        expect.objectContaining({
+          name: 'customer-revenue',
+          checkpoint: '7',
+          eventsBehind: 0,
+          deadLetters: 1,
+        }),
       ]);
       const table = await rewind(['projections', 'status', 'order-summary']);
       expect(table.stdout).toMatch(/^NAME +KIND +VERSION +STATE +CHECKPOINT +HEAD +BEHIND/);
@@ -70,11 +81,19 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
     it('prints one document', async () => {
       const run = await rewind(['readmodel', 'order-summary', '--collection', 'orders', '--id', 'o-1']);
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('orders      o-1  {"customer":"alice","items":2,"total":110,"status":"paid"}');
+      expect(run.stdout).toContain(
+        'orders      o-1  {"customer":"alice","items":2,"total":110,"status":"paid"}',
+      );
     });
 
     it('reproduces the read model as of an earlier moment and drops the scratch namespace', async () => {
-      const run = await rewind(['--json', 'readmodel', 'order-summary', '--as-of', minutes(25).toISOString()]);
+      const run = await rewind([
+        '--json',
+        'readmodel',
+        'order-summary',
+        '--as-of',
+        minutes(25).toISOString(),
+      ]);
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout).collections).toEqual({
         orders: { 'o-1': { customer: 'alice', items: 2, total: 110, status: 'placed' } },
@@ -105,7 +124,12 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
       expect(run.code).toBe(0);
       const letters = JSON.parse(run.stdout).deadLetters;
       expect(letters).toEqual([
-        expect.objectContaining({ projection: 'customer-revenue', eventType: 'shop.order.item-added', streamId: 'order-o-2', revision: '1' }),
+        expect.objectContaining({
+          projection: 'customer-revenue',
+          eventType: 'shop.order.item-added',
+          streamId: 'order-o-2',
+          revision: '1',
+        }),
       ]);
       id = letters[0].id;
       const human = await rewind(['dead-letters', 'list']);
@@ -145,7 +169,9 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
       const run = await rewind(['rebuild', '--all', '--yes'], fixed);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/order-summary: building \d+ events/);
-      expect(run.stdout).toMatch(/order-summary: 7 events in [\d.]+s into order-summary@v1\S* \(now served, replaced order-summary@v1\)/);
+      expect(run.stdout).toMatch(
+        /order-summary: 7 events in [\d.]+s into order-summary@v1\S* \(now served, replaced order-summary@v1\)/,
+      );
       const after = [await model('order-summary'), await model('customer-revenue')];
       expect(after.map((m) => m.namespace)).not.toEqual(before.map((m) => m.namespace));
       expect(after.map((m) => m.collections)).toEqual(before.map((m) => m.collections));
@@ -159,7 +185,9 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
       expect(run.stdout).toContain(`rewind readmodel order-summary --namespace ${namespace}`);
       expect(run.stdout).toContain(`rewind readmodel order-summary --drop ${namespace}`);
       const past = await rewind(['--json', 'readmodel', 'order-summary', '--namespace', namespace!]);
-      expect(JSON.parse(past.stdout).collections.orders).toEqual({ 'o-1': { customer: 'alice', items: 2, total: 110, status: 'placed' } });
+      expect(JSON.parse(past.stdout).collections.orders).toEqual({
+        'o-1': { customer: 'alice', items: 2, total: 110, status: 'placed' },
+      });
       expect((await rewind(['readmodel', 'order-summary', '--drop', namespace!])).code).toBe(0);
       const gone = await rewind(['--json', 'readmodel', 'order-summary', '--namespace', namespace!]);
       expect(JSON.parse(gone.stdout).collections).toEqual({});

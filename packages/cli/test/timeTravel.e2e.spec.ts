@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURE_CONFIG, runCli } from './support/runCli';
@@ -8,7 +8,8 @@ jest.setTimeout(120_000);
 
 describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', () => {
   let dir: string;
-  const rewind = (...args: string[]) => runCli(['--config', FIXTURE_CONFIG, ...args], { env: { REWIND_DATA_DIR: dir } });
+  const rewind = (...args: string[]) =>
+    runCli(['--config', FIXTURE_CONFIG, ...args], { env: { REWIND_DATA_DIR: dir } });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rewind-cli-'));
@@ -30,12 +31,23 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
       const run = await rewind('--json', 'travel', 'order', 'o-1', '--at', minutes(25).toISOString());
       expect(run.code).toBe(0);
       const out = JSON.parse(run.stdout);
-      expect(out).toMatchObject({ revision: '2', state: { status: 'placed', items: ['bar', 'gel'], total: 110 } });
+      expect(out).toMatchObject({
+        revision: '2',
+        state: { status: 'placed', items: ['bar', 'gel'], total: 110 },
+      });
     });
 
     it('reads --at as business time with --business-time', async () => {
       // Every event occurred (business time) when the seed ran, i.e. now: far in the future of T0.
-      const run = await rewind('--json', 'travel', 'order', 'o-1', '--at', new Date(Date.now() + 60_000).toISOString(), '--business-time');
+      const run = await rewind(
+        '--json',
+        'travel',
+        'order',
+        'o-1',
+        '--at',
+        new Date(Date.now() + 60_000).toISOString(),
+        '--business-time',
+      );
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout).state.status).toBe('paid');
     });
@@ -43,7 +55,9 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
     it('rejects a malformed time with the format to use (exit 2)', async () => {
       const run = await rewind('travel', 'order', 'o-1', '--at', 'yesterday');
       expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/--at "yesterday" is not a valid ISO 8601 time\. Use e\.g\. 2026-05-01T12:00:00Z/);
+      expect(run.stderr).toMatch(
+        /--at "yesterday" is not a valid ISO 8601 time\. Use e\.g\. 2026-05-01T12:00:00Z/,
+      );
     });
 
     it('rejects a malformed revision (exit 2)', async () => {
@@ -88,7 +102,12 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
         ['1', 'shop.order.item-added'],
         ['2', 'shop.order.item-added'],
       ]);
-      expect(out.events[1].changes).toContainEqual({ type: 'CHANGE', path: ['total'], value: 110, oldValue: 30 });
+      expect(out.events[1].changes).toContainEqual({
+        type: 'CHANGE',
+        path: ['total'],
+        value: 110,
+        oldValue: 30,
+      });
     });
   });
 
@@ -104,7 +123,11 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
     it('uses a named predicate from the config', async () => {
       const run = await rewind('--json', 'bisect', 'order', 'o-1', '--predicate', 'bigSpender');
       expect(run.code).toBe(0);
-      expect(JSON.parse(run.stdout)).toMatchObject({ found: true, revision: '2', type: 'shop.order.item-added' });
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        found: true,
+        revision: '2',
+        type: 'shop.order.item-added',
+      });
     });
 
     it('exits 4 when the condition never holds', async () => {
@@ -115,10 +138,16 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
 
     it('rejects code in an expression without running it (exit 2)', async () => {
       const marker = join(dir, 'pwned');
-      const run = await rewind('bisect', 'order', 'o-1', '--where', `require("fs").writeFileSync("${marker}", "x")`);
+      const run = await rewind(
+        'bisect',
+        'order',
+        'o-1',
+        '--where',
+        `require("fs").writeFileSync("${marker}", "x")`,
+      );
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('Invalid --where expression');
-      expect(require('node:fs').existsSync(marker)).toBe(false);
+      expect(existsSync(marker)).toBe(false);
     });
 
     it('suggests the closest predicate name (exit 4)', async () => {
@@ -140,7 +169,11 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
       expect(run.code).toBe(0);
       const out = JSON.parse(run.stdout);
       expect(out.events).toHaveLength(1);
-      expect(out.events[0]).toMatchObject({ revision: '2', type: 'shop.order.item-added', data: { sku: 'gel', price: 80 } });
+      expect(out.events[0]).toMatchObject({
+        revision: '2',
+        type: 'shop.order.item-added',
+        data: { sku: 'gel', price: 80 },
+      });
     });
 
     it('names an unknown stream and how to list them (exit 4)', async () => {

@@ -31,29 +31,46 @@ export function registerAggregateCommands(program: Command, action: Action): voi
     .option('--revision <n>', 'state after this revision (0-based)')
     .option('--at <time>', 'state as recorded at this ISO 8601 time')
     .option('--business-time', 'read --at as business time (occurred-at) instead of recorded time')
-    .addHelpText('after', '\nExamples:\n  $ rewind travel order 7f3c… --revision 2\n  $ rewind travel order 7f3c… --at 2026-05-01T12:15:00Z --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ rewind travel order 7f3c… --revision 2\n  $ rewind travel order 7f3c… --at 2026-05-01T12:15:00Z --json',
+    )
     .action(
-      action(async (ctx, aggregate: string, id: string, opts: { revision?: string; at?: string; businessTime?: boolean }) => {
-        if (opts.revision !== undefined && opts.at !== undefined) {
-          throw new CliError('Give either --revision or --at, not both.', EXIT.usage);
-        }
-        if (opts.businessTime && opts.at === undefined) {
-          throw new CliError('--business-time applies to --at; add --at <ISO time>.', EXIT.usage);
-        }
-        const revision = opts.revision === undefined ? undefined : parseNonNegative(opts.revision, '--revision');
-        const at = opts.at === undefined ? undefined : parseTime(opts.at, '--at');
-        const type = await ctx.aggregate(aggregate);
-        const { repository } = await ctx.rewind();
-        const loaded = await repository.load(
-          type,
-          id,
-          revision !== undefined ? { revision } : at ? (opts.businessTime ? { occurredAt: at } : { at }) : {},
-        );
-        const state = aggregateState(loaded);
-        ctx.out.data({ aggregate, id, revision: loaded.revision, state });
-        ctx.out.line(ctx.out.colors.bold(`${aggregate} ${id} at revision ${loaded.revision}`));
-        for (const line of stateLines(state)) ctx.out.line(line);
-      }),
+      action(
+        async (
+          ctx,
+          aggregate: string,
+          id: string,
+          opts: { revision?: string; at?: string; businessTime?: boolean },
+        ) => {
+          if (opts.revision !== undefined && opts.at !== undefined) {
+            throw new CliError('Give either --revision or --at, not both.', EXIT.usage);
+          }
+          if (opts.businessTime && opts.at === undefined) {
+            throw new CliError('--business-time applies to --at; add --at <ISO time>.', EXIT.usage);
+          }
+          const revision =
+            opts.revision === undefined ? undefined : parseNonNegative(opts.revision, '--revision');
+          const at = opts.at === undefined ? undefined : parseTime(opts.at, '--at');
+          const type = await ctx.aggregate(aggregate);
+          const { repository } = await ctx.rewind();
+          const loaded = await repository.load(
+            type,
+            id,
+            revision !== undefined
+              ? { revision }
+              : at
+                ? opts.businessTime
+                  ? { occurredAt: at }
+                  : { at }
+                : {},
+          );
+          const state = aggregateState(loaded);
+          ctx.out.data({ aggregate, id, revision: loaded.revision, state });
+          ctx.out.line(ctx.out.colors.bold(`${aggregate} ${id} at revision ${loaded.revision}`));
+          for (const line of stateLines(state)) ctx.out.line(line);
+        },
+      ),
     );
 
   program
@@ -90,11 +107,14 @@ export function registerAggregateCommands(program: Command, action: Action): voi
   program
     .command('bisect <aggregate> <id>')
     .description('find the first revision at which a condition on the state holds')
-    .option('--where <expression>', 'a safe expression on the state, e.g. \'status == "paid" && total >= 10\'')
+    .option(
+      '--where <expression>',
+      'a safe expression on the state, e.g. \'status == "paid" && total >= 10\'',
+    )
     .option('--predicate <name>', 'a named predicate from the config (predicates: { name: (state) => ... })')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ rewind bisect order 7f3c… --where \'status == "paid" && total >= 10\'\n  $ rewind bisect order 7f3c… --where \'lines.length > 2\'\n  $ rewind bisect order 7f3c… --predicate refunded\n\n' +
+      "\nExamples:\n  $ rewind bisect order 7f3c… --where 'status == \"paid\" && total >= 10'\n  $ rewind bisect order 7f3c… --where 'lines.length > 2'\n  $ rewind bisect order 7f3c… --predicate refunded\n\n" +
         'Expressions: state paths (a.b, items[0], items.length), "strings", numbers, true, false, null,\n' +
         '==, !=, >, >=, <, <=, !, &&, ||, parentheses. Nothing else is evaluated.',
     )
@@ -127,12 +147,25 @@ export function registerAggregateCommands(program: Command, action: Action): voi
           ctx.out.line(`The condition (${condition}) never holds for ${aggregate} ${id}.`);
           return EXIT.notFound;
         }
-        ctx.out.data({ aggregate, id, condition, found: true, ...eventSummary(found), changes: found.changes, state: found.state });
+        ctx.out.data({
+          aggregate,
+          id,
+          condition,
+          found: true,
+          ...eventSummary(found),
+          changes: found.changes,
+          state: found.state,
+        });
         const { colors } = ctx.out;
-        ctx.out.line(`First holds at revision ${colors.bold(String(found.revision))}, caused by ${colors.bold(found.envelope.type)}`);
-        ctx.out.line(`  recorded ${found.envelope.recordedAt.toISOString()}, position ${serializePosition(found.envelope.position)}`);
+        ctx.out.line(
+          `First holds at revision ${colors.bold(String(found.revision))}, caused by ${colors.bold(found.envelope.type)}`,
+        );
+        ctx.out.line(
+          `  recorded ${found.envelope.recordedAt.toISOString()}, position ${serializePosition(found.envelope.position)}`,
+        );
         ctx.out.line(`  event: ${show(found.envelope.event)}`);
-        for (const line of formatChanges(found.changes as readonly StateChange[], colors)) ctx.out.line(`  ${line}`);
+        for (const line of formatChanges(found.changes as readonly StateChange[], colors))
+          ctx.out.line(`  ${line}`);
         return EXIT.ok;
       }),
     );

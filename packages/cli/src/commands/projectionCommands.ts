@@ -36,16 +36,28 @@ export function registerProjectionCommands(program: Command, action: Action): vo
     .action(
       action(async (ctx) => {
         const engine = await ctx.engine();
-        const list = engine.definitions.map((d) => ({ name: d.meta.name, kind: d.meta.kind, version: 'version' in d.meta ? d.meta.version : undefined }));
+        const list = engine.definitions.map((d) => ({
+          name: d.meta.name,
+          kind: d.meta.kind,
+          version: 'version' in d.meta ? d.meta.version : undefined,
+        }));
         ctx.out.data({ projections: list });
-        ctx.out.line(table([['NAME', 'KIND', 'VERSION'], ...list.map((p) => [p.name, p.kind, String(p.version ?? '-')])], ctx.out.colors.bold));
+        ctx.out.line(
+          table(
+            [['NAME', 'KIND', 'VERSION'], ...list.map((p) => [p.name, p.kind, String(p.version ?? '-')])],
+            ctx.out.colors.bold,
+          ),
+        );
       }),
     );
 
   projections
     .command('status [name]')
     .description('state, checkpoint, lag, events/s and last error of each projection')
-    .addHelpText('after', '\nExamples:\n  $ rewind projections status\n  $ rewind projections status order-summary --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ rewind projections status\n  $ rewind projections status order-summary --json',
+    )
     .action(
       action(async (ctx, name: string | undefined) => {
         const engine = await ctx.engine();
@@ -67,7 +79,9 @@ export function registerProjectionCommands(program: Command, action: Action): vo
           await ctx.projection(name);
           await engine[verb](name);
           ctx.out.data({ projection: name, paused: verb === 'pause' });
-          ctx.out.line(`${name}: ${verb === 'pause' ? 'paused' : 'resumed'} (runners in every process see it within a second).`);
+          ctx.out.line(
+            `${name}: ${verb === 'pause' ? 'paused' : 'resumed'} (runners in every process see it within a second).`,
+          );
         }),
       );
   }
@@ -89,7 +103,15 @@ export function registerProjectionCommands(program: Command, action: Action): vo
           table(
             [
               ['ID', 'PROJECTION', 'EVENT', 'STREAM@REV', 'POSITION', 'ATTEMPTS', 'ERROR'],
-              ...list.map((l) => [l.id, l.projection, l.eventType, `${l.streamId}@${l.revision}`, pos(l.position), String(l.attempts), l.error]),
+              ...list.map((l) => [
+                l.id,
+                l.projection,
+                l.eventType,
+                `${l.streamId}@${l.revision}`,
+                pos(l.position),
+                String(l.attempts),
+                l.error,
+              ]),
             ],
             ctx.out.colors.bold,
           ),
@@ -101,10 +123,14 @@ export function registerProjectionCommands(program: Command, action: Action): vo
     .command('retry [id]')
     .description('apply a parked event again (after a fix), or every one with --all')
     .option('--all', 'retry every dead letter')
-    .addHelpText('after', '\nExamples:\n  $ rewind dead-letters retry 3f9a…\n  $ rewind dead-letters retry --all')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ rewind dead-letters retry 3f9a…\n  $ rewind dead-letters retry --all',
+    )
     .action(
       action(async (ctx, id: string | undefined, opts: { all?: boolean }) => {
-        if ((id === undefined) === !opts.all) throw new CliError('Give a dead-letter id or --all (not both).', EXIT.usage);
+        if ((id === undefined) === !opts.all)
+          throw new CliError('Give a dead-letter id or --all (not both).', EXIT.usage);
         const engine = await ctx.engine();
         const ids = opts.all ? (await engine.deadLetters()).map((l) => l.id) : [id!];
         const retried: string[] = [];
@@ -119,7 +145,9 @@ export function registerProjectionCommands(program: Command, action: Action): vo
           }
         }
         ctx.out.data({ retried, failed });
-        ctx.out.line(`Retried ${retried.length} dead letter(s)${failed.length ? `; ${failed.length} still fail:` : '.'}`);
+        ctx.out.line(
+          `Retried ${retried.length} dead letter(s)${failed.length ? `; ${failed.length} still fail:` : '.'}`,
+        );
         for (const f of failed) ctx.out.line(`  ${f.id}: ${f.error}`);
         return failed.length ? EXIT.failure : EXIT.ok;
       }),

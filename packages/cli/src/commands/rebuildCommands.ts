@@ -52,33 +52,58 @@ export function registerRebuildCommands(program: Command, action: Action): void 
       '\nExamples:\n  $ rewind rebuild order-summary --yes\n  $ rewind rebuild --all --yes\n  $ rewind rebuild order-summary --until 2026-05-01T12:00:00Z',
     )
     .action(
-      action(async (ctx, names: string[], opts: { all?: boolean; until?: string; businessTime?: boolean; yes?: boolean }) => {
-        if (opts.all === (names.length > 0)) throw new CliError('Name the projections to rebuild, or give --all (not both).', EXIT.usage);
-        const until = opts.until === undefined ? undefined : parsePositionOrTime(opts.until, '--until');
-        if (opts.all && until !== undefined) throw new CliError('--until builds one projection at a time; name it instead of --all.', EXIT.usage);
-        const engine = await ctx.engine();
-        const targets = opts.all
-          ? engine.definitions.filter((d) => d.meta.kind === 'projection').map((d) => d.meta.name)
-          : await Promise.all(names.map((n) => ctx.projection(n)));
-        if (until === undefined && !opts.yes) {
-          const ok = await confirm(`Rebuild ${targets.join(', ')} and swap the served read model when done?`);
-          if (!ok) {
-            throw new CliError('Rebuild not confirmed. Run again with --yes (required when not on a terminal).', EXIT.usage);
+      action(
+        async (
+          ctx,
+          names: string[],
+          opts: { all?: boolean; until?: string; businessTime?: boolean; yes?: boolean },
+        ) => {
+          if (opts.all === names.length > 0)
+            throw new CliError('Name the projections to rebuild, or give --all (not both).', EXIT.usage);
+          const until = opts.until === undefined ? undefined : parsePositionOrTime(opts.until, '--until');
+          if (opts.all && until !== undefined)
+            throw new CliError(
+              '--until builds one projection at a time; name it instead of --all.',
+              EXIT.usage,
+            );
+          const engine = await ctx.engine();
+          const targets = opts.all
+            ? engine.definitions.filter((d) => d.meta.kind === 'projection').map((d) => d.meta.name)
+            : await Promise.all(names.map((n) => ctx.projection(n)));
+          if (until === undefined && !opts.yes) {
+            const ok = await confirm(
+              `Rebuild ${targets.join(', ')} and swap the served read model when done?`,
+            );
+            if (!ok) {
+              throw new CliError(
+                'Rebuild not confirmed. Run again with --yes (required when not on a terminal).',
+                EXIT.usage,
+              );
+            }
           }
-        }
-        const results: RebuildResult[] = [];
-        for (const name of targets) results.push(await rebuildWithProgress(ctx, name, until, Boolean(opts.businessTime)));
-        ctx.out.data({ rebuilt: results });
-        for (const r of results) {
-          const where = r.scratch ? `scratch namespace ${r.namespace}` : `${r.namespace} (now served${r.replaced ? `, replaced ${r.replaced}` : ''})`;
-          ctx.out.line(`${r.projection}: ${r.processed} events in ${(r.durationMs / 1000).toFixed(1)}s into ${where}, position ${r.position ? serializePosition(r.position) : '-'}${r.resumed ? ' (resumed)' : ''}.`);
-          if (r.scratch) {
-            ctx.out.line(`  Query it:  rewind readmodel ${r.projection} --namespace ${r.namespace} [--collection c] [--id k]`);
-            ctx.out.line(`  Compare:   rewind readmodel ${r.projection} --namespace ${r.namespace} --diff-with-live`);
-            ctx.out.line(`  Drop it:   rewind readmodel ${r.projection} --drop ${r.namespace}`);
+          const results: RebuildResult[] = [];
+          for (const name of targets)
+            results.push(await rebuildWithProgress(ctx, name, until, Boolean(opts.businessTime)));
+          ctx.out.data({ rebuilt: results });
+          for (const r of results) {
+            const where = r.scratch
+              ? `scratch namespace ${r.namespace}`
+              : `${r.namespace} (now served${r.replaced ? `, replaced ${r.replaced}` : ''})`;
+            ctx.out.line(
+              `${r.projection}: ${r.processed} events in ${(r.durationMs / 1000).toFixed(1)}s into ${where}, position ${r.position ? serializePosition(r.position) : '-'}${r.resumed ? ' (resumed)' : ''}.`,
+            );
+            if (r.scratch) {
+              ctx.out.line(
+                `  Query it:  rewind readmodel ${r.projection} --namespace ${r.namespace} [--collection c] [--id k]`,
+              );
+              ctx.out.line(
+                `  Compare:   rewind readmodel ${r.projection} --namespace ${r.namespace} --diff-with-live`,
+              );
+              ctx.out.line(`  Drop it:   rewind readmodel ${r.projection} --drop ${r.namespace}`);
+            }
           }
-        }
-      }),
+        },
+      ),
     );
 
   program
@@ -100,17 +125,31 @@ export function registerRebuildCommands(program: Command, action: Action): void 
         async (
           ctx,
           projection: string,
-          opts: { asOf?: string; businessTime?: boolean; namespace?: string; collection?: string; id?: string; diffWithLive?: boolean; drop?: string },
+          opts: {
+            asOf?: string;
+            businessTime?: boolean;
+            namespace?: string;
+            collection?: string;
+            id?: string;
+            diffWithLive?: boolean;
+            drop?: string;
+          },
         ) => {
-          if (opts.id !== undefined && opts.collection === undefined) throw new CliError('--id needs --collection <name>.', EXIT.usage);
-          if (opts.asOf !== undefined && opts.namespace !== undefined) throw new CliError('Give --as-of or --namespace, not both.', EXIT.usage);
+          if (opts.id !== undefined && opts.collection === undefined)
+            throw new CliError('--id needs --collection <name>.', EXIT.usage);
+          if (opts.asOf !== undefined && opts.namespace !== undefined)
+            throw new CliError('Give --as-of or --namespace, not both.', EXIT.usage);
           const asOf = opts.asOf === undefined ? undefined : parsePositionOrTime(opts.asOf, '--as-of');
           const engine = await ctx.engine();
           await ctx.projection(projection);
           const store = engine.context.store;
           const served = await store.servedNamespace(projection);
           if (opts.drop !== undefined) {
-            if (opts.drop === served) throw new CliError(`${opts.drop} is the served namespace of ${projection}; it cannot be dropped.`, EXIT.usage);
+            if (opts.drop === served)
+              throw new CliError(
+                `${opts.drop} is the served namespace of ${projection}; it cannot be dropped.`,
+                EXIT.usage,
+              );
             await store.dropNamespace(opts.drop);
             ctx.out.data({ dropped: opts.drop });
             return ctx.out.line(`Dropped ${opts.drop}.`);
@@ -122,9 +161,14 @@ export function registerRebuildCommands(program: Command, action: Action): void 
               const result = await rebuildWithProgress(ctx, projection, asOf, Boolean(opts.businessTime));
               namespace = scratch = result.namespace;
             }
-            if (namespace === undefined) throw new CliError(`${projection} has no built read model yet. Start your projection runner or run: rewind rebuild ${projection} --yes`, EXIT.notFound);
+            if (namespace === undefined)
+              throw new CliError(
+                `${projection} has no built read model yet. Start your projection runner or run: rewind rebuild ${projection} --yes`,
+                EXIT.notFound,
+              );
             if (opts.diffWithLive) {
-              if (served === undefined) throw new CliError(`${projection} has no served read model to compare with.`, EXIT.notFound);
+              if (served === undefined)
+                throw new CliError(`${projection} has no served read model to compare with.`, EXIT.notFound);
               const diff = await diffNamespaces(store, namespace, served);
               ctx.out.data(diff);
               if (diff.identical) return ctx.out.line(`${namespace} and the live ${served} are identical.`);
@@ -135,19 +179,25 @@ export function registerRebuildCommands(program: Command, action: Action): void 
                 for (const r of c.removed) ctx.out.line(ctx.out.colors.red(`  - ${r.key}`));
                 for (const ch of c.changed) {
                   ctx.out.line(ctx.out.colors.yellow(`  ~ ${ch.key}`));
-                  for (const line of formatChanges(ch.changes as unknown as StateChange[], ctx.out.colors)) ctx.out.line(`      ${line}`);
+                  for (const line of formatChanges(ch.changes as unknown as StateChange[], ctx.out.colors))
+                    ctx.out.line(`      ${line}`);
                 }
               }
               return;
             }
-            const collections = opts.collection !== undefined ? [opts.collection] : await store.listCollections(namespace);
+            const collections =
+              opts.collection !== undefined ? [opts.collection] : await store.listCollections(namespace);
             const result: Record<string, unknown> = {};
             const rows: string[][] = [['COLLECTION', 'KEY', 'DOCUMENT']];
             for (const collection of collections) {
               const reader = store.collection(namespace, collection);
               if (opts.id !== undefined) {
                 const doc = await reader.get(opts.id);
-                if (doc === undefined) throw new CliError(`No document "${opts.id}" in ${collection} of ${namespace}.`, EXIT.notFound);
+                if (doc === undefined)
+                  throw new CliError(
+                    `No document "${opts.id}" in ${collection} of ${namespace}.`,
+                    EXIT.notFound,
+                  );
                 result[collection] = { [opts.id]: doc };
                 rows.push([collection, opts.id, show(doc)]);
               } else {

@@ -28,7 +28,13 @@ export function registerStreamCommands(program: Command, action: Action): void {
         }
         ctx.out.data({ streams: rows });
         if (rows.length === 0) ctx.out.line('No streams.');
-        else ctx.out.line(table([['STREAM', 'REVISION'], ...rows.map((r) => [r.streamId, String(r.revision)])], ctx.out.colors.bold));
+        else
+          ctx.out.line(
+            table(
+              [['STREAM', 'REVISION'], ...rows.map((r) => [r.streamId, String(r.revision)])],
+              ctx.out.colors.bold,
+            ),
+          );
       }),
     );
 

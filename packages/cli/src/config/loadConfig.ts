@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
-import Module from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { transformSync, type Options } from '@swc/core';
 import { CliError, EXIT } from '../util/cliError';
 import type { RewindConfig } from './defineConfig';
 
-type CompileHook = (module: NodeModule & { _compile(code: string, filename: string): void }, filename: string) => void;
+type CompileHook = (
+  module: NodeModule & { _compile(code: string, filename: string): void },
+  filename: string,
+) => void;
 type Extensions = Record<string, CompileHook | undefined>;
 
 /**
@@ -52,7 +55,8 @@ export function withTypeScriptHook<T>(work: () => T): T {
 export function loadConfig(path: string): RewindConfig {
   let exported: unknown;
   try {
-    exported = withTypeScriptHook(() => require(path) as unknown);
+    const load = createRequire(path);
+    exported = withTypeScriptHook(() => load(path) as unknown);
   } catch (error) {
     throw new CliError(
       `Could not load ${path}: ${((error as Error)?.message ?? String(error)).replace(/\.+$/, '')}. Fix the error in the config (or a module it imports).`,

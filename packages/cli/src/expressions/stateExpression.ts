@@ -5,11 +5,26 @@ export type Expression =
   | { readonly kind: 'literal'; readonly value: string | number | boolean | null }
   | { readonly kind: 'path'; readonly segments: readonly string[] }
   | { readonly kind: 'not'; readonly operand: Expression }
-  | { readonly kind: 'logical'; readonly op: '&&' | '||'; readonly left: Expression; readonly right: Expression }
-  | { readonly kind: 'compare'; readonly op: CompareOp; readonly left: Expression; readonly right: Expression };
+  | {
+      readonly kind: 'logical';
+      readonly op: '&&' | '||';
+      readonly left: Expression;
+      readonly right: Expression;
+    }
+  | {
+      readonly kind: 'compare';
+      readonly op: CompareOp;
+      readonly left: Expression;
+      readonly right: Expression;
+    };
 
 type CompareOp = '==' | '!=' | '>' | '>=' | '<' | '<=';
-type Token = { type: 'op' | 'ident' | 'string' | 'number'; text: string; value?: string | number; at: number };
+type Token = {
+  type: 'op' | 'ident' | 'string' | 'number';
+  text: string;
+  value?: string | number;
+  at: number;
+};
 
 const FORBIDDEN = new Set(['__proto__', 'prototype', 'constructor']);
 const OPS = ['&&', '||', '==', '!=', '>=', '<=', '>', '<', '!', '(', ')', '.', '[', ']'];
@@ -95,7 +110,8 @@ export function parseExpression(source: string): Expression {
     }
     if (token.type === 'ident') {
       pos++;
-      if (token.text === 'true' || token.text === 'false') return { kind: 'literal', value: token.text === 'true' };
+      if (token.text === 'true' || token.text === 'false')
+        return { kind: 'literal', value: token.text === 'true' };
       if (token.text === 'null') return { kind: 'literal', value: null };
       const segments = [token.text];
       for (;;) {

@@ -6,9 +6,18 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
 }
 
 /** ANSI styles that turn into plain text when `enabled` is false. */
-export function palette(enabled: boolean): Record<'green' | 'red' | 'yellow' | 'bold' | 'dim', (s: string) => string> {
-  const wrap = (open: number, close: number) => (s: string) => (enabled ? `\x1b[${open}m${s}\x1b[${close}m` : s);
-  return { green: wrap(32, 39), red: wrap(31, 39), yellow: wrap(33, 39), bold: wrap(1, 22), dim: wrap(2, 22) };
+export function palette(
+  enabled: boolean,
+): Record<'green' | 'red' | 'yellow' | 'bold' | 'dim', (s: string) => string> {
+  const wrap = (open: number, close: number) => (s: string) =>
+    enabled ? `\x1b[${open}m${s}\x1b[${close}m` : s;
+  return {
+    green: wrap(32, 39),
+    red: wrap(31, 39),
+    yellow: wrap(33, 39),
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+  };
 }
 
 function isPosition(value: unknown): value is Position {

@@ -9,7 +9,10 @@ export interface ProgressReporter {
 }
 
 /** Picks the reporter for the stream: nothing under --json, a bar on a TTY, lines otherwise. */
-export function progressReporter(json: boolean, stream: NodeJS.WriteStream = process.stdout): ProgressReporter {
+export function progressReporter(
+  json: boolean,
+  stream: NodeJS.WriteStream = process.stdout,
+): ProgressReporter {
   if (json) return { update: () => undefined, stop: () => undefined };
   if (stream.isTTY) return barReporter(stream);
   let last = 0;
@@ -30,7 +33,8 @@ export function progressReporter(json: boolean, stream: NodeJS.WriteStream = pro
 function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
   const bar = new SingleBar({
     stream,
-    format: '{projection} [{bar}] {percentage}% | {value}/{total} events | {eps} ev/s | position {position} | ETA {etaText} | {phase}',
+    format:
+      '{projection} [{bar}] {percentage}% | {value}/{total} events | {eps} ev/s | position {position} | ETA {etaText} | {phase}',
     barCompleteChar: '\u2588',
     barIncompleteChar: '\u2591',
     hideCursor: true,

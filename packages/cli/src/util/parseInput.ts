@@ -25,7 +25,10 @@ export function parseTime(text: string, option = '--at'): Date {
 /** Parses a non-negative integer option (a revision, a count). @throws CliError (usage). */
 export function parseNonNegative(text: string, option: string): bigint {
   if (!/^\s*\d+\s*$/.test(text)) {
-    throw new CliError(`${option} "${text}" is not a non-negative integer. Use e.g. ${option} 3.`, EXIT.usage);
+    throw new CliError(
+      `${option} "${text}" is not a non-negative integer. Use e.g. ${option} 3.`,
+      EXIT.usage,
+    );
   }
   return BigInt(text.trim());
 }

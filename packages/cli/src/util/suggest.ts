@@ -19,9 +19,15 @@ export function levenshtein(a: string, b: string): number {
  */
 export function closestNames(name: string, known: readonly string[], max = 3): string[] {
   const ranked = known
-    .map((candidate, index) => ({ candidate, index, d: levenshtein(name.toLowerCase(), candidate.toLowerCase()) }))
+    .map((candidate, index) => ({
+      candidate,
+      index,
+      d: levenshtein(name.toLowerCase(), candidate.toLowerCase()),
+    }))
     .sort((x, y) => x.d - y.d || x.index - y.index);
-  const close = ranked.filter((x) => x.d <= Math.max(2, Math.ceil(Math.max(name.length, x.candidate.length) / 3)));
+  const close = ranked.filter(
+    (x) => x.d <= Math.max(2, Math.ceil(Math.max(name.length, x.candidate.length) / 3)),
+  );
   return (close.length ? close : ranked.slice(0, 1)).slice(0, max).map((x) => x.candidate);
 }
 

@@ -14,7 +14,10 @@ export interface CliRun {
 }
 
 /** Runs `node dist/bin.js ...args` to completion (killed after 60 s) and returns its exit code and output. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

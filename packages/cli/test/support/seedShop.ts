@@ -31,7 +31,12 @@ export async function seedShop(dir: string): Promise<void> {
     await rewind.commandBus.execute(command);
   }
   const store = SqliteReadModelStore.open(join(dir, 'readmodels.db'));
-  const engine = new ProjectionEngine({ eventStore, events: rewind.events, store, processors: [OrderSummary, CustomerRevenue] });
+  const engine = new ProjectionEngine({
+    eventStore,
+    events: rewind.events,
+    store,
+    processors: [OrderSummary, CustomerRevenue],
+  });
   engine.start();
   await engine.waitForHead();
   await engine.stop();
