@@ -14,6 +14,7 @@ import {
   type EventStore,
 } from '@rewind/core';
 import { collect } from '@rewind/testing';
+import { gettingStartedCart } from './fixtures/cart';
 import { Order, OrderLine, OrderPaid, PayOrder, PlaceOrder } from './fixtures/order';
 
 async function placedOrder(eventStore: EventStore = new InMemoryEventStore(), maxRetries?: number) {
@@ -149,7 +150,6 @@ describe(CommandBus.name, () => {
 
 describe('CommandBus upsert races', () => {
   it('retries the losing creator of an upsert on the aggregate the winner created', async () => {
-    const { gettingStartedCart } = await import('./fixtures/cart');
     const { Cart, AddItem } = gettingStartedCart;
     const eventStore = new InMemoryEventStore();
     const rewind = createRewind({ eventStore, aggregates: [Cart] });
