@@ -553,6 +553,10 @@ class PostgresTransaction implements ReadModelTransaction {
     return this.serial.idle();
   }
 
+  /**
+   * The transaction's `pg` client, for your own SQL in the same transaction. Document writes are
+   * buffered: call `await tx.collection(name).count()` first if your SQL must see them.
+   */
   get native(): PoolClient {
     return this.client;
   }
