@@ -58,36 +58,48 @@ export async function openStorage(options: StorageOptions = {}): Promise<Storage
       durable: !inMemory,
     };
   }
-  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  const embedded = () => {
-    mkdirSync(dataDir, { recursive: true });
-    return { events: path.join(dataDir, 'events.db'), readModels: path.join(dataDir, 'readmodels.db') };
-  };
-  const eventStoreUrl = env.EVENTSTORE_URL;
-  const postgresUrl = env.POSTGRES_URL;
-  const eventStore = eventStoreUrl
-    ? new EventStoreDBEventStore({ connectionString: eventStoreUrl })
-    : SqliteEventStore.open({ path: embedded().events });
+  const eventStore = openEventStore(options);
   let readModelStore: ReadModelStore;
   try {
-    readModelStore =
-      options.readModelStore ??
-      (postgresUrl
-        ? await PostgresReadModelStore.connect({ connectionString: postgresUrl })
-        : SqliteReadModelStore.open({ path: embedded().readModels }));
+    readModelStore = options.readModelStore ?? (await openReadModelStore(options));
   } catch (error) {
     await eventStore.close();
     throw error;
   }
+  const { events, readModels } = embeddedPaths(options);
   const where = [
-    eventStoreUrl ? `EventStoreDB ${redact(eventStoreUrl)} (events)` : `SQLite ${embedded().events} (events)`,
+    env.EVENTSTORE_URL ? `EventStoreDB ${redact(env.EVENTSTORE_URL)} (events)` : `SQLite ${events} (events)`,
     options.readModelStore
       ? 'the given read-model store'
-      : postgresUrl
-        ? `PostgreSQL ${redact(postgresUrl)} (read models)`
-        : `SQLite ${embedded().readModels} (read models)`,
+      : env.POSTGRES_URL
+        ? `PostgreSQL ${redact(env.POSTGRES_URL)} (read models)`
+        : `SQLite ${readModels} (read models)`,
   ];
   return { eventStore, readModelStore, description: where.join(', '), durable: true };
+}
+
+/** Opens the event store: EventStoreDB when `EVENTSTORE_URL` is set, else `<dataDir>/events.db`. */
+export function openEventStore(options: Pick<StorageOptions, 'dataDir' | 'env'> = {}): EventStore {
+  const url = (options.env ?? process.env).EVENTSTORE_URL;
+  return url
+    ? new EventStoreDBEventStore({ connectionString: url })
+    : SqliteEventStore.open({ path: embeddedPaths(options, true).events });
+}
+
+/** Opens the read-model store: PostgreSQL when `POSTGRES_URL` is set, else `<dataDir>/readmodels.db`. */
+export async function openReadModelStore(
+  options: Pick<StorageOptions, 'dataDir' | 'env'> = {},
+): Promise<ReadModelStore> {
+  const url = (options.env ?? process.env).POSTGRES_URL;
+  return url
+    ? PostgresReadModelStore.connect({ connectionString: url })
+    : SqliteReadModelStore.open({ path: embeddedPaths(options, true).readModels });
+}
+
+function embeddedPaths(options: Pick<StorageOptions, 'dataDir'>, create = false) {
+  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  if (create) mkdirSync(dataDir, { recursive: true });
+  return { events: path.join(dataDir, 'events.db'), readModels: path.join(dataDir, 'readmodels.db') };
 }
 
 /** A connection string without its password, for printing. */

@@ -122,6 +122,28 @@ describe('npm run demo', () => {
     expect(history).toMatch(/2\s+order.completed\s+\S+\s+status\s+"paid"\s+"completed"/);
   });
 
+  it('leaves a store the rewind CLI reads through rewind.config.ts', async () => {
+    const cli = path.resolve(__dirname, '..', '..', '..', 'packages', 'cli', 'dist', 'bin.js');
+    const config = path.resolve(__dirname, '..', 'rewind.config.ts');
+    const rewind = async (...args: string[]) =>
+      (
+        await run(process.execPath, [cli, '--config', config, ...args], {
+          env: { ...process.env, REWIND_DATA_DIR: dataDir },
+          timeout: 60_000,
+        })
+      ).stdout;
+    const status = JSON.parse(await rewind('projections', 'status', '--json')) as {
+      projections: { name: string; eventsBehind: number; deadLetters: number }[];
+    };
+    expect(status.projections.map((p) => [p.name, p.eventsBehind, p.deadLetters])).toEqual(
+      ['menu', 'order-summaries', 'kitchen-queue', 'delivery-board', 'sales-per-day']
+        .concat(['payment-reactor', 'kitchen-reactor', 'delivery-reactor', 'order-reactor'])
+        .map((name) => [name, 0, 0]),
+    );
+    const bisect = await rewind('bisect', 'order', '1001', '--predicate', 'paid');
+    expect(bisect).toContain('First holds at revision 1, caused by order.paid');
+  }, 60_000);
+
   it('continues on a second run from the state the first one kept, charging no card twice', async () => {
     const second = await demo(dataDir);
     expect(second).toContain(`data directory: ${dataDir}\n`);
