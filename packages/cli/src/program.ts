@@ -61,7 +61,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
 /**
  * Runs `rewind` with the given arguments (without `node` and the script) and returns the exit code.
- * Never throws: failures are printed to stderr.
+ * Never throws: failures are printed to stderr (as `{ "error": { message, exitCode } }` under --json).
  */
 export async function run(args: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -83,7 +83,11 @@ export async function run(args: readonly string[]): Promise<number> {
       return EXIT.usage;
     }
     const { message, exitCode: code } = describeFailure(error);
-    process.stderr.write(`${palette(useColor(process.stderr)).red('error:')} ${message}\n`);
+    if (program.opts<{ json?: boolean }>().json) {
+      process.stderr.write(`${JSON.stringify({ error: { message, exitCode: code } })}\n`);
+    } else {
+      process.stderr.write(`${palette(useColor(process.stderr)).red('error:')} ${message}\n`);
+    }
     return code;
   }
 }

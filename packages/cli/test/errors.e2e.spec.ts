@@ -30,6 +30,18 @@ describe('rewind: config and failures', () => {
     expect(run.stdout).toBe('No streams.\n');
   });
 
+  it('reports failures as JSON on stderr under --json', async () => {
+    const run = await runCli(['--json', 'streams', 'list'], { cwd: empty });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe('');
+    expect(JSON.parse(run.stderr)).toEqual({
+      error: {
+        exitCode: 3,
+        message: expect.stringContaining('No rewind.config.ts or rewind.config.js found'),
+      },
+    });
+  });
+
   it('names a --config path that does not exist (exit 3)', async () => {
     const run = await runCli(['--config', join(empty, 'nope.ts'), 'streams', 'list']);
     expect(run.code).toBe(3);
