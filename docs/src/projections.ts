@@ -1,5 +1,6 @@
 // The code behind docs/guides/projections-and-read-models.md, rebuilds.md and operations.md.
 // Run by docs/test/projections.unit.spec.ts and docs/test/projections.int.spec.ts.
+import { hostname } from 'node:os';
 import { createRewind, InMemoryEventStore, type EventStore, type Type } from '@rewind/core';
 import {
   InMemoryReadModelStore,
@@ -68,7 +69,8 @@ export function createShop(
     processors: [SalesPerSkuProjection, CheckoutMailer],
     resolve: (processor: Type) =>
       processor === CheckoutMailer ? new CheckoutMailer(mailer) : new SalesPerSkuProjection(),
-    ...(options.owner ? { owner: options.owner, lockTtlMs: 300, controlPollMs: 50 } : {}),
+    owner: options.owner ?? `${hostname()}-${process.pid}`, // names this process in locks and status
+    lockTtlMs: 2_000, // a standby takes over this long after a crash (default 10 s)
   });
   projections.start();
   // #endregion
