@@ -1,6 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRewind } from '@rewind/core';
+import { ProjectionEngine } from '@rewind/projections';
+import { SqliteEventStore, SqliteReadModelStore } from '@rewind/sqlite';
+import { Order } from './fixtures/shop/order';
+import { OrderSummary } from './fixtures/shop/orderSummary';
 import { FIXTURE_CONFIG, runCli } from './support/runCli';
 import { minutes, seedShop } from './support/seedShop';
 
@@ -65,6 +70,42 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
       const run = await rewind(['projections', 'status', 'order-sumary']);
       expect(run.code).toBe(4);
       expect(run.stderr).toContain('Unknown projection "order-sumary". Did you mean "order-summary"?');
+    });
+
+    it('shows a projection run by another process as held by it, and pauses that runner', async () => {
+      const eventStore = SqliteEventStore.open(join(dir, 'events.db'));
+      const store = SqliteReadModelStore.open(join(dir, 'readmodels.db'));
+      const { events } = createRewind({ eventStore, aggregates: [Order] });
+      const engine = new ProjectionEngine({
+        eventStore,
+        events,
+        store,
+        processors: [OrderSummary],
+        owner: 'shop-app-1',
+        controlPollMs: 100,
+      });
+      try {
+        engine.start();
+        await engine.waitForHead();
+        const run = await rewind(['--json', 'projections', 'status', 'order-summary']);
+        expect(JSON.parse(run.stdout).projections[0]).toMatchObject({
+          state: 'unknown',
+          lockHolder: 'shop-app-1',
+        });
+        expect((await rewind(['projections', 'status', 'order-summary'])).stdout).toContain(
+          'held by shop-app-1',
+        );
+        expect((await rewind(['projections', 'pause', 'order-summary'])).code).toBe(0);
+        for (let i = 0; i < 50 && (await engine.status('order-summary'))[0]!.state !== 'paused'; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect((await engine.status('order-summary'))[0]!.state).toBe('paused');
+        expect((await rewind(['projections', 'resume', 'order-summary'])).code).toBe(0);
+      } finally {
+        await engine.stop();
+        await store.close();
+        await eventStore.close();
+      }
     });
 
     it('pauses and resumes a projection for every process', async () => {

@@ -14,7 +14,7 @@ function statusRows(statuses: readonly ProjectionStatus[]): string[][] {
       s.name,
       s.kind,
       String(s.version),
-      s.paused ? 'paused' : s.state,
+      s.paused ? 'paused' : s.state === 'unknown' && s.lockHolder ? `held by ${s.lockHolder}` : s.state,
       pos(s.checkpoint),
       pos(s.head),
       s.eventsBehind === undefined ? '?' : String(s.eventsBehind),
