@@ -21,6 +21,7 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     languageOptions: {
       globals: {
+        jest: 'readonly',
         require: 'readonly',
         module: 'writable',
         process: 'readonly',

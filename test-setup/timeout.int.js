@@ -1,0 +1,2 @@
+// Jest 30 ignores testTimeout inside projects: each tier sets its own here.
+jest.setTimeout(60000);
