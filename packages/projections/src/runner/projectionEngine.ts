@@ -98,7 +98,7 @@ export class ProjectionEngine {
 
   /**
    * The definition of one projection or reactor.
-   * @throws ProjectionError naming the closest known names.
+   * @throws ConfigurationError naming the closest known names.
    */
   definition(name: string): ProcessorDefinition {
     const found = this.definitions.find((d) => d.meta.name === name);

@@ -95,6 +95,8 @@ export class ProjectionRunner {
   /** Keeps the process alive while the runner is started (every other timer is unref'd). */
   private keepAlive: NodeJS.Timeout | undefined;
   private caughtUpWaiters: Array<() => void> = [];
+  /** The served namespace of an older version this runner is building a replacement for. */
+  private replacing: string | undefined;
   private isCaughtUp = false;
   private readonly lockTtlMs: number;
   private readonly flushDelayMs: number;
@@ -262,15 +264,42 @@ export class ProjectionRunner {
   }
 
   /** The namespace this runner writes to: the served one, or the default for its version. */
+  /**
+   * The namespace this runner writes to: the served one, or the default for its version. When the
+   * served namespace belongs to another version of the projection (the code's version was bumped),
+   * the runner builds the new version into its own namespace from the start of the log while readers
+   * keep the old one, and swaps when it has caught up (see {@link completeVersionSwap}).
+   */
   private async resolveNamespace(): Promise<string> {
     const { meta } = this.definition;
     const fallback = defaultNamespace(meta.kind, meta.name, meta.version);
-    return this.options.store.transaction(SYSTEM_NAMESPACE, async (tx) => {
+    const resolved = await this.options.store.transaction(SYSTEM_NAMESPACE, async (tx) => {
       const served = await tx.getServed(meta.name);
-      if (served) return served;
-      await tx.setServed(meta.name, fallback);
-      return fallback;
+      if (!served) {
+        await tx.setServed(meta.name, fallback);
+        return { namespace: fallback, replacing: undefined };
+      }
+      const version = /@v(\d+)/.exec(served)?.[1];
+      if (meta.kind === 'projection' && version !== undefined && Number(version) !== meta.version) {
+        return { namespace: fallback, replacing: served };
+      }
+      return { namespace: served, replacing: undefined };
     });
+    this.replacing = resolved.replacing;
+    return resolved.namespace;
+  }
+
+  /** Serves the freshly built version and drops the old one, once the new version has caught up. */
+  private async completeVersionSwap(namespace: string, lock: string): Promise<void> {
+    const old = this.replacing;
+    if (!old) return;
+    const { store } = this.options;
+    await store.transaction(namespace, async (tx) => {
+      await tx.assertLock(lock, this.owner);
+      if ((await tx.getServed(this.name)) === old) await tx.setServed(this.name, namespace);
+    });
+    this.replacing = undefined;
+    await store.dropNamespace(old).catch(() => undefined);
   }
 
   private async consume(lock: string): Promise<void> {
@@ -357,6 +386,7 @@ export class ProjectionRunner {
           if (!this.isCaughtUp && batch.length === 0 && due) await flush();
         } else {
           await flush();
+          await this.completeVersionSwap(namespace, lock);
           this.isCaughtUp = true;
           this.setState('running');
           this.notifyCaughtUp();
@@ -457,7 +487,8 @@ export class ProjectionRunner {
     const target = last;
     await store.transaction(namespace, async (tx) => {
       await tx.assertLock(lock, this.owner);
-      if ((await tx.getServed(this.name)) !== namespace && this.definition.meta.kind === 'projection') {
+      const served = await tx.getServed(this.name);
+      if (served !== namespace && served !== this.replacing && this.definition.meta.kind === 'projection') {
         // A rebuild swapped the served namespace: restart on the new one from its checkpoint.
         throw new NamespaceSwitched();
       }
