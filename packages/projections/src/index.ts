@@ -9,6 +9,7 @@ export {
   parseFindOptions,
   type ParsedFindOptions,
   matchesConditions,
+  compareFound,
   readPath,
   type ParsedCondition,
 } from './readModel/readModelErrors';

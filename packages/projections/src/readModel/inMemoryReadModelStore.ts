@@ -5,10 +5,10 @@ import {
   checkKey,
   checkNamespace,
   LockLostError,
+  compareFound,
   matchesConditions,
   parseFilter,
   parseFindOptions,
-  readPath,
 } from './readModelErrors';
 import type {
   Collection,
@@ -268,19 +268,9 @@ function reader<D extends Document>(
     async find(filter: Filter = {}, options: FindOptions = {}) {
       const conditions = parseFilter(filter);
       const { orderBy, descending, limit } = parseFindOptions(options);
-      const byKey = (a: Keyed<D>, b: Keyed<D>) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
       const found = entries()
         .filter((e) => matchesConditions(e.doc, conditions))
-        .sort((a, b) => {
-          if (!orderBy) return byKey(a, b);
-          const x = readPath(a.doc, orderBy);
-          const y = readPath(b.doc, orderBy);
-          const xMissing = x === undefined || x === null;
-          const yMissing = y === undefined || y === null;
-          if (xMissing || yMissing) return xMissing && yMissing ? byKey(a, b) : xMissing ? 1 : -1;
-          if (x === y) return byKey(a, b);
-          return ((x as string) < (y as string) ? -1 : 1) * (descending ? -1 : 1);
-        });
+        .sort(compareFound(orderBy, descending));
       return limit === undefined ? found : found.slice(0, limit);
     },
     async count(filter: Filter = {}) {

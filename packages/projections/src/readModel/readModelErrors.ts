@@ -239,3 +239,26 @@ export function matchesConditions(doc: unknown, conditions: readonly ParsedCondi
 function equal(actual: unknown, expected: unknown): boolean {
   return expected === null ? actual === null || actual === undefined : actual === expected;
 }
+
+/**
+ * The order every store gives `find` results (shared so stores that sort in memory agree exactly):
+ * by the field when `orderBy` is given — numbers numerically, strings by code unit, documents without
+ * the field last in either direction, ties by key ascending — otherwise by key ascending (`direction`
+ * applies to a field only).
+ */
+export function compareFound(
+  orderBy: readonly string[] | undefined,
+  descending: boolean,
+): (a: { key: string; doc: unknown }, b: { key: string; doc: unknown }) => number {
+  const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  if (!orderBy) return byKey;
+  return (a, b) => {
+    const x = readPath(a.doc, orderBy);
+    const y = readPath(b.doc, orderBy);
+    const xMissing = x === undefined || x === null;
+    const yMissing = y === undefined || y === null;
+    if (xMissing || yMissing) return xMissing && yMissing ? byKey(a, b) : xMissing ? 1 : -1;
+    if (x === y) return byKey(a, b);
+    return ((x as string) < (y as string) ? -1 : 1) * (descending ? -1 : 1);
+  };
+}

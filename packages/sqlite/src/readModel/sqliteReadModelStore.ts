@@ -5,13 +5,13 @@ import Database from 'better-sqlite3';
 import { ProjectionError, StoreUnavailableError, type Position } from '@rewind/core';
 import {
   checkCollectionName,
+  compareFound,
   checkKey,
   checkNamespace,
   LockLostError,
   matchesConditions,
   parseFilter,
   parseFindOptions,
-  readPath,
   type Collection,
   type CollectionReader,
   type DeadLetter,
@@ -224,7 +224,7 @@ export class SqliteReadModelStore implements ReadModelStore {
         const doc = JSON.parse(json) as D;
         if (matchesConditions(doc, conditions)) merged.push({ key, doc });
       }
-      merged.sort(orderFor(orderBy, descending));
+      merged.sort(compareFound(orderBy, descending));
       return limit === undefined ? merged : merged.slice(0, limit);
     }
     const pushed: string[] = [];
@@ -241,7 +241,7 @@ export class SqliteReadModelStore implements ReadModelStore {
       const path = `$.${orderBy.join('.')}`;
       sql += ` ORDER BY COALESCE(json_type(doc, ?), 'null') = 'null', json_extract(doc, ?) ${descending ? 'DESC' : 'ASC'}, key ASC`;
       params.push(path, path);
-    } else sql += ` ORDER BY key ${descending ? 'DESC' : 'ASC'}`;
+    } else sql += ' ORDER BY key ASC'; // direction applies to a field only (compareFound)
     if (limit !== undefined && rest.length === 0) {
       sql += ' LIMIT ?';
       params.push(limit);
@@ -537,21 +537,6 @@ class SqliteTransaction implements ReadModelTransaction {
     }
     for (const id of this.removed) s.unpark.run(id);
   }
-}
-
-/** The shared order: by field (missing last in either direction, ties by key ascending), else by key. */
-function orderFor(orderBy: string[] | undefined, descending: boolean) {
-  const byKey = (a: Keyed, b: Keyed) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  return (a: Keyed, b: Keyed): number => {
-    if (!orderBy) return byKey(a, b) * (descending ? -1 : 1);
-    const x = readPath(a.doc, orderBy);
-    const y = readPath(b.doc, orderBy);
-    const xMissing = x === undefined || x === null;
-    const yMissing = y === undefined || y === null;
-    if (xMissing || yMissing) return xMissing && yMissing ? byKey(a, b) : xMissing ? 1 : -1;
-    if (x === y) return byKey(a, b);
-    return ((x as string) < (y as string) ? -1 : 1) * (descending ? -1 : 1);
-  };
 }
 
 /** Pushes a scalar condition into SQL (path and value as parameters); undefined when JS must decide. */

@@ -175,6 +175,8 @@ export function describeReadModelStoreContract(
       it('orders and limits', async () => {
         expect(await keys({}, { orderBy: 'price' })).toEqual(['p2', 'p1', 'p3']);
         expect(await keys({}, { orderBy: 'price', direction: 'desc', limit: 2 })).toEqual(['p3', 'p1']);
+        // direction applies to a field only: without orderBy, results come by key ascending
+        expect(await keys({}, { direction: 'desc' })).toEqual(['p1', 'p2', 'p3']);
         expect(await keys({}, { limit: 1 })).toEqual(['p1']);
       });
 
