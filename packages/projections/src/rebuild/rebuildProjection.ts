@@ -129,6 +129,7 @@ export async function rebuildProjection(
     let checkpoint = await store.transaction(namespace, (tx) => tx.getCheckpoint());
     let processed = 0;
     const rateWindow: Array<[number, number]> = [];
+    let estimate: { remaining: number; processed: number } | undefined;
     const report = async (phase: RebuildProgress['phase'], head: Position | undefined) => {
       if (!options.onProgress) return;
       const now = Date.now();
@@ -138,11 +139,15 @@ export async function rebuildProjection(
       const eventsPerSecond = now > t0 ? ((processed - n0) * 1000) / (now - t0) : 0;
       let etaSeconds: number | undefined;
       if (eventStore.countEvents && eventsPerSecond > 0 && phase !== 'done') {
-        const remaining = await eventStore.countEvents({
-          ...(checkpoint ? { after: checkpoint } : {}),
-          filter: { eventTypes: definition.eventTypes },
-        });
-        etaSeconds = remaining / eventsPerSecond;
+        // Counting is a scan on some stores: count once per pass, then derive from what was applied.
+        estimate ??= {
+          remaining: await eventStore.countEvents({
+            ...(checkpoint ? { after: checkpoint } : {}),
+            filter: { eventTypes: definition.eventTypes },
+          }),
+          processed,
+        };
+        etaSeconds = Math.max(0, estimate.remaining - (processed - estimate.processed)) / eventsPerSecond;
       }
       options.onProgress({
         projection: name,
@@ -172,6 +177,7 @@ export async function rebuildProjection(
     // Each pass reads from the checkpoint to the head at the time; a full rebuild repeats until a pass
     // finds (almost) nothing new, then swaps.
     for (let pass = 0; ; pass++) {
+      estimate = undefined;
       const head = await eventStore.headPosition();
       let batch: RecordedEvent[] = [];
       let passCount = 0;
