@@ -96,28 +96,32 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    for await (const page of this.readAllPages(options)) yield* page;
+  }
+
+  async *readAllPages(options: ReadAllOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
     let remaining = options.maxCount ?? Infinity;
-    if (backwards) {
-      const start = options.before ? Number(options.before.commit) - 2 : this.log.length - 1;
-      for (let i = start; i >= 0 && remaining > 0; i--) {
-        const event = this.log[i]!;
-        if (!matchesFilter(event, options.filter)) continue;
-        remaining--;
-        yield copy(event);
-      }
-      return;
-    }
-    for (
-      let i = options.after ? Number(options.after.commit) : 0;
-      i < this.log.length && remaining > 0;
-      i++
-    ) {
+    let page: RecordedEvent[] = [];
+    let i = backwards
+      ? options.before
+        ? Number(options.before.commit) - 2
+        : this.log.length - 1
+      : options.after
+        ? Number(options.after.commit)
+        : 0;
+    // The log is read as it is when each page is taken: appends made while iterating are seen.
+    for (; remaining > 0 && (backwards ? i >= 0 : i < this.log.length); backwards ? i-- : i++) {
       const event = this.log[i]!;
       if (!matchesFilter(event, options.filter)) continue;
       remaining--;
-      yield copy(event);
+      page.push(copy(event));
+      if (page.length >= PAGE_SIZE) {
+        yield page;
+        page = [];
+      }
     }
+    if (page.length > 0) yield page;
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   ConcurrencyError,
   comparePositions,
+  readAllInPages,
   StreamNotFoundError,
   ValidationError,
   type EventStore,
@@ -323,6 +324,35 @@ export function describeEventStoreContract(
           store.readAll({ ...from, filter: { streamPrefixes: [`order${tag}-`] } }),
         );
         expect(byPrefix.map((e) => e.type)).toEqual([`placed${tag}`, `paid${tag}`]);
+      });
+
+      it('reads the same events a page at a time (readAllPages, or readAllInPages over readAll)', async () => {
+        const tag = randomUUID().slice(0, 8);
+        const head0 = await store.headPosition();
+        const from = head0 ? { after: head0 } : {};
+        for (let i = 0; i < 7; i++) {
+          await store.append(`paged${tag}-${i % 3}`, [
+            testEvent(`odd${tag}`, { i, at: 0 }),
+            testEvent(`even${tag}`, { i, at: 1 }),
+          ]);
+        }
+        const cases = [
+          { ...from },
+          { ...from, filter: { eventTypes: [`even${tag}`] } },
+          { ...from, filter: { streamPrefixes: [`paged${tag}-1`] }, maxCount: 2 },
+          { direction: 'backwards' as const, maxCount: 5 },
+        ];
+        for (const options of cases) {
+          const expected = await collect(store.readAll(options));
+          const pages = await collect(readAllInPages(store, options, 3));
+          expect(pages.every((page) => page.length > 0)).toBe(true);
+          expect(pages.flat()).toEqual(expected);
+          if (store.readAllPages) {
+            const native = await collect(store.readAllPages(options));
+            expect(native.every((page) => page.length > 0)).toBe(true);
+            expect(native.flat()).toEqual(expected);
+          }
+        }
       });
 
       it('lists streams by prefix with their last revision', async () => {
