@@ -7,16 +7,18 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const { randomUUID } = require('node:crypto');
 const Database = require('better-sqlite3');
 const { SqliteEventStore } = require('@rewind/sqlite');
 const { median } = require('./lib');
 
-const metadata = {
+/** Each append is one command: its events share metadata, distinct from every other append's. */
+const metadataFor = (append) => ({
   schemaVersion: 1,
-  correlationId: 'bench',
-  causationId: 'bench',
-  occurredAt: '2026-01-01T00:00:00.000Z',
-};
+  correlationId: `corr-${append}-${randomUUID()}`,
+  causationId: `cmd-${append}-${randomUUID()}`,
+  occurredAt: new Date(Date.UTC(2026, 0, 1) + append * 1000).toISOString(),
+});
 const KEYS = 10_000;
 
 async function fill(file, count) {
@@ -24,6 +26,7 @@ async function fill(file, count) {
   for (let i = 0; i < count; i += 1000) {
     const pending = [];
     for (let j = i; j < Math.min(count, i + 1000); j += 10) {
+      const metadata = metadataFor(j / 10);
       pending.push(
         store.append(
           `bar-${j % KEYS}`,

@@ -3,6 +3,7 @@ import {
   comparePositions,
   isAfter,
   ProjectionError,
+  readAllInPages,
   serializePosition,
   type Position,
   type RecordedEvent,
@@ -210,20 +211,28 @@ export async function rebuildProjection(
           await report(pass === 0 ? 'building' : 'catching-up', head);
         }
       };
-      for await (const event of eventStore.readAll({
-        ...(checkpoint ? { after: checkpoint } : {}),
-        filter: { eventTypes: definition.eventTypes },
-      })) {
-        if (head && comparePositions(event.position, head) > 0) break;
-        const decision = stopAt(event);
-        if (decision === 'stop') {
-          stopped = true;
-          break;
+      // Pages, not single events: one promise per page keeps the read path close to the raw ceiling.
+      const pages = readAllInPages(
+        eventStore,
+        { ...(checkpoint ? { after: checkpoint } : {}), filter: { eventTypes: definition.eventTypes } },
+        batchSize,
+      );
+      reading: for await (const page of pages) {
+        // Whole pages below the head and without an `until` need no check per event.
+        const pastHead = !!head && comparePositions(page[page.length - 1]!.position, head) > 0;
+        for (let i = 0; i < page.length; i++) {
+          const event = page[i]!;
+          if (pastHead && comparePositions(event.position, head!) > 0) break reading;
+          const decision = until === undefined ? 'apply' : stopAt(event);
+          if (decision === 'stop') {
+            stopped = true;
+            break reading;
+          }
+          passCount++;
+          if (decision === 'skip') continue;
+          batch.push(event);
+          if (batch.length >= batchSize) await flush();
         }
-        passCount++;
-        if (decision === 'skip') continue;
-        batch.push(event);
-        if (batch.length >= batchSize) await flush();
       }
       await flush();
       if (scratch) {

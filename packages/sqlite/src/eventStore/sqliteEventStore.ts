@@ -30,7 +30,7 @@ import {
   LogStatements,
   normalizeFilter,
   prepareStatements,
-  toRecorded,
+  toRecordedPage,
   type EventRow,
   type EventStatements,
 } from './statements';
@@ -210,7 +210,7 @@ export class SqliteEventStore implements EventStore {
       const rows = this.run('read a stream', () => statement.all(streamId, from, bound, limit)) as EventRow[];
       if (first && rows.length === 0 && !exists()) throw new StreamNotFoundError(streamId);
       first = false;
-      for (const row of rows) yield toRecorded(row);
+      yield* toRecordedPage(rows);
       remaining -= rows.length;
       if (rows.length < limit) return;
       from = rows[rows.length - 1]![2] + (backwards ? -1 : 1);
@@ -218,6 +218,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    for await (const page of this.readAllPages(options)) yield* page;
+  }
+
+  async *readAllPages(options: ReadAllOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
     this.ensureOpen();
     const filter = normalizeFilter(options.filter);
     // Unfiltered reads page by position alone; filtered ones scan bounded windows (see LogStatements).
@@ -230,7 +234,7 @@ export class SqliteEventStore implements EventStore {
         const limit = Math.min(this.pageSize, remaining);
         const above = Math.max(0, before - 1 - window);
         const rows = this.run('read $all', () => this.log.backwards(above, before, filter, limit));
-        for (let i = 0; i < rows.length; i++) yield toRecorded(rows[i]!);
+        if (rows.length > 0) yield toRecordedPage(rows);
         remaining -= rows.length;
         before = rows.length === limit ? rows[rows.length - 1]![0] : above + 1;
       }
@@ -243,7 +247,7 @@ export class SqliteEventStore implements EventStore {
       const limit = Math.min(this.pageSize, remaining);
       const upTo = Math.min(head, after + window);
       const rows = this.run('read $all', () => this.log.forwards(after, upTo, filter, limit));
-      for (let i = 0; i < rows.length; i++) yield toRecorded(rows[i]!);
+      if (rows.length > 0) yield toRecordedPage(rows);
       remaining -= rows.length;
       after = rows.length === limit ? rows[rows.length - 1]![0] : upTo;
     }
@@ -262,7 +266,7 @@ export class SqliteEventStore implements EventStore {
       const rows = this.log.forwards(after, upTo, filter, this.pageSize);
       const scanned = rows.length === this.pageSize ? rows[rows.length - 1]![0] : upTo;
       return {
-        events: rows.map(toRecorded),
+        events: toRecordedPage(rows),
         scannedTo: sequencePosition(scanned),
         reachedHead: scanned >= head,
       };

@@ -137,16 +137,39 @@ function buildSql(query: LogQuery, types: number, prefixes: number): string {
   return `SELECT ${COLUMNS} FROM rewind_events WHERE ${range}${filter} ORDER BY position ${order} LIMIT ?`;
 }
 
-/** Turns a raw row into the port's event. */
-export function toRecorded(row: EventRow): RecordedEvent {
-  return {
-    id: row[3],
-    streamId: row[1],
-    revision: BigInt(row[2]),
-    position: sequencePosition(row[0]),
-    type: row[4],
-    data: JSON.parse(row[5]) as unknown,
-    metadata: JSON.parse(row[6]) as StoredEventMetadata,
-    recordedAt: new Date(row[7]),
-  };
+/**
+ * Turns a page of raw rows into the port's events. Events appended together usually carry the same
+ * metadata text (one command, one correlation): consecutive rows with identical text share one parsed,
+ * deeply frozen metadata object instead of parsing it again.
+ */
+export function toRecordedPage(rows: readonly EventRow[]): RecordedEvent[] {
+  const out = new Array<RecordedEvent>(rows.length);
+  let metadataText = '';
+  let metadata: StoredEventMetadata | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (metadata === undefined || row[6] !== metadataText) {
+      metadataText = row[6];
+      metadata = deepFreeze(JSON.parse(metadataText) as StoredEventMetadata);
+    }
+    out[i] = {
+      id: row[3],
+      streamId: row[1],
+      revision: BigInt(row[2]),
+      position: sequencePosition(row[0]),
+      type: row[4],
+      data: JSON.parse(row[5]) as unknown,
+      metadata,
+      recordedAt: new Date(row[7]),
+    };
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
 }
