@@ -12,3 +12,12 @@ describeReadModelStoreContract('SqliteReadModelStore', () => {
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });
+
+let tinyDir: string;
+describeReadModelStoreContract('SqliteReadModelStore (document cache of 2 KiB: constant eviction)', () => {
+  tinyDir = mkdtempSync(join(tmpdir(), 'rewind-rm-tiny-'));
+  return {
+    store: SqliteReadModelStore.open({ path: join(tinyDir, 'readmodels.db'), documentCacheBytes: 2048 }),
+    dispose: async () => rmSync(tinyDir, { recursive: true, force: true }),
+  };
+});
