@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordedEvent } from '@rewind/core';
+import { StoreUnavailableError, type RecordedEvent } from '@rewind/core';
 import { SqliteEventStore } from '@rewind/sqlite';
-import { describeEventStoreContract } from '@rewind/testing';
+import { describeEventStoreContract, testEvent } from '@rewind/testing';
 
 const dirs: string[] = [];
 const tempFile = () => {
@@ -20,6 +20,13 @@ describeEventStoreContract('SqliteEventStore (synchronous=FULL)', () => ({
 describeEventStoreContract('SqliteEventStore (synchronous=NORMAL, small pages)', () => ({
   store: SqliteEventStore.open({ path: tempFile(), synchronous: 'normal', pageSize: 2, pollIntervalMs: 20 }),
 }));
+
+describeEventStoreContract(
+  'SqliteEventStore (every forward read of $all from the read-ahead worker)',
+  () => ({
+    store: SqliteEventStore.open({ path: tempFile(), pageSize: 2, pollIntervalMs: 20, readAheadAfter: 0 }),
+  }),
+);
 
 describe('SqliteEventStore read path', () => {
   it('parses the metadata an append shares once, as one deeply frozen object per append', async () => {
@@ -56,6 +63,122 @@ describe('SqliteEventStore read path', () => {
       expect(streamed.map((e) => e.metadata.correlationId)).toEqual(['c1', 'c1', 'c1', 'c1']);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('SqliteEventStore read-ahead (a worker thread reads the rest of a long read of $all)', () => {
+  const fill = async (store: SqliteEventStore, count: number, type: (i: number) => string) => {
+    for (let i = 0; i < count; i += 1000) {
+      await store.append(
+        `fill-${i}`,
+        Array.from({ length: Math.min(1000, count - i) }, (_, k) => ({
+          type: type(i + k),
+          data: { i: i + k, at: new Date(0).toISOString() },
+          metadata: {
+            schemaVersion: 1,
+            correlationId: `c${Math.floor((i + k) / 7)}`,
+            causationId: 'x',
+            occurredAt: '2026-01-01T00:00:00.000Z',
+          },
+        })),
+      );
+    }
+  };
+  const pagesOf = async (iterable: AsyncIterable<readonly RecordedEvent[]>) => {
+    const pages: RecordedEvent[][] = [];
+    for await (const page of iterable) pages.push([...page]);
+    return pages;
+  };
+  const readers = (store: SqliteEventStore) => (store as unknown as { readers: Set<unknown> }).readers;
+
+  it('returns exactly what reading on this thread returns: dense, sparse beyond the scan window, bounded', async () => {
+    const path = tempFile();
+    const writer = SqliteEventStore.open({ path, synchronous: 'normal' });
+    // 70,000 events: more than one scan window (65,536 positions), with a type that appears only at
+    // both ends, so a filtered read must cross an empty window.
+    await fill(writer, 70_000, (i) => (i < 3 || i >= 69_998 ? 'rare' : i % 3 === 0 ? 'fizz' : 'other'));
+    const inThread = SqliteEventStore.open({ path, readAheadAfter: Infinity });
+    const ahead = SqliteEventStore.open({ path, readAheadAfter: 2_500, pageSize: 700 });
+    try {
+      const cases = [
+        {},
+        { filter: { eventTypes: ['rare'] } },
+        { filter: { eventTypes: ['fizz', 'rare'] }, maxCount: 20_001 },
+        { after: { commit: 12_345n, prepare: 12_345n }, filter: { streamPrefixes: ['fill-6'] } },
+      ];
+      for (const options of cases) {
+        const expected = (await pagesOf(inThread.readAllPages!(options))).flat();
+        const pages = await pagesOf(ahead.readAllPages!(options));
+        expect(pages.every((p) => p.length > 0 && p.length <= 700)).toBe(true);
+        expect(pages.flat()).toEqual(expected);
+      }
+      expect((await pagesOf(ahead.readAllPages!({ filter: { eventTypes: ['rare'] } }))).flat()).toHaveLength(
+        5,
+      );
+      expect(readers(ahead).size).toBe(0);
+    } finally {
+      await Promise.all([writer.close(), inThread.close(), ahead.close()]);
+    }
+  });
+
+  it('sees events appended while it reads, as reading on this thread does', async () => {
+    const path = tempFile();
+    const store = SqliteEventStore.open({ path, synchronous: 'normal', readAheadAfter: 0, pageSize: 100 });
+    try {
+      await fill(store, 3_000, () => 'counted');
+      let seen = 0;
+      let appended = false;
+      for await (const page of store.readAllPages!()) {
+        seen += page.length;
+        if (!appended) {
+          appended = true;
+          await store.append('late', [testEvent('counted')]);
+        }
+      }
+      expect(seen).toBe(3_001);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('ends its worker when the reader stops early or the store is closed', async () => {
+    const path = tempFile();
+    const store = SqliteEventStore.open({ path, synchronous: 'normal', readAheadAfter: 0, pageSize: 50 });
+    await fill(store, 2_000, () => 'counted');
+    for await (const page of store.readAllPages!()) {
+      expect(page).toHaveLength(50);
+      expect(readers(store).size).toBe(1);
+      break;
+    }
+    expect(readers(store).size).toBe(0);
+
+    const iterator = store.readAllPages!()[Symbol.asyncIterator]();
+    await iterator.next();
+    expect(readers(store).size).toBe(1);
+    await store.close();
+    await expect(iterator.next()).rejects.toThrow(/is closed/);
+    expect(readers(store).size).toBe(0);
+  });
+
+  it('names the positions when stored data is not JSON, on this thread and from the worker', async () => {
+    const path = tempFile();
+    const writer = SqliteEventStore.open({ path, synchronous: 'normal' });
+    await fill(writer, 300, () => 'counted');
+    writer.database.prepare("UPDATE rewind_events SET data = '{broken' WHERE position = 250").run();
+    await writer.close();
+    for (const readAheadAfter of [Infinity, 0]) {
+      const store = SqliteEventStore.open({ path, readAheadAfter, pageSize: 100 });
+      try {
+        const error = await (async () => {
+          for await (const _ of store.readAll()) void _;
+        })().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect((error as Error).message).toMatch(/not JSON, at a position from 201 to 300/);
+        expect((error as Error).message).toContain(path);
+      } finally {
+        await store.close();
+      }
     }
   });
 });

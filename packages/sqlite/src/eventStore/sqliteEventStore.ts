@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   AppendNotifier,
@@ -30,10 +31,23 @@ import {
   LogStatements,
   normalizeFilter,
   prepareStatements,
+  fromPackedPage,
+  logSql,
   toRecordedPage,
+  type PackedPage,
   type EventRow,
   type EventStatements,
 } from './statements';
+
+/** The read-ahead worker: plain JavaScript beside src/ and dist/, so both resolve it. */
+const READ_AHEAD_WORKER = join(__dirname, '..', '..', 'worker', 'readAhead.js');
+
+/** What the read-ahead worker posts. */
+type ReadAheadMessage =
+  | PackedPage
+  | { readonly done: true }
+  | { readonly closed: true }
+  | { readonly error: { readonly message: string; readonly code?: string } };
 
 /** Options for {@link SqliteEventStore.open}. */
 export interface SqliteEventStoreOptions {
@@ -57,6 +71,13 @@ export interface SqliteEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Rows per page when reading and catching up (default 1000). */
   readonly pageSize?: number;
+  /**
+   * Events a forward read of `$all` returns before it hands the reading to a worker thread that keeps
+   * the next pages ready (default 10,000; `Infinity`: never). Long reads (rebuilds, catching up a
+   * projection) then step SQLite on one core while events are applied on the other. The worker opens
+   * its own read-only connection to the file.
+   */
+  readonly readAheadAfter?: number;
   /** Most appends gathered into one commit (default 1024). */
   readonly maxBatch?: number;
   /** The clock for recorded time (tests). */
@@ -82,6 +103,9 @@ export class SqliteEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
   private readonly scanWindow: number;
+  private readonly readAheadAfter: number;
+  /** Read-ahead workers of reads in progress, ended by close(). */
+  private readonly readers = new Set<Worker>();
   private readonly clock: () => number;
   private readonly commits: GroupCommit<PendingAppend, AppendResult>;
   private readonly statements: EventStatements;
@@ -96,6 +120,8 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.pageSize = options.pageSize ?? 1000;
     this.scanWindow = Math.max(this.pageSize, 65_536);
+    // Bundled without worker/readAhead.js (e.g. into one file): read everything on this thread.
+    this.readAheadAfter = existsSync(READ_AHEAD_WORKER) ? (options.readAheadAfter ?? 10_000) : Infinity;
     const clock = options.clock;
     this.clock = clock ? () => clock().getTime() : Date.now;
     if (!existsSync(dirname(this.path))) {
@@ -210,7 +236,7 @@ export class SqliteEventStore implements EventStore {
       const rows = this.run('read a stream', () => statement.all(streamId, from, bound, limit)) as EventRow[];
       if (first && rows.length === 0 && !exists()) throw new StreamNotFoundError(streamId);
       first = false;
-      yield* toRecordedPage(rows);
+      yield* this.decode(rows);
       remaining -= rows.length;
       if (rows.length < limit) return;
       from = rows[rows.length - 1]![2] + (backwards ? -1 : 1);
@@ -234,22 +260,98 @@ export class SqliteEventStore implements EventStore {
         const limit = Math.min(this.pageSize, remaining);
         const above = Math.max(0, before - 1 - window);
         const rows = this.run('read $all', () => this.log.backwards(above, before, filter, limit));
-        if (rows.length > 0) yield toRecordedPage(rows);
+        if (rows.length > 0) yield this.decode(rows);
         remaining -= rows.length;
         before = rows.length === limit ? rows[rows.length - 1]![0] : above + 1;
       }
       return;
     }
     let after = options.after ? Number(options.after.commit) : 0;
+    let returned = 0;
     while (remaining > 0) {
+      if (returned >= this.readAheadAfter) {
+        // A long read: the rest comes from a worker that reads ahead (same loop, same SQL).
+        yield* this.readAhead(after, remaining, filter, window);
+        return;
+      }
       const head = this.run('read $all', () => this.statements.head.get()) ?? 0;
       if (after >= head) return;
       const limit = Math.min(this.pageSize, remaining);
       const upTo = Math.min(head, after + window);
       const rows = this.run('read $all', () => this.log.forwards(after, upTo, filter, limit));
-      if (rows.length > 0) yield toRecordedPage(rows);
+      if (rows.length > 0) yield this.decode(rows);
       remaining -= rows.length;
+      returned += rows.length;
       after = rows.length === limit ? rows[rows.length - 1]![0] : upTo;
+    }
+  }
+
+  /**
+   * The rest of a forward read of `$all`, from a worker thread (worker/readAhead.js) that runs the
+   * loop of {@link readAllPages} on its own read-only connection and keeps up to eight pages ready.
+   * Ending the iteration early, or closing the store, ends the worker. The worker keeps the process
+   * alive only while this read waits for it.
+   */
+  private async *readAhead(
+    after: number,
+    remaining: number,
+    filter: EventFilter | undefined,
+    window: number,
+  ): AsyncIterable<readonly RecordedEvent[]> {
+    const worker = new Worker(READ_AHEAD_WORKER, {
+      workerData: {
+        path: this.path,
+        sql: logSql('forwards', filter),
+        types: filter?.eventTypes ?? [],
+        prefixes: filter?.streamPrefixes ?? [],
+        pageSize: this.pageSize,
+        window,
+        depth: 8,
+        after,
+        remaining,
+      },
+    });
+    worker.unref();
+    this.readers.add(worker);
+    const inbox: ReadAheadMessage[] = [];
+    let wake: (() => void) | undefined;
+    const deliver = (message: ReadAheadMessage) => {
+      inbox.push(message);
+      wake?.();
+    };
+    worker.on('message', deliver);
+    worker.on('error', (error) => deliver({ error: { message: error.message } }));
+    worker.on('exit', () =>
+      deliver(
+        this.closed
+          ? { closed: true }
+          : { error: { message: 'the read-ahead worker stopped before the read was done' } },
+      ),
+    );
+    try {
+      for (;;) {
+        this.ensureOpen();
+        if (inbox.length === 0) {
+          worker.ref();
+          while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+          worker.unref();
+          wake = undefined;
+        }
+        const message = inbox.shift()!;
+        if ('numbers' in message) {
+          worker.postMessage('more');
+          yield this.decode(message);
+        } else if ('done' in message) return;
+        else if ('closed' in message) this.ensureOpen();
+        else {
+          const error = Object.assign(new Error(message.error.message), { code: message.error.code });
+          throw mapSqliteError(error, this.path, 'read $all');
+        }
+      }
+    } finally {
+      this.readers.delete(worker);
+      worker.removeAllListeners();
+      await worker.terminate();
     }
   }
 
@@ -266,7 +368,7 @@ export class SqliteEventStore implements EventStore {
       const rows = this.log.forwards(after, upTo, filter, this.pageSize);
       const scanned = rows.length === this.pageSize ? rows[rows.length - 1]![0] : upTo;
       return {
-        events: toRecordedPage(rows),
+        events: this.decode(rows),
         scannedTo: sequencePosition(scanned),
         reachedHead: scanned >= head,
       };
@@ -349,8 +451,30 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.commits.flush();
     this.closed = true;
+    for (const reader of this.readers) void reader.terminate();
     this.notifier.notify();
     this.db.close();
+  }
+
+  /**
+   * Rows (or a read-ahead page) to events.
+   * @throws StoreUnavailableError naming the positions when stored data or metadata is not JSON.
+   */
+  private decode(rows: readonly EventRow[] | PackedPage): RecordedEvent[] {
+    try {
+      return 'numbers' in rows ? fromPackedPage(rows) : toRecordedPage(rows);
+    } catch (error) {
+      const [first, last] =
+        'numbers' in rows
+          ? [rows.numbers[0], rows.numbers[rows.numbers.length - 4]]
+          : [rows[0]?.[0], rows[rows.length - 1]?.[0]];
+      throw new StoreUnavailableError(
+        `The SQLite event store "${this.path}" holds an event whose data or metadata is not JSON, at a ` +
+          `position from ${first} to ${last}: ${(error as Error).message}. The file was changed outside ` +
+          `Rewind; restore it from a backup.`,
+        { cause: error },
+      );
+    }
   }
 
   private ensureOpen(): void {

@@ -117,14 +117,29 @@ export class LogStatements {
     const key = `${query}:${types.length}:${prefixes.length}`;
     let statement = this.cache.get(key);
     if (!statement) {
-      statement = this.db.prepare<Param[]>(buildSql(query, types.length, prefixes.length)).raw(true);
+      statement = this.db.prepare<Param[]>(logSql(query, filter)).raw(true);
       this.cache.set(key, statement);
     }
-    const params: Param[] = [lower, upper, ...types];
-    for (const prefix of prefixes) params.push(prefix, prefix);
-    params.push(limit);
-    return statement.all(...params) as EventRow[];
+    return statement.all(...logParams(lower, upper, filter, limit)) as EventRow[];
   }
+}
+
+/** The SQL of a bounded, filtered page of the log (see {@link LogStatements}); also run by read-ahead. */
+export function logSql(query: LogQuery, filter: EventFilter | undefined): string {
+  return buildSql(query, filter?.eventTypes?.length ?? 0, filter?.streamPrefixes?.length ?? 0);
+}
+
+/** The parameters of {@link logSql}: bounds, filter values, page size. */
+export function logParams(
+  lower: number,
+  upper: number,
+  filter: EventFilter | undefined,
+  limit: number,
+): Param[] {
+  const params: Param[] = [lower, upper, ...(filter?.eventTypes ?? [])];
+  for (const prefix of filter?.streamPrefixes ?? []) params.push(prefix, prefix);
+  params.push(limit);
+  return params;
 }
 
 function buildSql(query: LogQuery, types: number, prefixes: number): string {
@@ -161,6 +176,41 @@ export function toRecordedPage(rows: readonly EventRow[]): RecordedEvent[] {
       data: JSON.parse(row[5]) as unknown,
       metadata,
       recordedAt: new Date(row[7]),
+    };
+  }
+  return out;
+}
+
+/** A page as the read-ahead worker packs it (worker/readAhead.js). */
+export interface PackedPage {
+  readonly data: string;
+  readonly strings: string;
+  readonly metadata: readonly string[];
+  readonly numbers: Float64Array;
+}
+
+/**
+ * Turns a packed page from the read-ahead worker into the port's events: the same objects
+ * {@link toRecordedPage} builds, from two JSON parses per page plus one per distinct metadata text.
+ * @throws SyntaxError when stored data is not JSON.
+ */
+export function fromPackedPage(page: PackedPage): RecordedEvent[] {
+  const data = JSON.parse(page.data) as unknown[];
+  const strings = JSON.parse(page.strings) as string[];
+  const metadata = page.metadata.map((text) => deepFreeze(JSON.parse(text) as StoredEventMetadata));
+  const numbers = page.numbers;
+  const n = data.length;
+  const out = new Array<RecordedEvent>(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      id: strings[n + i]!,
+      streamId: strings[i]!,
+      revision: BigInt(numbers[i * 4 + 1]!),
+      position: sequencePosition(numbers[i * 4]!),
+      type: strings[2 * n + i]!,
+      data: data[i],
+      metadata: metadata[numbers[i * 4 + 3]!]!,
+      recordedAt: new Date(numbers[i * 4 + 2]!),
     };
   }
   return out;
