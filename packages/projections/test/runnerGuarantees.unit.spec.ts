@@ -305,6 +305,84 @@ describe('ProjectionEngine guarantees', () => {
     });
   });
 
+  describe('catching up a backlog', () => {
+    /** Counts what reaches the runner by pages (readAllPages) and by the subscription. */
+    const counting = (inner: EventStore) => {
+      const seen = { paged: 0, subscribed: 0 };
+      const store = new Proxy(inner, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target) as unknown;
+          if (property === 'readAllPages') {
+            return async function* (...args: Parameters<NonNullable<EventStore['readAllPages']>>) {
+              for await (const page of target.readAllPages!(...args)) {
+                seen.paged += page.length;
+                yield page;
+              }
+            };
+          }
+          if (property === 'subscribeToAll') {
+            return (...args: Parameters<EventStore['subscribeToAll']>) => {
+              const subscription = target.subscribeToAll(...args);
+              return {
+                close: () => subscription.close(),
+                async *[Symbol.asyncIterator]() {
+                  for await (const message of subscription) {
+                    if (message.type === 'event') seen.subscribed++;
+                    yield message;
+                  }
+                },
+              };
+            };
+          }
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      return { store, seen };
+    };
+
+    it('reads the backlog a page at a time, then takes live events from the subscription', async () => {
+      const shop = app();
+      for (let i = 0; i < 230; i++) await shop.append(`c-${i % 5}`, new Counted(`k${i % 5}`, 1));
+      for (let i = 0; i < 30; i++) await shop.append('noise-1', new Noise(i));
+      const { store: eventStore, seen } = counting(shop.eventStore);
+      const store = new InMemoryReadModelStore();
+      const e = engine({ eventStore, events: shop.events, store, processors: [TallyProjection] });
+      e.start();
+      await e.runner('tally').waitForHead(10_000);
+      expect(seen).toEqual({ paged: 230, subscribed: 0 });
+      // caught up to the head, past the noise it does not handle
+      expect(e.runner('tally').status().checkpoint).toEqual(await shop.eventStore.headPosition());
+      for (let i = 0; i < 10; i++) await shop.append(`c-${i % 5}`, new Counted(`k${i % 5}`, 1));
+      await e.runner('tally').waitForHead(10_000);
+      expect(seen).toEqual({ paged: 230, subscribed: 10 });
+      expect(await talliesOf(store)).toEqual({ k0: 48, k1: 48, k2: 48, k3: 48, k4: 48 });
+      await expectCheckpointMatchesWrites(store, shop.eventStore);
+    });
+
+    it('stops after the batch in hand when stopped in the middle of a backlog', async () => {
+      const shop = app();
+      for (let i = 0; i < 500; i++) await shop.append(`c-${i % 5}`, new Counted(`k${i % 5}`, 1));
+      const store = new InMemoryReadModelStore();
+      const e = engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [TallyProjection],
+      });
+      let stopping: Promise<void> | undefined;
+      tallyHooks.onApply = (applied) => {
+        if (applied === 60) stopping = e.stop();
+      };
+      e.start();
+      for (let i = 0; i < 200 && !stopping; i++) await sleep(5);
+      await stopping;
+      const total = Object.values(await talliesOf(store)).reduce((n, c) => n + c, 0);
+      expect(total).toBe(75); // three batches of 25: the one in hand was finished, no more
+      await expectCheckpointMatchesWrites(store, shop.eventStore);
+      expect(e.runner('tally').status().state).toBe('stopped');
+    });
+  });
+
   describe('sparse processors', () => {
     it('move their checkpoint past unrelated appends at most once per interval, and reach the head', async () => {
       const shop = app();

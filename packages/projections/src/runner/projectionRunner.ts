@@ -321,6 +321,8 @@ export class ProjectionRunner {
     this.checkpoint = checkpoint;
     this.isCaughtUp = false;
     this.setState('catching-up');
+    checkpoint = await this.catchUpInPages(namespace, lock, checkpoint);
+    if (this.stopping || this.paused) return;
     const subscription = eventStore.subscribeToAll({
       ...(checkpoint ? { after: checkpoint } : {}),
       filter: { eventTypes: definition.eventTypes },
@@ -400,6 +402,58 @@ export class ProjectionRunner {
       this.closeSubscription = undefined;
       await subscription.close();
     }
+  }
+
+  /**
+   * A long way behind, read the log a page at a time (one promise per page, and a read-ahead thread on
+   * SQLite) up to the head, applying full batches with the same commit as live events; the
+   * subscription then takes over for the last stretch and live events. Only stores with
+   * `readAllPages` do this; for others the subscription catches up on its own.
+   * @returns the checkpoint reached.
+   */
+  private async catchUpInPages(
+    namespace: string,
+    lock: string,
+    from: Position | undefined,
+  ): Promise<Position | undefined> {
+    const { eventStore } = this.options;
+    if (!eventStore.readAllPages) return from;
+    const batchSize = this.definition.meta.kind === 'reactor' ? 1 : (this.definition.meta.batchSize ?? 500);
+    let checkpoint = from;
+    // Each pass reads to the head as it was when the pass began; stop when a pass found little.
+    for (let pass = 0; pass < 10 && !this.stopping && !this.paused; pass++) {
+      const head = await eventStore.headPosition();
+      if (!head || !isAfter(head, checkpoint)) break;
+      let batch: RecordedEvent[] = [];
+      let found = 0;
+      let complete = true;
+      const pages = eventStore.readAllPages({
+        ...(checkpoint ? { after: checkpoint } : {}),
+        filter: { eventTypes: this.definition.eventTypes },
+      });
+      reading: for await (const page of pages) {
+        for (let i = 0; i < page.length; i++) {
+          const event = page[i]!;
+          if (comparePositions(event.position, head) > 0) break reading;
+          batch.push(event);
+          found++;
+          if (batch.length >= batchSize) {
+            await this.applyBatch(namespace, lock, batch);
+            checkpoint = this.checkpoint;
+            batch = [];
+            if (this.stopping || this.paused) {
+              complete = false;
+              break reading;
+            }
+          }
+        }
+      }
+      // The whole pass was seen: the checkpoint moves to the head even past events not handled here.
+      if (batch.length > 0 || complete) await this.applyBatch(namespace, lock, batch, complete ? head : undefined);
+      checkpoint = this.checkpoint;
+      if (!complete || found < batchSize) break;
+    }
+    return checkpoint;
   }
 
   private notifyCaughtUp(): void {
