@@ -1,4 +1,5 @@
-// Runs one rebuild for bench/projections.bench.js and prints {ms, processed, keys, peakRssMb}.
+// Runs one rebuild (or, with a third argument `catch-up`, one live runner catching up from the start
+// of the log) for bench/projections.bench.js and prints {ms, processed, keys, peakRssMb}.
 'use strict';
 require('reflect-metadata');
 const { createRewind, DomainEvent } = require('@rewind/core');
@@ -11,7 +12,7 @@ const {
 } = require('@rewind/projections');
 const { SqliteEventStore, SqliteReadModelStore } = require('@rewind/sqlite');
 
-const [file, target] = process.argv.slice(2);
+const [file, target, mode = 'rebuild'] = process.argv.slice(2);
 
 class Sold {}
 DomainEvent('bench.sold')(Sold);
@@ -23,7 +24,7 @@ class SalesProjection {
   }
 }
 On(Sold)(SalesProjection.prototype, 'sold');
-Projection('sales', { version: 1 })(SalesProjection);
+Projection('sales', { version: 1, batchSize: 2000 })(SalesProjection);
 
 let peak = 0;
 const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
@@ -40,8 +41,15 @@ const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss(
     processors: [SalesProjection],
   });
   const start = process.hrtime.bigint();
-  const result = await rebuildProjection(engine, 'sales', { batchSize: 2000 });
+  let result;
+  if (mode === 'catch-up') {
+    engine.start();
+    await engine.waitForHead(600_000);
+    const status = engine.runner('sales').status();
+    result = { processed: status.processed, namespace: status.namespace };
+  } else result = await rebuildProjection(engine, 'sales', { batchSize: 2000 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  await engine.stop();
   peak = Math.max(peak, process.memoryUsage.rss());
   clearInterval(sample);
   const keys = await store.collection(result.namespace, 'sales').count();
