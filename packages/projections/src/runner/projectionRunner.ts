@@ -449,7 +449,8 @@ export class ProjectionRunner {
         }
       }
       // The whole pass was seen: the checkpoint moves to the head even past events not handled here.
-      if (batch.length > 0 || complete) await this.applyBatch(namespace, lock, batch, complete ? head : undefined);
+      if (batch.length > 0 || complete)
+        await this.applyBatch(namespace, lock, batch, complete ? head : undefined);
       checkpoint = this.checkpoint;
       if (!complete || found < batchSize) break;
     }
