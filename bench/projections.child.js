@@ -30,7 +30,11 @@ let peak = 0;
 const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
 
 (async () => {
-  const eventStore = SqliteEventStore.open({ path: file });
+  // BENCH_READ_AHEAD=off keeps every read on the main thread (to see what the worker adds).
+  const eventStore = SqliteEventStore.open({
+    path: file,
+    ...(process.env.BENCH_READ_AHEAD === 'off' ? { readAheadAfter: Infinity } : {}),
+  });
   const store =
     target === 'memory' ? new InMemoryReadModelStore() : SqliteReadModelStore.open({ path: target });
   const rewind = createRewind({ eventStore, events: [Sold] });
