@@ -110,6 +110,8 @@ describe('projections on SQLite, with real processes', () => {
       if (applied === total || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    // The backlog is applied a page at a time before the runner subscribes and reports `running`.
+    await waitFor(() => /state running/.test(b.output()));
     b.child.kill('SIGKILL');
     await b.exited;
     const model = await readModel(models);
