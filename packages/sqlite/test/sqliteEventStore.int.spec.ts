@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreUnavailableError, type RecordedEvent } from '@rewind/core';
+import { EventDecodingError, sequencePosition, type RecordedEvent } from '@rewind/core';
 import { SqliteEventStore } from '@rewind/sqlite';
 import { describeEventStoreContract, testEvent } from '@rewind/testing';
 
@@ -161,7 +161,7 @@ describe('SqliteEventStore read-ahead (a worker thread reads the rest of a long 
     expect(readers(store).size).toBe(0);
   });
 
-  it('names the positions when stored data is not JSON, on this thread and from the worker', async () => {
+  it('delivers the events before an undecodable one, then names its position; a read after it goes on', async () => {
     const path = tempFile();
     const writer = SqliteEventStore.open({ path, synchronous: 'normal' });
     await fill(writer, 300, () => 'counted');
@@ -170,15 +170,38 @@ describe('SqliteEventStore read-ahead (a worker thread reads the rest of a long 
     for (const readAheadAfter of [Infinity, 0]) {
       const store = SqliteEventStore.open({ path, readAheadAfter, pageSize: 100 });
       try {
+        const seen: number[] = [];
         const error = await (async () => {
-          for await (const _ of store.readAll()) void _;
+          for await (const event of store.readAll()) seen.push(Number(event.position.commit));
         })().catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(StoreUnavailableError);
-        expect((error as Error).message).toMatch(/not JSON, at a position from 201 to 300/);
-        expect((error as Error).message).toContain(path);
+        expect(error).toBeInstanceOf(EventDecodingError);
+        expect(error).toMatchObject({ position: sequencePosition(250), streamId: expect.any(String) });
+        expect((error as Error).message).toMatch(
+          /The event at position 250 .* cannot be decoded: .*not JSON/,
+        );
+        expect(seen).toEqual(Array.from({ length: 249 }, (_, i) => i + 1));
+        const rest: number[] = [];
+        for await (const event of store.readAll({ after: sequencePosition(250) }))
+          rest.push(Number(event.position.commit));
+        expect(rest).toEqual(Array.from({ length: 50 }, (_, i) => i + 251));
       } finally {
         await store.close();
       }
+    }
+    const store = SqliteEventStore.open({ path, pageSize: 100 });
+    try {
+      // a subscription delivers what precedes it, then fails with the same error
+      const subscription = store.subscribeToAll({ after: sequencePosition(200) });
+      const events: number[] = [];
+      const failure = await (async () => {
+        for await (const message of subscription)
+          if (message.type === 'event') events.push(Number(message.event.position.commit));
+      })().catch((e: unknown) => e);
+      await subscription.close();
+      expect(failure).toBeInstanceOf(EventDecodingError);
+      expect(events).toEqual(Array.from({ length: 49 }, (_, i) => i + 201));
+    } finally {
+      await store.close();
     }
   });
 });

@@ -1,4 +1,5 @@
 import type { ExpectedRevision } from '../eventStore/eventStore';
+import { serializePosition, type Position } from '../eventStore/position';
 import { RewindError } from './rewindError';
 
 function describeRevision(revision: ExpectedRevision | 'no_stream'): string {
@@ -113,18 +114,34 @@ export class ProjectionError extends RewindError {
   }
 }
 
-/** A stored event could not be turned back into its class: unknown type, missing upcaster, bad payload. */
+/**
+ * A stored event could not be turned back into its class (unknown type, missing upcaster, bad payload)
+ * or, when `position` is set, could not even be read: its stored data or metadata is not JSON. A store
+ * that meets such a row delivers the events before it, then throws this; a read that starts after
+ * `position` goes on past it, so one bad event never hides the rest of the log.
+ */
 export class EventDecodingError extends RewindError {
   readonly code = 'EVENT_DECODING' as const;
+  /** Where the event sits in the log, when the store itself could not decode it. */
+  readonly position: Position | undefined;
+  /** The event's id, when known. */
+  readonly eventId: string | undefined;
 
   constructor(
     readonly streamId: string,
     readonly revision: bigint,
     readonly eventType: string,
     reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; position?: Position; eventId?: string },
   ) {
-    super(`Cannot decode event "${eventType}" at ${streamId}@${revision}: ${reason}`, options);
+    super(
+      options?.position
+        ? `The event at position ${serializePosition(options.position)} (${eventType} at ${streamId}@${revision}) cannot be decoded: ${reason}`
+        : `Cannot decode event "${eventType}" at ${streamId}@${revision}: ${reason}`,
+      options,
+    );
+    this.position = options?.position;
+    this.eventId = options?.eventId;
   }
 }
 

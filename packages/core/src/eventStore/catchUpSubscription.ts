@@ -1,3 +1,4 @@
+import type { EventDecodingError } from '../errors/errors';
 import type { RecordedEvent, Subscription, SubscriptionMessage } from './eventStore';
 import { isAfter, type Position } from './position';
 
@@ -9,6 +10,11 @@ export interface LogPage {
   readonly scannedTo: Position | undefined;
   /** True when the page reached the head of the log. */
   readonly reachedHead: boolean;
+  /**
+   * An event after `events` that cannot be decoded: the subscription delivers `events`, then throws
+   * this (its `position` tells a consumer where to subscribe again to go on past it).
+   */
+  readonly failure?: EventDecodingError;
 }
 
 /** How a store feeds a {@link catchUpSubscription}. */
@@ -40,6 +46,7 @@ export function catchUpSubscription(source: CatchUpSource, after: Position | und
         position = event.position;
         yield { type: 'event', event };
       }
+      if (page.failure) throw page.failure;
       if (page.scannedTo && isAfter(page.scannedTo, position)) {
         position = page.scannedTo;
         yield { type: 'checkpoint', position };

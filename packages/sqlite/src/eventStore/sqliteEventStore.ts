@@ -27,20 +27,22 @@ import { serialize, writeAppends, type PendingAppend } from './appendBatch';
 import { GroupCommit, type BatchOutcome } from './groupCommit';
 import { migrate } from './schema';
 import { mapSqliteError } from './sqliteErrors';
-import {
-  LogStatements,
-  normalizeFilter,
-  prepareStatements,
-  fromPackedPage,
-  logSql,
-  toRecordedPage,
-  type PackedPage,
-  type EventRow,
-  type EventStatements,
-} from './statements';
+import { decodeRows, fromPackedPage, type DecodedPage } from './eventPages';
+import { ForwardLogCursor } from './logCursor';
+import { LogStatements, normalizeFilter } from './logStatements';
+import { packedRange, type PackedPage } from './packedPage';
+import type { ReadAheadWorkerData } from './readAhead.worker';
+import { prepareStatements, type EventRow, type EventStatements } from './statements';
 
-/** The read-ahead worker: plain JavaScript beside src/ and dist/, so both resolve it. */
-const READ_AHEAD_WORKER = join(__dirname, '..', '..', 'worker', 'readAhead.js');
+/**
+ * The compiled read-ahead worker: beside this file in dist/; when this file runs from its TypeScript
+ * source (the repository's own tests), the package's build of it. Missing (e.g. bundled into one
+ * file): reads stay on the calling thread.
+ */
+const READ_AHEAD_WORKER = [
+  join(__dirname, 'readAhead.worker.js'),
+  join(__dirname, '..', '..', 'dist', 'eventStore', 'readAhead.worker.js'),
+].find((path) => existsSync(path));
 
 /** What the read-ahead worker posts. */
 type ReadAheadMessage =
@@ -120,8 +122,7 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.pageSize = options.pageSize ?? 1000;
     this.scanWindow = Math.max(this.pageSize, 65_536);
-    // Bundled without worker/readAhead.js (e.g. into one file): read everything on this thread.
-    this.readAheadAfter = existsSync(READ_AHEAD_WORKER) ? (options.readAheadAfter ?? 10_000) : Infinity;
+    this.readAheadAfter = READ_AHEAD_WORKER ? (options.readAheadAfter ?? 10_000) : Infinity;
     const clock = options.clock;
     this.clock = clock ? () => clock().getTime() : Date.now;
     if (!existsSync(dirname(this.path))) {
@@ -236,7 +237,7 @@ export class SqliteEventStore implements EventStore {
       const rows = this.run('read a stream', () => statement.all(streamId, from, bound, limit)) as EventRow[];
       if (first && rows.length === 0 && !exists()) throw new StreamNotFoundError(streamId);
       first = false;
-      yield* this.decode(rows);
+      for (const events of delivered(this.decode(rows))) yield* events;
       remaining -= rows.length;
       if (rows.length < limit) return;
       from = rows[rows.length - 1]![2] + (backwards ? -1 : 1);
@@ -252,65 +253,63 @@ export class SqliteEventStore implements EventStore {
     const filter = normalizeFilter(options.filter);
     // Unfiltered reads page by position alone; filtered ones scan bounded windows (see LogStatements).
     const window = filter ? this.scanWindow : Number.MAX_SAFE_INTEGER;
-    let remaining = options.maxCount ?? Infinity;
+    const maxCount = options.maxCount ?? Infinity;
     if (options.direction === 'backwards') {
+      let remaining = maxCount;
       const head = this.run('read $all', () => this.statements.head.get()) ?? 0;
       let before = Math.min(options.before ? Number(options.before.commit) : Infinity, head + 1);
       while (remaining > 0 && before > 1) {
         const limit = Math.min(this.pageSize, remaining);
         const above = Math.max(0, before - 1 - window);
         const rows = this.run('read $all', () => this.log.backwards(above, before, filter, limit));
-        if (rows.length > 0) yield this.decode(rows);
+        if (rows.length > 0) yield* delivered(this.decode(rows));
         remaining -= rows.length;
         before = rows.length === limit ? rows[rows.length - 1]![0] : above + 1;
       }
       return;
     }
-    let after = options.after ? Number(options.after.commit) : 0;
+    const cursor = new ForwardLogCursor(
+      this.log,
+      () => this.statements.head.get() ?? 0,
+      filter,
+      this.pageSize,
+      window,
+      { after: options.after ? Number(options.after.commit) : 0, remaining: maxCount },
+    );
     let returned = 0;
-    while (remaining > 0) {
+    for (;;) {
       if (returned >= this.readAheadAfter) {
-        // A long read: the rest comes from a worker that reads ahead (same loop, same SQL).
-        yield* this.readAhead(after, remaining, filter, window);
+        // A long read: the rest comes from a worker that reads ahead (same cursor, same SQL).
+        yield* this.readAhead(cursor.state, filter, window);
         return;
       }
-      const head = this.run('read $all', () => this.statements.head.get()) ?? 0;
-      if (after >= head) return;
-      const limit = Math.min(this.pageSize, remaining);
-      const upTo = Math.min(head, after + window);
-      const rows = this.run('read $all', () => this.log.forwards(after, upTo, filter, limit));
-      if (rows.length > 0) yield this.decode(rows);
-      remaining -= rows.length;
+      const rows = this.run('read $all', () => cursor.next());
+      if (!rows) return;
+      yield* delivered(this.decode(rows));
       returned += rows.length;
-      after = rows.length === limit ? rows[rows.length - 1]![0] : upTo;
     }
   }
 
   /**
-   * The rest of a forward read of `$all`, from a worker thread (worker/readAhead.js) that runs the
-   * loop of {@link readAllPages} on its own read-only connection and keeps up to eight pages ready.
-   * Ending the iteration early, or closing the store, ends the worker. The worker keeps the process
-   * alive only while this read waits for it.
+   * The rest of a forward read of `$all`, from a worker thread (readAhead.worker.ts) that runs the
+   * same cursor on its own read-only connection and keeps up to eight pages ready. Ending the
+   * iteration early, or closing the store, ends the worker. The worker keeps the process alive only
+   * while this read waits for it.
    */
   private async *readAhead(
-    after: number,
-    remaining: number,
+    start: { after: number; remaining: number },
     filter: EventFilter | undefined,
     window: number,
   ): AsyncIterable<readonly RecordedEvent[]> {
-    const worker = new Worker(READ_AHEAD_WORKER, {
-      workerData: {
-        path: this.path,
-        sql: logSql('forwards', filter),
-        types: filter?.eventTypes ?? [],
-        prefixes: filter?.streamPrefixes ?? [],
-        pageSize: this.pageSize,
-        window,
-        depth: 8,
-        after,
-        remaining,
-      },
-    });
+    const workerData: ReadAheadWorkerData = {
+      path: this.path,
+      filter,
+      pageSize: this.pageSize,
+      window,
+      depth: 8,
+      ...start,
+    };
+    const worker = new Worker(READ_AHEAD_WORKER!, { workerData });
     worker.unref();
     this.readers.add(worker);
     const inbox: ReadAheadMessage[] = [];
@@ -340,7 +339,7 @@ export class SqliteEventStore implements EventStore {
         const message = inbox.shift()!;
         if ('numbers' in message) {
           worker.postMessage('more');
-          yield this.decode(message);
+          yield* delivered(this.decodePacked(message, filter));
         } else if ('done' in message) return;
         else if ('closed' in message) this.ensureOpen();
         else {
@@ -358,7 +357,8 @@ export class SqliteEventStore implements EventStore {
   /**
    * One page of the log for a subscription: matching events after `after`, how far it looked, and
    * whether that is the head. With a filter it scans a bounded window of positions, so a sparse
-   * filter still moves its checkpoint forward page by page.
+   * filter still moves its checkpoint forward page by page. A row that cannot be decoded ends the
+   * page: the events before it are delivered, then its error (see {@link LogPage}).
    */
   private readPage(after: number, filter: EventFilter | undefined): LogPage {
     return this.run('read $all', () => {
@@ -366,12 +366,10 @@ export class SqliteEventStore implements EventStore {
       if (head <= after) return { events: [], scannedTo: undefined, reachedHead: true };
       const upTo = filter ? Math.min(head, after + this.scanWindow) : head;
       const rows = this.log.forwards(after, upTo, filter, this.pageSize);
+      const { events, failure } = this.decode(rows);
+      if (failure) return { events, scannedTo: undefined, reachedHead: false, failure };
       const scanned = rows.length === this.pageSize ? rows[rows.length - 1]![0] : upTo;
-      return {
-        events: this.decode(rows),
-        scannedTo: sequencePosition(scanned),
-        reachedHead: scanned >= head,
-      };
+      return { events, scannedTo: sequencePosition(scanned), reachedHead: scanned >= head };
     });
   }
 
@@ -456,24 +454,22 @@ export class SqliteEventStore implements EventStore {
     this.db.close();
   }
 
+  /** Rows to events, up to the first that cannot be decoded (see {@link DecodedPage}). */
+  private decode(rows: readonly EventRow[]): DecodedPage {
+    return decodeRows(rows);
+  }
+
   /**
-   * Rows (or a read-ahead page) to events.
-   * @throws StoreUnavailableError naming the positions when stored data or metadata is not JSON.
+   * A read-ahead page to events. When one of its rows is not JSON, the page's rows are read again on
+   * this thread and decoded one by one, so the error names that row and the rows before it still count.
    */
-  private decode(rows: readonly EventRow[] | PackedPage): RecordedEvent[] {
+  private decodePacked(page: PackedPage, filter: EventFilter | undefined): DecodedPage {
     try {
-      return 'numbers' in rows ? fromPackedPage(rows) : toRecordedPage(rows);
-    } catch (error) {
-      const [first, last] =
-        'numbers' in rows
-          ? [rows.numbers[0], rows.numbers[rows.numbers.length - 4]]
-          : [rows[0]?.[0], rows[rows.length - 1]?.[0]];
-      throw new StoreUnavailableError(
-        `The SQLite event store "${this.path}" holds an event whose data or metadata is not JSON, at a ` +
-          `position from ${first} to ${last}: ${(error as Error).message}. The file was changed outside ` +
-          `Rewind; restore it from a backup.`,
-        { cause: error },
-      );
+      return { events: fromPackedPage(page) };
+    } catch {
+      const { first, last } = packedRange(page);
+      const count = page.numbers.length / 4;
+      return this.decode(this.run('read $all', () => this.log.forwards(first - 1, last, filter, count)));
     }
   }
 
@@ -492,4 +488,10 @@ export class SqliteEventStore implements EventStore {
       throw mapSqliteError(error, this.path, action);
     }
   }
+}
+
+/** A decoded page's events (when there are any), then its failure: the events before a bad row count. */
+function* delivered(page: DecodedPage): Generator<RecordedEvent[]> {
+  if (page.events.length > 0) yield page.events;
+  if (page.failure) throw page.failure;
 }

@@ -1,0 +1,111 @@
+import {
+  EventDecodingError,
+  sequencePosition,
+  type RecordedEvent,
+  type StoredEventMetadata,
+} from '@rewind/core';
+import type { PackedPage } from './packedPage';
+import type { EventRow } from './statements';
+
+/**
+ * Events decoded from a page of rows: every event up to the first row that cannot be decoded, and that
+ * row's error. Readers deliver `events`, then throw `failure`: one bad row never hides the rows before
+ * it, and a read that starts after its position goes on past it.
+ */
+export interface DecodedPage {
+  readonly events: RecordedEvent[];
+  readonly failure?: EventDecodingError;
+}
+
+/**
+ * Turns a page of raw rows into the port's events. Events appended together usually carry the same
+ * metadata text (one command, one correlation): consecutive rows with identical text share one parsed,
+ * deeply frozen metadata object instead of parsing it again. A row whose data or metadata is not JSON
+ * ends the page (see {@link DecodedPage}).
+ */
+export function decodeRows(rows: readonly EventRow[]): DecodedPage {
+  try {
+    return { events: toRecordedPage(rows) };
+  } catch {
+    // Rare: find the first bad row one by one, keep what precedes it.
+    const events: RecordedEvent[] = [];
+    for (const row of rows) {
+      try {
+        events.push(toRecordedPage([row])[0]!);
+      } catch (error) {
+        return { events, failure: undecodable(row, error) };
+      }
+    }
+    return { events };
+  }
+}
+
+function toRecordedPage(rows: readonly EventRow[]): RecordedEvent[] {
+  const out = new Array<RecordedEvent>(rows.length);
+  let metadataText = '';
+  let metadata: StoredEventMetadata | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (metadata === undefined || row[6] !== metadataText) {
+      metadataText = row[6];
+      metadata = deepFreeze(JSON.parse(metadataText) as StoredEventMetadata);
+    }
+    out[i] = {
+      id: row[3],
+      streamId: row[1],
+      revision: BigInt(row[2]),
+      position: sequencePosition(row[0]),
+      type: row[4],
+      data: JSON.parse(row[5]) as unknown,
+      metadata,
+      recordedAt: new Date(row[7]),
+    };
+  }
+  return out;
+}
+
+function undecodable(row: EventRow, error: unknown): EventDecodingError {
+  return new EventDecodingError(
+    row[1],
+    BigInt(row[2]),
+    row[4],
+    `its stored data or metadata is not JSON (${(error as Error).message}). The file was changed ` +
+      'outside Rewind: restore it from a backup, or skip the event (a projection parks it as a dead letter).',
+    { cause: error, position: sequencePosition(row[0]), eventId: row[3] },
+  );
+}
+
+/**
+ * Turns a packed page into the port's events: the same objects {@link decodeRows} builds, from two JSON
+ * parses per page plus one per distinct metadata text.
+ * @throws SyntaxError when stored data is not JSON (the caller then decodes the rows one by one).
+ */
+export function fromPackedPage(page: PackedPage): RecordedEvent[] {
+  const data = JSON.parse(page.data) as unknown[];
+  const strings = JSON.parse(page.strings) as string[];
+  const metadata = page.metadata.map((text) => deepFreeze(JSON.parse(text) as StoredEventMetadata));
+  const numbers = page.numbers;
+  const n = data.length;
+  const out = new Array<RecordedEvent>(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      id: strings[n + i]!,
+      streamId: strings[i]!,
+      revision: BigInt(numbers[i * 4 + 1]!),
+      position: sequencePosition(numbers[i * 4]!),
+      type: strings[2 * n + i]!,
+      data: data[i],
+      metadata: metadata[numbers[i * 4 + 3]!]!,
+      recordedAt: new Date(numbers[i * 4 + 2]!),
+    };
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}
