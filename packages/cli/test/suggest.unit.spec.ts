@@ -1,4 +1,5 @@
-import { closestNames, levenshtein, suggestion } from '../src/util/suggest';
+import { closestNames, levenshtein } from '@rewind/core';
+import { suggestion } from '../src/util/suggest';
 
 describe('closest-name suggestions', () => {
   it('measures edit distance', () => {

@@ -54,3 +54,4 @@ export { EventStoreSnapshotStorage, SNAPSHOT_EVENT_TYPE } from './snapshots/even
 export { createRewind, type Rewind, type RewindOptions } from './rewind/createRewind';
 export { rewindModule, TOKENS } from './di/rewindModule';
 export type { Type } from './metadata/metadataKeys';
+export { closestNames, levenshtein } from './support/closestNames';
