@@ -1,26 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { ProjectionError, StoreError, ValidationError, type Position } from '@rewind/core';
 import {
   checkCollectionName,
-  checkKey,
+  checkDroppable,
   checkNamespace,
-  LockLostError,
-  parseFilter,
-  parseFindOptions,
-  type Collection,
+  NamespaceNotFoundError,
   type CollectionReader,
   type DeadLetter,
   type Document,
-  type Filter,
-  type FindOptions,
-  type Keyed,
   type NamespaceInfo,
   type ReadModelStore,
   type ReadModelTransaction,
 } from '@rewind/projections';
-import { Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
-import { conditionsSql, orderSql, ParameterList } from './filterSql';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { targetOf } from './connectionTarget';
+import { DbReader, type Queryable } from './postgresDocuments';
 import { mapPostgresError, type PostgresTarget } from './postgresErrors';
+import { PostgresTransaction, toPosition } from './postgresTransaction';
 import { SCHEMA_VERSION, schemaV1, tablesIn, type Tables } from './schema';
 
 /** Options for {@link PostgresReadModelStore.connect}. */
@@ -43,16 +38,6 @@ export interface PostgresReadModelStoreOptions {
   readonly writeBehindRows?: number;
 }
 
-/** Anything that runs a parameterized query: the pool or a transaction's client. */
-interface Queryable {
-  query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-  query<R extends QueryResultRow>(config: {
-    name: string;
-    text: string;
-    values: unknown[];
-  }): Promise<{ rows: R[] }>;
-}
-
 interface DeadLetterRow {
   id: string;
   namespace: string;
@@ -67,12 +52,6 @@ interface DeadLetterRow {
   attempts: number;
   parked_at: Date;
 }
-
-/** A buffered write: a whole document (as JSON text), a shallow merge of fields, or a deletion. */
-type Pending =
-  | { readonly kind: 'put'; readonly json: string }
-  | { readonly kind: 'patch'; readonly fields: Record<string, unknown> }
-  | { readonly kind: 'delete' };
 
 /**
  * Read models in PostgreSQL (with `pg`): documents as jsonb rows keyed by (namespace, collection,
@@ -231,6 +210,18 @@ export class PostgresReadModelStore implements ReadModelStore {
     return new DbReader<D>(this.pool, this.t, this.target, namespace, name);
   }
 
+  async getCheckpoint(namespace: string): Promise<Position | undefined> {
+    checkNamespace(namespace);
+    const { rows } = await this.run('read a checkpoint', (db) =>
+      db.query<{ commit_pos: string; prepare_pos: string }>(
+        `SELECT commit_pos::text AS commit_pos, prepare_pos::text AS prepare_pos FROM ${this.t.checkpoints} WHERE namespace = $1`,
+        [namespace],
+      ),
+    );
+    const row = rows[0];
+    return row ? toPosition(row.commit_pos, row.prepare_pos) : undefined;
+  }
+
   async listCollections(namespace: string): Promise<string[]> {
     const { rows } = await this.run('list collections', (db) =>
       db.query<{ collection: string }>(
@@ -279,6 +270,8 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   async dropNamespace(namespace: string): Promise<void> {
+    checkNamespace(namespace);
+    checkDroppable(namespace);
     await this.transaction(namespace, async (tx) => {
       const client = tx.native as PoolClient;
       const { rows } = await client.query<{ projection: string }>(
@@ -292,9 +285,14 @@ export class PostgresReadModelStore implements ReadModelStore {
           `Namespace "${namespace}" is served for projection "${projection}"; serve another one before dropping it.`,
         );
       }
-      await client.query(`DELETE FROM ${this.t.documents} WHERE namespace = $1`, [namespace]);
-      await client.query(`DELETE FROM ${this.t.checkpoints} WHERE namespace = $1`, [namespace]);
-      await client.query(`DELETE FROM ${this.t.deadLetters} WHERE namespace = $1`, [namespace]);
+      const removed = await client.query<{ n: number }>(
+        `WITH d AS (DELETE FROM ${this.t.documents} WHERE namespace = $1 RETURNING 1),
+              c AS (DELETE FROM ${this.t.checkpoints} WHERE namespace = $1 RETURNING 1),
+              l AS (DELETE FROM ${this.t.deadLetters} WHERE namespace = $1 RETURNING 1)
+         SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM c) + (SELECT count(*) FROM l) AS n`,
+        [namespace],
+      );
+      if (Number(removed.rows[0]?.n ?? 0) === 0) throw new NamespaceNotFoundError(namespace);
     });
   }
 
@@ -385,464 +383,4 @@ export class PostgresReadModelStore implements ReadModelStore {
       client.release();
     }
   }
-}
-
-/** Reads committed documents of one collection (or, on a transaction's client, its own writes too). */
-class DbReader<D extends Document> implements CollectionReader<D> {
-  constructor(
-    protected readonly db: Queryable,
-    protected readonly t: Tables,
-    protected readonly target: PostgresTarget,
-    protected readonly namespace: string,
-    protected readonly name: string,
-  ) {}
-
-  async get(key: string): Promise<D | undefined> {
-    checkKey(key);
-    return (await this.load(key)) as D | undefined;
-  }
-
-  async find(filter: Filter = {}, options: FindOptions = {}): Promise<Keyed<D>[]> {
-    const conditions = parseFilter(filter);
-    const parsed = parseFindOptions(options);
-    await this.beforeQuery();
-    const params = new ParameterList();
-    const where = [`namespace = ${params.add(this.namespace)}`, `collection = ${params.add(this.name)}`];
-    where.push(...conditionsSql(conditions, params));
-    const order = orderSql(parsed, params);
-    const { rows } = await this.query<{ key: string; doc: D }>(
-      'find documents',
-      `SELECT key, doc FROM ${this.t.documents} WHERE ${where.join(' AND ')} ${order}`,
-      params.values,
-    );
-    return rows.map((r) => ({ key: r.key, doc: r.doc }));
-  }
-
-  async count(filter: Filter = {}): Promise<number> {
-    const conditions = parseFilter(filter);
-    await this.beforeQuery();
-    const params = new ParameterList();
-    const where = [`namespace = ${params.add(this.namespace)}`, `collection = ${params.add(this.name)}`];
-    where.push(...conditionsSql(conditions, params));
-    const { rows } = await this.query<{ n: number }>(
-      'count documents',
-      `SELECT count(*)::int AS n FROM ${this.t.documents} WHERE ${where.join(' AND ')}`,
-      params.values,
-    );
-    return rows[0]!.n;
-  }
-
-  /** The stored document (a fresh object), or undefined. */
-  protected async load(key: string): Promise<Document | undefined> {
-    // A named (prepared) statement: parsed and planned once per connection, the hot path of projectors.
-    try {
-      const { rows } = await this.db.query<{ doc: Document }>({
-        name: `rewind-get:${this.t.documents}`,
-        text: `SELECT doc FROM ${this.t.documents} WHERE namespace = $1 AND collection = $2 AND key = $3`,
-        values: [this.namespace, this.name, key],
-      });
-      return rows[0]?.doc;
-    } catch (error) {
-      throw mapPostgresError(error, this.target, `read a document in ${this.namespace}/${this.name}`);
-    }
-  }
-
-  /** Inside a transaction: writes buffered so far reach the database before a query runs. */
-  protected async beforeQuery(): Promise<void> {}
-
-  protected async query<R extends QueryResultRow>(
-    action: string,
-    text: string,
-    values: unknown[],
-  ): Promise<{ rows: R[] }> {
-    try {
-      return await this.db.query<R>(text, values);
-    } catch (error) {
-      throw mapPostgresError(error, this.target, `${action} in ${this.namespace}/${this.name}`);
-    }
-  }
-}
-
-/** A collection inside a transaction: buffered writes over the transaction's client. */
-class TxCollection<D extends Document> extends DbReader<D> implements Collection<D> {
-  readonly pending = new Map<string, Pending>();
-
-  constructor(
-    private readonly tx: PostgresTransaction,
-    db: Queryable,
-    t: Tables,
-    target: PostgresTarget,
-    namespace: string,
-    name: string,
-  ) {
-    super(db, t, target, namespace, name);
-  }
-
-  async put(key: string, doc: D): Promise<void> {
-    checkKey(key);
-    this.pending.set(key, { kind: 'put', json: toJson(doc) });
-    this.tx.noteWrite();
-  }
-
-  async patch(key: string, fields: Partial<D>): Promise<void> {
-    checkKey(key);
-    const own = JSON.parse(toJson(fields)) as Record<string, unknown>;
-    const current = this.pending.get(key);
-    // A field set to undefined is removed, as JSON would: that needs the current document.
-    const removes = Object.keys(fields).some((f) => (fields as Record<string, unknown>)[f] === undefined);
-    if (current?.kind === 'patch' && !removes) {
-      this.pending.set(key, { kind: 'patch', fields: { ...current.fields, ...own } });
-    } else if (current === undefined && !removes) {
-      // Merged by the database at flush (`doc || fields`): no read, no round trip now.
-      this.pending.set(key, { kind: 'patch', fields: own });
-    } else {
-      const base = (await this.load(key)) ?? {};
-      const merged: Record<string, unknown> = { ...base, ...(fields as Record<string, unknown>) };
-      this.pending.set(key, { kind: 'put', json: toJson(merged) });
-    }
-    this.tx.noteWrite();
-  }
-
-  async delete(key: string): Promise<void> {
-    checkKey(key);
-    this.pending.set(key, { kind: 'delete' });
-    this.tx.noteWrite();
-  }
-
-  protected override async load(key: string): Promise<Document | undefined> {
-    const buffered = this.pending.get(key);
-    if (buffered?.kind === 'delete') return undefined;
-    if (buffered?.kind === 'put') return JSON.parse(buffered.json) as Document;
-    const stored = await super.load(key);
-    if (buffered?.kind === 'patch') {
-      const merged = { ...stored, ...buffered.fields };
-      this.pending.set(key, { kind: 'put', json: JSON.stringify(merged) });
-      return JSON.parse(JSON.stringify(merged)) as Document;
-    }
-    return stored;
-  }
-
-  protected override async beforeQuery(): Promise<void> {
-    await this.tx.flush();
-  }
-}
-
-/** One read-model transaction on a pooled client; see {@link PostgresReadModelStore}. */
-class PostgresTransaction implements ReadModelTransaction {
-  private readonly collections = new Map<string, TxCollection<Document>>();
-  private checkpoint: Position | undefined;
-  private readonly served = new Map<string, string>();
-  private readonly parked: DeadLetter[] = [];
-  private readonly removed: string[] = [];
-  private inFlight: Promise<void> = Promise.resolve();
-  private failure: unknown;
-  private readonly serial: SerialClient;
-
-  constructor(
-    readonly namespace: string,
-    private readonly client: PoolClient,
-    private readonly t: Tables,
-    private readonly target: PostgresTarget,
-    private readonly writeBehindRows: number,
-  ) {
-    this.serial = new SerialClient(client);
-  }
-
-  /** Resolves once every statement this transaction issued has finished (before a ROLLBACK). */
-  settle(): Promise<void> {
-    return this.serial.idle();
-  }
-
-  /**
-   * The transaction's `pg` client, for your own SQL in the same transaction. Document writes are
-   * buffered: call `await tx.collection(name).count()` first if your SQL must see them.
-   */
-  get native(): PoolClient {
-    return this.client;
-  }
-
-  collection<D extends Document = Document>(name: string): Collection<D> {
-    const cached = this.collections.get(name);
-    if (cached) return cached as unknown as Collection<D>;
-    checkCollectionName(name);
-    const collection = new TxCollection<Document>(
-      this,
-      this.serial,
-      this.t,
-      this.target,
-      this.namespace,
-      name,
-    );
-    this.collections.set(name, collection);
-    return collection as unknown as Collection<D>;
-  }
-
-  async getCheckpoint(): Promise<Position | undefined> {
-    if (this.checkpoint) return this.checkpoint;
-    const { rows } = await this.query<{ commit_pos: string; prepare_pos: string }>(
-      'read the checkpoint',
-      `SELECT commit_pos::text AS commit_pos, prepare_pos::text AS prepare_pos FROM ${this.t.checkpoints} WHERE namespace = $1`,
-      [this.namespace],
-    );
-    const row = rows[0];
-    return row ? toPosition(row.commit_pos, row.prepare_pos) : undefined;
-  }
-
-  async setCheckpoint(position: Position): Promise<void> {
-    this.checkpoint = { commit: position.commit, prepare: position.prepare };
-  }
-
-  async getServed(projection: string): Promise<string | undefined> {
-    const buffered = this.served.get(projection);
-    if (buffered !== undefined) return buffered;
-    const { rows } = await this.query<{ namespace: string }>(
-      'read the served namespace',
-      `SELECT namespace FROM ${this.t.served} WHERE projection = $1`,
-      [projection],
-    );
-    return rows[0]?.namespace;
-  }
-
-  async setServed(projection: string, namespace: string): Promise<void> {
-    checkNamespace(namespace);
-    this.served.set(projection, namespace);
-  }
-
-  async parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void> {
-    this.parked.push({ ...letter, id: randomUUID(), namespace: this.namespace, parkedAt: new Date() });
-  }
-
-  async removeDeadLetter(id: string): Promise<void> {
-    this.removed.push(id);
-  }
-
-  async assertLock(lock: string, owner: string): Promise<void> {
-    // Locks the lease row until this transaction ends: a takeover waits for the commit.
-    const { rows } = await this.query<{ owner: string; live: boolean }>(
-      `check the lock "${lock}"`,
-      `SELECT owner, expires_at > clock_timestamp() AS live FROM ${this.t.locks} WHERE name = $1 FOR UPDATE`,
-      [lock],
-    );
-    const row = rows[0];
-    if (!row || row.owner !== owner || !row.live) throw new LockLostError(lock, owner);
-  }
-
-  /**
-   * Write-behind: once this many writes are buffered they are sent at once without waiting, so the
-   * database applies them while the handlers go on (reads queue behind them on the same connection).
-   */
-  noteWrite(): void {
-    let pending = 0;
-    for (const collection of this.collections.values()) pending += collection.pending.size;
-    if (pending >= this.writeBehindRows) this.send();
-  }
-
-  /** Sends buffered document writes to the database (still inside the transaction) and waits for them. */
-  async flush(): Promise<void> {
-    this.send();
-    await this.inFlight;
-    if (this.failure !== undefined) throw this.failure;
-  }
-
-  /**
-   * Issues the statements for the buffered writes now, in order, on the transaction's connection, and
-   * empties the buffer. Every query is issued synchronously, so a read issued afterwards runs after
-   * them; failures are kept for {@link flush}.
-   */
-  private send(): void {
-    const puts: { collections: string[]; keys: string[]; docs: string[] } = {
-      collections: [],
-      keys: [],
-      docs: [],
-    };
-    const patches: { collections: string[]; keys: string[]; docs: string[] } = {
-      collections: [],
-      keys: [],
-      docs: [],
-    };
-    const deletes: { collections: string[]; keys: string[] } = { collections: [], keys: [] };
-    for (const [name, collection] of this.collections) {
-      for (const [key, write] of collection.pending) {
-        if (write.kind === 'put') {
-          puts.collections.push(name);
-          puts.keys.push(key);
-          puts.docs.push(write.json);
-        } else if (write.kind === 'patch') {
-          patches.collections.push(name);
-          patches.keys.push(key);
-          patches.docs.push(JSON.stringify(write.fields));
-        } else {
-          deletes.collections.push(name);
-          deletes.keys.push(key);
-        }
-      }
-      collection.pending.clear();
-    }
-    const upsert = (merge: boolean, rows: typeof puts) =>
-      this.query(
-        merge ? 'merge documents' : 'write documents',
-        `INSERT INTO ${this.t.documents} AS d (namespace, collection, key, doc)
-         SELECT $1, c, k, v FROM ROWS FROM (unnest($2::text[]), unnest($3::text[]), jsonb_array_elements($4::jsonb)) AS w(c, k, v)
-         ON CONFLICT (namespace, collection, key) DO UPDATE SET doc = ${merge ? 'd.doc || excluded.doc' : 'excluded.doc'}`,
-        [this.namespace, rows.collections, rows.keys, `[${rows.docs.join(',')}]`],
-      );
-    const sent: Promise<unknown>[] = [];
-    if (deletes.keys.length > 0) {
-      sent.push(
-        this.query(
-          'delete documents',
-          `DELETE FROM ${this.t.documents} WHERE namespace = $1
-             AND (collection, key) IN (SELECT c, k FROM unnest($2::text[], $3::text[]) AS w(c, k))`,
-          [this.namespace, deletes.collections, deletes.keys],
-        ),
-      );
-    }
-    if (puts.keys.length > 0) sent.push(upsert(false, puts));
-    if (patches.keys.length > 0) sent.push(upsert(true, patches));
-    if (sent.length === 0) return;
-    const done = Promise.all(sent).then(
-      () => undefined,
-      (error: unknown) => {
-        this.failure ??= error;
-      },
-    );
-    this.inFlight = this.inFlight.then(() => done);
-  }
-
-  /** Flushes every buffered write; the caller then COMMITs. */
-  async commit(): Promise<void> {
-    await this.flush();
-    if (this.checkpoint) {
-      await this.query(
-        'write the checkpoint',
-        `INSERT INTO ${this.t.checkpoints} (namespace, commit_pos, prepare_pos, updated_at) VALUES ($1, $2::numeric, $3::numeric, now())
-         ON CONFLICT (namespace) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, updated_at = now()`,
-        [this.namespace, this.checkpoint.commit.toString(), this.checkpoint.prepare.toString()],
-      );
-    }
-    if (this.served.size > 0) {
-      await this.query(
-        'serve a namespace',
-        `INSERT INTO ${this.t.served} (projection, namespace) SELECT * FROM unnest($1::text[], $2::text[])
-         ON CONFLICT (projection) DO UPDATE SET namespace = excluded.namespace`,
-        [[...this.served.keys()], [...this.served.values()]],
-      );
-    }
-    if (this.parked.length > 0) {
-      const column = <K extends keyof DeadLetter>(k: K, f: (v: DeadLetter[K]) => unknown = (v) => v) =>
-        this.parked.map((l) => f(l[k]));
-      await this.query(
-        'park dead letters',
-        `INSERT INTO ${this.t.deadLetters} (id, namespace, projection, event_id, event_type, stream_id, revision,
-           commit_pos, prepare_pos, error, attempts, parked_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[],
-           $8::numeric[], $9::numeric[], $10::text[], $11::int[], $12::timestamptz[])`,
-        [
-          column('id'),
-          column('namespace'),
-          column('projection'),
-          column('eventId'),
-          column('eventType'),
-          column('streamId'),
-          column('revision', String),
-          column('position', (p) => p.commit.toString()),
-          column('position', (p) => p.prepare.toString()),
-          column('error'),
-          column('attempts'),
-          column('parkedAt', (d) => d.toISOString()),
-        ],
-      );
-    }
-    if (this.removed.length > 0) {
-      await this.query(
-        'remove dead letters',
-        `DELETE FROM ${this.t.deadLetters} WHERE id = ANY($1::text[])`,
-        [this.removed],
-      );
-    }
-    await this.query('commit', 'COMMIT', []);
-  }
-
-  private async query<R extends QueryResultRow>(
-    action: string,
-    text: string,
-    values: unknown[],
-  ): Promise<{ rows: R[] }> {
-    try {
-      return await this.serial.query<R>(text, values);
-    } catch (error) {
-      throw mapPostgresError(error, this.target, `${action} in ${this.namespace}`);
-    }
-  }
-}
-
-/**
- * Runs a client's queries one after another in the order they were issued, so write-behind statements
- * and later reads never overlap on the connection (pg 8 deprecates overlapping queries; pg 9 refuses them).
- */
-class SerialClient implements Queryable {
-  private last: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly client: PoolClient) {}
-
-  query<R extends QueryResultRow>(
-    textOrConfig: string | { name: string; text: string; values: unknown[] },
-    values?: unknown[],
-  ): Promise<{ rows: R[] }> {
-    const run = this.last.then(() =>
-      typeof textOrConfig === 'string'
-        ? this.client.query<R>(textOrConfig, values)
-        : this.client.query<R>(textOrConfig),
-    );
-    this.last = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Resolves once every query issued so far has finished. */
-  async idle(): Promise<void> {
-    await this.last;
-  }
-}
-
-function toPosition(commit: string | null, prepare: string | null): Position | undefined {
-  return commit === null || prepare === null
-    ? undefined
-    : { commit: BigInt(commit), prepare: BigInt(prepare) };
-}
-
-/** JSON text of a document: a private copy with JSON's meaning (toJSON honoured, undefined dropped). */
-function toJson(value: unknown): string {
-  const json = JSON.stringify(value);
-  if (typeof json !== 'string' || !json.startsWith('{')) {
-    throw new StoreError(
-      `A read-model document must be a JSON object; got ${json === undefined ? typeof value : json.slice(0, 40)}.`,
-    );
-  }
-  return json;
-}
-
-function targetOf(pool: Pool, connectionString: string | undefined): PostgresTarget {
-  const options = pool.options as PoolConfig;
-  let fromUrl: { host?: string; port?: number; database?: string; user?: string } = {};
-  const url = connectionString ?? options.connectionString;
-  if (url) {
-    try {
-      const parsed = new URL(url);
-      fromUrl = {
-        host: decodeURIComponent(parsed.hostname) || undefined,
-        port: parsed.port ? Number(parsed.port) : undefined,
-        database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || undefined,
-        user: decodeURIComponent(parsed.username) || undefined,
-      };
-    } catch {
-      // not a URL (key=value form): fall back to the pool's settings and libpq's defaults
-    }
-  }
-  const user = fromUrl.user ?? options.user ?? process.env.PGUSER;
-  return {
-    host: fromUrl.host ?? options.host ?? process.env.PGHOST ?? 'localhost',
-    port: fromUrl.port ?? options.port ?? (Number(process.env.PGPORT) || 5432),
-    database: fromUrl.database ?? options.database ?? process.env.PGDATABASE ?? user ?? 'postgres',
-    ...(user ? { user } : {}),
-  };
 }

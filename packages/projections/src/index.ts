@@ -1,7 +1,11 @@
 export * from './readModel/readModelStore';
 export {
   LockLostError,
+  NamespaceNotFoundError,
+  DeadLetterNotFoundError,
+  TransactionConflictError,
   checkCollectionName,
+  checkDroppable,
   checkFieldPath,
   checkKey,
   checkNamespace,
@@ -25,10 +29,14 @@ export {
 export {
   ProjectionEngine,
   unknownProjection,
-  distance,
   type ProjectionEngineOptions,
   type ProjectionStatus,
 } from './runner/projectionEngine';
+export type {
+  ProjectionEngineEvents,
+  ProjectionEngineEventName,
+  ProjectionEngineListener,
+} from './runner/engineEvents';
 export { SYSTEM_NAMESPACE, defaultNamespace, lockName, rebuildLockName } from './runner/namespaces';
 export {
   rebuildProjection,
@@ -37,5 +45,6 @@ export {
   type RebuildProgress,
   type RebuildResult,
 } from './rebuild/rebuildProjection';
+export { REBUILDS, untilLabel } from './rebuild/rebuildPlan';
 export { diffNamespaces, type ReadModelDiff, type CollectionDiff } from './rebuild/diffNamespaces';
 export { projectionsModule, PROJECTION_TOKENS, type ProjectionsModuleOptions } from './di/projectionsModule';

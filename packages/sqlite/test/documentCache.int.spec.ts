@@ -84,7 +84,7 @@ describe('SqliteReadModelStore document cache', () => {
     expect(await read(store, 'a')).toBeUndefined();
   });
 
-  it('sees your own SQL through the native handle', async () => {
+  it('sees your own SQL through the database handle, also when it runs while a transaction works', async () => {
     await write(store, 'a', 1);
     expect(await read(store, 'a')).toEqual({ n: 1 });
     store.database
@@ -92,10 +92,12 @@ describe('SqliteReadModelStore document cache', () => {
       .run(ns);
     expect(await read(store, 'a')).toEqual({ n: 5 });
     await store.transaction(ns, async (tx) => {
-      (tx.native as typeof store.database)
+      await tx.collection('counts').get('a');
+      store.database
         .prepare("UPDATE rm_documents SET doc = '{\"n\":6}' WHERE namespace = ? AND key = 'a'")
         .run(ns);
       // Written after the transaction began: the commit notices and drops the cache.
+      await tx.collection('other').put('x', { n: 0 });
     });
     expect(await read(store, 'a')).toEqual({ n: 6 });
   });

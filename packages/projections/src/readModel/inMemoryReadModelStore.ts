@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { comparePositions, ProjectionError, type Position } from '@rewind/core';
 import {
   checkCollectionName,
+  checkDroppable,
   checkKey,
   checkNamespace,
   LockLostError,
+  NamespaceNotFoundError,
   compareFound,
   matchesConditions,
   parseFilter,
@@ -72,6 +74,11 @@ export class InMemoryReadModelStore implements ReadModelStore {
     return reader<D>(source, () => undefined);
   }
 
+  async getCheckpoint(namespace: string): Promise<Position | undefined> {
+    checkNamespace(namespace);
+    return this.state.checkpoints.get(namespace);
+  }
+
   async listCollections(namespace: string): Promise<string[]> {
     return [...(this.state.namespaces.get(namespace)?.entries() ?? [])]
       .filter(([, docs]) => docs.size > 0)
@@ -102,6 +109,7 @@ export class InMemoryReadModelStore implements ReadModelStore {
   }
 
   async dropNamespace(namespace: string): Promise<void> {
+    checkDroppable(namespace);
     await this.transaction(namespace, async () => {
       for (const [projection, ns] of this.state.served) {
         if (ns === namespace) {
@@ -111,10 +119,12 @@ export class InMemoryReadModelStore implements ReadModelStore {
           );
         }
       }
+      const letters = [...this.state.deadLetters.values()].filter((l) => l.namespace === namespace);
+      if (!this.state.namespaces.has(namespace) && !this.state.checkpoints.has(namespace) && !letters.length)
+        throw new NamespaceNotFoundError(namespace);
       this.state.namespaces.delete(namespace);
       this.state.checkpoints.delete(namespace);
-      for (const [id, letter] of this.state.deadLetters)
-        if (letter.namespace === namespace) this.state.deadLetters.delete(id);
+      for (const letter of letters) this.state.deadLetters.delete(letter.id);
     });
   }
 
@@ -156,6 +166,7 @@ class InMemoryTransaction implements ReadModelTransaction {
   private readonly served = new Map<string, string>();
   private readonly parked: DeadLetter[] = [];
   private readonly removed: string[] = [];
+  private readonly attempts = new Map<string, string>();
 
   constructor(
     readonly namespace: string,
@@ -193,7 +204,12 @@ class InMemoryTransaction implements ReadModelTransaction {
     return collection;
   }
 
-  async getCheckpoint(): Promise<Position | undefined> {
+  async getCheckpoint(namespace?: string): Promise<Position | undefined> {
+    if (namespace !== undefined && namespace !== this.namespace) {
+      // Transactions on this store run one at a time: nothing can move it before this one commits.
+      checkNamespace(namespace);
+      return this.state.checkpoints.get(namespace);
+    }
     return this.checkpoint ?? this.state.checkpoints.get(this.namespace);
   }
 
@@ -218,6 +234,10 @@ class InMemoryTransaction implements ReadModelTransaction {
     this.removed.push(id);
   }
 
+  async recordDeadLetterAttempt(id: string, error: string): Promise<void> {
+    this.attempts.set(id, error);
+  }
+
   async assertLock(lock: string, owner: string): Promise<void> {
     const held = this.locks.get(lock);
     if (!held || held.owner !== owner || held.expiresAt <= Date.now()) throw new LockLostError(lock, owner);
@@ -239,6 +259,10 @@ class InMemoryTransaction implements ReadModelTransaction {
     for (const [projection, ns] of this.served) this.state.served.set(projection, ns);
     for (const letter of this.parked) this.state.deadLetters.set(letter.id, letter);
     for (const id of this.removed) this.state.deadLetters.delete(id);
+    for (const [id, error] of this.attempts) {
+      const letter = this.state.deadLetters.get(id);
+      if (letter) this.state.deadLetters.set(id, { ...letter, error, attempts: letter.attempts + 1 });
+    }
   }
 }
 

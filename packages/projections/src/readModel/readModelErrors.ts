@@ -1,4 +1,5 @@
 import { ProjectionError, ValidationError } from '@rewind/core';
+import { SYSTEM_NAMESPACE } from '../runner/namespaces';
 
 /** The runner lost its lease to another process: it must stop writing. */
 export class LockLostError extends ProjectionError {
@@ -10,6 +11,53 @@ export class LockLostError extends ProjectionError {
       lock,
       `The lock "${lock}" is no longer held by ${owner} (its lease expired and another runner took over). ` +
         'This runner stops; the other one continues from the committed checkpoint.',
+    );
+  }
+}
+
+/** A namespace that was asked for holds nothing: no documents, no checkpoint, no dead letters. */
+export class NamespaceNotFoundError extends ProjectionError {
+  constructor(
+    readonly namespace: string,
+    known?: readonly string[],
+  ) {
+    super(
+      namespace,
+      `There is no read-model namespace "${namespace}".` +
+        (known === undefined
+          ? ' List them with "rewind readmodel <projection> --list-namespaces".'
+          : known.length
+            ? ` Known namespaces: ${known.join(', ')}.`
+            : ' The store holds none yet.'),
+    );
+  }
+}
+
+/**
+ * A transaction relied on something another writer changed before it could commit (a checkpoint or a
+ * served pointer it read); nothing was written. The caller may retry with fresh reads.
+ */
+export class TransactionConflictError extends ProjectionError {}
+
+/** No parked event has this id: it was retried or skipped already, or the id is mistyped. */
+export class DeadLetterNotFoundError extends ProjectionError {
+  constructor(readonly id: string) {
+    super(
+      'dead-letters',
+      `No dead letter with id "${id}": it was retried or skipped already, or the id is mistyped. List the parked events to see their ids.`,
+    );
+  }
+}
+
+/**
+ * Refuses to drop Rewind's own bookkeeping (served pointers, pause flags, rebuild records).
+ * @throws ProjectionError for the system namespace.
+ */
+export function checkDroppable(namespace: string): void {
+  if (namespace === SYSTEM_NAMESPACE) {
+    throw new ProjectionError(
+      namespace,
+      `"${SYSTEM_NAMESPACE}" holds Rewind's own records (which namespace each projection serves, pause flags, rebuilds in progress) and is never dropped. Drop a projection's namespace instead.`,
     );
   }
 }

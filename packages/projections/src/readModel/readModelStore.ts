@@ -92,8 +92,13 @@ export interface DeadLetter {
 export interface ReadModelTransaction {
   readonly namespace: string;
   collection<D extends Document = Document>(name: string): Collection<D>;
-  /** The namespace's checkpoint, as committed (or as set earlier in this transaction). */
-  getCheckpoint(): Promise<Position | undefined>;
+  /**
+   * The namespace's checkpoint, as committed (or as set earlier in this transaction). Given another
+   * namespace, that one's committed checkpoint, which then cannot change before this transaction
+   * commits (the store locks it or re-checks it at commit, failing the transaction): a rebuild reads
+   * the served model's checkpoint and swaps in the same transaction.
+   */
+  getCheckpoint(namespace?: string): Promise<Position | undefined>;
   /** Moves the namespace's checkpoint; commits together with the documents. */
   setCheckpoint(position: Position): Promise<void>;
   /** Which namespace a projection is served from. */
@@ -102,6 +107,8 @@ export interface ReadModelTransaction {
   setServed(projection: string, namespace: string): Promise<void>;
   parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void>;
   removeDeadLetter(id: string): Promise<void>;
+  /** A retry of a parked event failed again: counts the attempt and keeps the newest error. */
+  recordDeadLetterAttempt(id: string, error: string): Promise<void>;
   /**
    * Fencing: throws {@link LockLostError} when `owner` no longer holds `lock`, so a runner whose
    * lease expired can never commit over its successor. The check must hold until the commit: a store
@@ -110,7 +117,12 @@ export interface ReadModelTransaction {
    * so a takeover cannot commit in between.
    */
   assertLock(lock: string, owner: string): Promise<void>;
-  /** The store's native handle inside this transaction (better-sqlite3 Database, pg PoolClient, ...). */
+  /**
+   * The store's native handle inside this transaction, for raw SQL that must commit or roll back with
+   * it (PostgreSQL: the transaction's `pg` client). A store that cannot make raw SQL part of the
+   * transaction throws a `ProjectionError` here instead of handing out a handle whose writes would
+   * escape it (SQLite: handlers run before its write transaction begins). The in-memory store has none.
+   */
   readonly native: unknown;
 }
 
@@ -126,11 +138,17 @@ export interface ReadModelStore {
   transaction<T>(namespace: string, work: (tx: ReadModelTransaction) => Promise<T>): Promise<T>;
   /** Reads a namespace outside the runner (queries, tools). */
   collection<D extends Document = Document>(namespace: string, name: string): CollectionReader<D>;
+  /** A namespace's committed checkpoint, read outside any transaction (status, tools). */
+  getCheckpoint(namespace: string): Promise<Position | undefined>;
   listCollections(namespace: string): Promise<string[]>;
   /** The namespace a projection is served from. */
   servedNamespace(projection: string): Promise<string | undefined>;
   listNamespaces(): Promise<NamespaceInfo[]>;
-  /** Deletes a namespace: documents, checkpoint, dead letters (refused while it is served). */
+  /**
+   * Deletes a namespace — documents, checkpoint, dead letters — in one transaction.
+   * @throws ProjectionError while it is served, and for the system namespace (`rewind_system`).
+   * @throws NamespaceNotFoundError when it holds nothing.
+   */
   dropNamespace(namespace: string): Promise<void>;
   listDeadLetters(namespace?: string): Promise<DeadLetter[]>;
   /** Takes or renews a lease; false when another owner holds an unexpired one. */

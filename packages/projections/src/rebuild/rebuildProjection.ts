@@ -8,22 +8,16 @@ import {
   type Position,
   type RecordedEvent,
 } from '@rewind/core';
-import { HandlerFailure, applyEvents } from '../runner/projectionRunner';
+import { TransactionConflictError } from '../readModel/readModelErrors';
+import { applyEvents, HandlerFailure } from '../runner/applyEvents';
+import { catchUpToHead, type Selection } from '../runner/catchUp';
+import { Lease } from '../runner/lease';
+import { rebuildLockName } from '../runner/namespaces';
 import type { ProjectionEngine } from '../runner/projectionEngine';
-import { SYSTEM_NAMESPACE, rebuildLockName } from '../runner/namespaces';
+import { finishRebuild, planRebuild, type RebuildPlan } from './rebuildPlan';
+import { RebuildProgressReporter, type RebuildProgress } from './rebuildProgress';
 
-/** Progress of a rebuild, reported throughout. */
-export interface RebuildProgress {
-  readonly projection: string;
-  readonly namespace: string;
-  readonly processed: number;
-  readonly position: Position | undefined;
-  readonly head: Position | undefined;
-  readonly eventsPerSecond: number;
-  /** Seconds left, when the store can count what remains. */
-  readonly etaSeconds: number | undefined;
-  readonly phase: 'building' | 'catching-up' | 'swapping' | 'done';
-}
+export type { RebuildProgress } from './rebuildProgress';
 
 /** Options for {@link rebuildProjection}. */
 export interface RebuildOptions {
@@ -32,13 +26,28 @@ export interface RebuildOptions {
    * served (query it, diff it, drop it). Without it, the rebuild replaces the served read model.
    */
   readonly until?: Position | Date;
-  /** With a Date `until`: `'recorded'` (default, store time) or `'occurred'` (business time). */
+  /**
+   * With a Date `until`: `'recorded'` (default, store time: every event recorded up to then) or
+   * `'occurred'` (business time: every event whose occurred-at is at or before then, in log order,
+   * including ones recorded later).
+   */
   readonly timeBasis?: 'recorded' | 'occurred';
   readonly onProgress?: (progress: RebuildProgress) => void;
   /** Events per transaction (default 1000). */
   readonly batchSize?: number;
   /** Keep the replaced namespace instead of dropping it. */
   readonly keepOld?: boolean;
+  /**
+   * Start over: an interrupted rebuild of the same target is resumed from its own checkpoint by
+   * default (its events keep what the code of that run projected); `fresh` drops it and builds anew —
+   * run it after fixing a handler.
+   */
+  readonly fresh?: boolean;
+  /**
+   * With `until`: build into a namespace of its own, for one look, never resumed and never touching a
+   * scratch namespace another rebuild left; the caller drops it (`readmodel --as-of` does).
+   */
+  readonly temporary?: boolean;
   /**
    * How long to wait for another rebuild's lock (default: one lease, 5 s). A rebuild that is alive
    * renews its lease and is still refused after the wait; a killed one's lease lapses and this
@@ -57,22 +66,29 @@ export interface RebuildResult {
   readonly position: Position | undefined;
   /** The namespace that was served before and was dropped (or kept, with `keepOld`). */
   readonly replaced: string | undefined;
+  /** True when it went on from an earlier, interrupted run's checkpoint (`resumedFrom`). */
   readonly resumed: boolean;
+  readonly resumedFrom: Position | undefined;
   readonly durationMs: number;
 }
 
-const REBUILDS = 'rebuilds';
+/** Lease of the rebuild lock: a killed rebuild's lock is taken over this long after its last renewal. */
 const LOCK_TTL_MS = 5_000;
 
 /**
  * Rebuilds a projection from the log without downtime: builds into a fresh namespace while the served
- * one keeps serving (and the live runner keeps it current), catches up with the head, then swaps the
- * served namespace in one transaction; the live runner continues on the new namespace from its
- * checkpoint, and the old one is dropped. An interrupted rebuild resumes from its own checkpoint.
- * With `until`, builds the read model as it was then into a scratch namespace instead.
+ * one keeps serving (and the live runner keeps it current), with the same catch-up loop the runner
+ * uses, then swaps the served namespace — in one transaction that also checks the new model is at
+ * least as fresh as the served one (and applies what the served one has seen beyond it), so readers
+ * never step back. Every commit and the swap are fenced by the rebuild's lease: a rebuild that
+ * stalled past it cannot write beside the one that took over. The live runner continues on the new
+ * namespace from its checkpoint, and the old one is dropped. An interrupted rebuild resumes from its
+ * own checkpoint (unless `fresh`). With `until`, builds the read model as it was then into a scratch
+ * namespace instead.
  *
- * @throws ProjectionError when another rebuild of the projection runs, for reactors, or when a handler
- * fails during the rebuild (the served model is untouched).
+ * @throws ProjectionError when another rebuild of the projection runs, for reactors, when a handler
+ * fails or an event cannot be decoded during the rebuild (the served model is untouched), or when
+ * its lease was lost.
  */
 export async function rebuildProjection(
   engine: ProjectionEngine,
@@ -80,7 +96,7 @@ export async function rebuildProjection(
   options: RebuildOptions = {},
 ): Promise<RebuildResult> {
   const definition = engine.definition(name);
-  const { meta } = definition;
+  const { meta, eventTypes } = definition;
   if (meta.kind !== 'projection') {
     throw new ProjectionError(
       name,
@@ -88,218 +104,162 @@ export async function rebuildProjection(
     );
   }
   const { store, eventStore, events } = engine.context;
-  const owner = `rebuild-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const lock = rebuildLockName(name);
-  const waitUntil = Date.now() + (options.lockWaitMs ?? LOCK_TTL_MS + 500);
-  let acquired = await store.tryAcquireLock(lock, owner, LOCK_TTL_MS);
-  while (!acquired && Date.now() < waitUntil) {
-    await new Promise((r) => setTimeout(r, 100));
-    acquired = await store.tryAcquireLock(lock, owner, LOCK_TTL_MS);
-  }
-  if (!acquired) {
-    const holder = await store.lockHolder(lock);
-    throw new ProjectionError(
-      name,
-      `A rebuild of "${name}" is already running (held by ${holder?.owner ?? 'another process'}` +
-        `${holder ? ` until at least ${holder.expiresAt.toISOString()}` : ''}). Wait for it to finish; an interrupted one is resumed by the next rebuild.`,
-    );
-  }
-  const renew = setInterval(
-    () => void store.tryAcquireLock(lock, owner, LOCK_TTL_MS).catch(() => undefined),
-    LOCK_TTL_MS / 3,
+  const reporter = engine.reporter;
+  const lease = new Lease(
+    store,
+    rebuildLockName(name),
+    `rebuild-${process.pid}-${randomUUID().slice(0, 8)}`,
+    LOCK_TTL_MS,
   );
-  renew.unref();
+  await acquire(lease, options.lockWaitMs ?? LOCK_TTL_MS + 500, name, store);
   const started = Date.now();
+  let plan: RebuildPlan | undefined;
+  let progress: RebuildProgressReporter | undefined;
   try {
-    const scratch = options.until !== undefined;
-    const key = scratch ? `${name}~${untilLabel(options.until!, options.timeBasis)}` : name;
-    const record = (await store.collection(SYSTEM_NAMESPACE, REBUILDS).get(key)) as
-      { namespace?: string } | undefined;
-    const resumed = !!record?.namespace;
-    const namespace =
-      record?.namespace ??
-      (scratch
-        ? `${name}@v${meta.version}~${untilLabel(options.until!, options.timeBasis)}`
-        : `${name}@v${meta.version}#${Date.now().toString(36)}`);
-    if (!resumed) {
-      await store.transaction(SYSTEM_NAMESPACE, (tx) =>
-        tx.collection(REBUILDS).put(key, { namespace, startedAt: new Date().toISOString(), owner }),
-      );
-    }
-
-    let checkpoint = await store.transaction(namespace, (tx) => tx.getCheckpoint());
-    let processed = 0;
-    const rateWindow: Array<[number, number]> = [];
-    let estimate: { remaining: number; processed: number } | undefined;
-    const report = async (phase: RebuildProgress['phase'], head: Position | undefined) => {
-      if (!options.onProgress) return;
-      const now = Date.now();
-      rateWindow.push([now, processed]);
-      while (rateWindow.length > 2 && now - rateWindow[0]![0] > 3000) rateWindow.shift();
-      const [t0, n0] = rateWindow[0]!;
-      const eventsPerSecond = now > t0 ? ((processed - n0) * 1000) / (now - t0) : 0;
-      let etaSeconds: number | undefined;
-      if (eventStore.countEvents && eventsPerSecond > 0 && phase !== 'done') {
-        // Counting is a scan on some stores: count once per pass, then derive from what was applied.
-        estimate ??= {
-          remaining: await eventStore.countEvents({
-            ...(checkpoint ? { after: checkpoint } : {}),
-            filter: { eventTypes: definition.eventTypes },
-          }),
-          processed,
-        };
-        etaSeconds = Math.max(0, estimate.remaining - (processed - estimate.processed)) / eventsPerSecond;
-      }
-      options.onProgress({
-        projection: name,
-        namespace,
-        processed,
-        position: checkpoint,
-        head,
-        eventsPerSecond,
-        etaSeconds,
-        phase,
-      });
-    };
-
-    const until = options.until;
-    const stopAt = (event: RecordedEvent): 'apply' | 'skip' | 'stop' => {
-      if (until === undefined) return 'apply';
-      if (!(until instanceof Date)) return comparePositions(event.position, until) > 0 ? 'stop' : 'apply';
-      if (options.timeBasis === 'occurred') {
-        const occurred = new Date(event.metadata.occurredAt);
-        return occurred > until ? 'skip' : 'apply';
-      }
-      return event.recordedAt > until ? 'stop' : 'apply';
-    };
-
-    const batchSize = options.batchSize ?? 1000;
-    let lastReport = 0;
-    // Each pass reads from the checkpoint to the head at the time; a full rebuild repeats until a pass
-    // finds (almost) nothing new, then swaps.
-    for (let pass = 0; ; pass++) {
-      estimate = undefined;
-      const head = await eventStore.headPosition();
-      let batch: RecordedEvent[] = [];
-      let passCount = 0;
-      let stopped = false;
-      const flush = async (upTo?: Position) => {
-        const target = batch.length ? batch[batch.length - 1]!.position : upTo;
-        if (!target) return;
-        const applied = batch;
-        batch = [];
-        try {
-          await store.transaction(namespace, async (tx) => {
-            await applyEvents(definition, events, tx, applied, true);
-            await tx.setCheckpoint(target);
-          });
-        } catch (error) {
-          const failure = error instanceof HandlerFailure ? error : undefined;
-          const event = failure ? applied[failure.index] : undefined;
-          const cause = failure ? failure.original : error;
-          throw new ProjectionError(
-            name,
-            `Rebuild of "${name}" stopped${event ? ` at ${event.type} ${event.streamId}@${event.revision} (position ${serializePosition(event.position)})` : ''}: ` +
-              `${(cause as Error)?.message ?? cause}. The served read model is untouched; fix the handler and run the rebuild again to resume.`,
-            { cause },
-          );
-        }
-        checkpoint = target;
-        processed += applied.length;
-        if (Date.now() - lastReport > 200) {
-          lastReport = Date.now();
-          await report(pass === 0 ? 'building' : 'catching-up', head);
-        }
-      };
-      // Pages, not single events: one promise per page keeps the read path close to the raw ceiling.
-      const pages = readAllInPages(
-        eventStore,
-        { ...(checkpoint ? { after: checkpoint } : {}), filter: { eventTypes: definition.eventTypes } },
-        batchSize,
-      );
-      reading: for await (const page of pages) {
-        // Whole pages below the head and without an `until` need no check per event.
-        const pastHead = !!head && comparePositions(page[page.length - 1]!.position, head) > 0;
-        for (let i = 0; i < page.length; i++) {
-          const event = page[i]!;
-          if (pastHead && comparePositions(event.position, head!) > 0) break reading;
-          const decision = until === undefined ? 'apply' : stopAt(event);
-          if (decision === 'stop') {
-            stopped = true;
-            break reading;
-          }
-          passCount++;
-          if (decision === 'skip') continue;
-          batch.push(event);
-          if (batch.length >= batchSize) await flush();
-        }
-      }
-      await flush();
-      if (scratch) {
-        // Remember how far the scratch model reaches, even when no event matched.
-        const reach = until instanceof Date ? undefined : until;
-        if (reach && isAfter(reach, checkpoint) && !stopped && head && comparePositions(head, reach) >= 0) {
-          await store.transaction(namespace, (tx) => tx.setCheckpoint(reach));
-          checkpoint = reach;
-        }
-        await store.transaction(SYSTEM_NAMESPACE, (tx) => tx.collection(REBUILDS).delete(key));
-        await report('done', head);
-        return {
-          projection: name,
-          namespace,
-          scratch: true,
-          processed,
-          position: checkpoint,
-          replaced: undefined,
-          resumed,
-          durationMs: Date.now() - started,
-        };
-      }
-      // Everything up to the head read at the start of the pass has been seen, matching or not.
-      if (head && isAfter(head, checkpoint)) {
-        const upTo = head;
-        await store.transaction(namespace, (tx) => tx.setCheckpoint(upTo));
-        checkpoint = upTo;
-      }
-      // Swap only once the new model is at least as fresh as the one served, so readers never step back.
-      const served = await store.servedNamespace(name);
-      const live =
-        served && served !== namespace
-          ? await store.transaction(served, (tx) => tx.getCheckpoint())
-          : undefined;
-      const caughtUp = !live || (checkpoint !== undefined && comparePositions(checkpoint, live) >= 0);
-      if ((passCount < batchSize && caughtUp) || pass >= 50) break;
-    }
-
-    await report('swapping', await eventStore.headPosition());
-    const replaced = await store.transaction(namespace, async (tx) => {
-      const previous = await tx.getServed(name);
-      await tx.setServed(name, namespace);
-      return previous;
+    plan = await planRebuild(store, {
+      projection: name,
+      version: meta.version,
+      until: options.until,
+      timeBasis: options.timeBasis,
+      fresh: options.fresh ?? false,
+      temporary: options.temporary ?? false,
     });
-    await store.transaction(SYSTEM_NAMESPACE, (tx) => tx.collection(REBUILDS).delete(key));
-    if (replaced && replaced !== namespace && !options.keepOld) await store.dropNamespace(replaced);
-    await report('done', await eventStore.headPosition());
-    return {
+    const { namespace } = plan;
+    const resumedFrom = await store.getCheckpoint(namespace);
+    reporter.emit('rebuild-started', {
       projection: name,
       namespace,
-      scratch: false,
-      processed,
-      position: checkpoint,
-      replaced,
-      resumed,
-      durationMs: Date.now() - started,
+      resumed: resumedFrom !== undefined,
+      from: resumedFrom,
+      scratch: plan.scratch,
+    });
+    const reporting = new RebuildProgressReporter(
+      eventStore,
+      name,
+      namespace,
+      eventTypes,
+      options.onProgress,
+      resumedFrom,
+    );
+    progress = reporting;
+    const filter = { eventTypes };
+    const batchSize = options.batchSize ?? 1000;
+    let phase: RebuildProgress['phase'] = 'building';
+    let head: Position | undefined;
+
+    const commit = async (batch: readonly RecordedEvent[], checkpoint: Position): Promise<void> => {
+      const began = Date.now();
+      lease.check();
+      try {
+        await store.transaction(namespace, async (tx) => {
+          await tx.assertLock(lease.lock, lease.owner);
+          await applyEvents(definition, events, tx, batch, true);
+          await tx.setCheckpoint(checkpoint);
+        });
+      } catch (error) {
+        throw stoppedAt(name, error, batch);
+      }
+      reporting.applied(batch.length, checkpoint);
+      if (reporter.has('batch-committed')) {
+        reporter.emit('batch-committed', {
+          projection: name,
+          namespace,
+          count: batch.length,
+          checkpoint,
+          durationMs: Date.now() - began,
+          replay: true,
+        });
+      }
+      await reporting.report(phase, head);
     };
+
+    let checkpoint = resumedFrom;
+    const select = selector(options);
+    for (;;) {
+      reporting.newPass();
+      const pass = await catchUpToHead({
+        eventStore,
+        filter,
+        batchSize,
+        from: checkpoint,
+        ...(select ? { select } : {}),
+        commit,
+        undecodable: async (event) => {
+          throw new ProjectionError(
+            name,
+            `Rebuild of "${name}" stopped: ${event.message} The served read model is untouched.`,
+            { cause: event },
+          );
+        },
+        interrupted: () => !lease.held,
+      });
+      head = pass.head;
+      checkpoint = pass.checkpoint;
+      lease.check();
+      if (plan.scratch) {
+        // Everything up to a position `until` was seen: the scratch model reaches it, even past events
+        // not handled here.
+        const reach = options.until instanceof Date ? undefined : options.until;
+        const sawAll =
+          pass.stopped === 'selected' ||
+          (pass.reachedHead && !!head && comparePositions(head, reach ?? head) >= 0);
+        if (reach && sawAll && isAfter(reach, checkpoint)) {
+          await commit([], reach);
+          checkpoint = reach;
+        }
+        break;
+      }
+      phase = 'catching-up';
+      // Far behind still (the log grew during the pass): another pass before trying to swap.
+      if (pass.read >= batchSize) continue;
+      await reporting.report('swapping', head, true);
+      const swap = await swapWhenFresh(engine, name, namespace, lease, checkpoint, batchSize);
+      if (!swap) continue; // the served model moved on meanwhile: close the gap and try again
+      checkpoint = swap.checkpoint;
+      reporter.emit('rebuild-swapped', { projection: name, namespace, replaced: swap.replaced, checkpoint });
+      await finishRebuild(store, plan);
+      if (swap.replaced && swap.replaced !== namespace && !options.keepOld)
+        await store.dropNamespace(swap.replaced);
+      await reporting.report('done', await eventStore.headPosition(), true);
+      const result = resultOf(name, plan, reporting, checkpoint, swap.replaced, resumedFrom, started);
+      reporter.emit('rebuild-finished', {
+        projection: name,
+        namespace,
+        processed: result.processed,
+        durationMs: result.durationMs,
+        error: undefined,
+      });
+      return result;
+    }
+    await finishRebuild(store, plan);
+    await reporting.report('done', head, true);
+    const result = resultOf(name, plan, reporting, checkpoint, undefined, resumedFrom, started);
+    reporter.emit('rebuild-finished', {
+      projection: name,
+      namespace,
+      processed: result.processed,
+      durationMs: result.durationMs,
+      error: undefined,
+    });
+    return result;
+  } catch (error) {
+    reporter.emit('rebuild-finished', {
+      projection: name,
+      namespace: plan?.namespace ?? '',
+      processed: progress?.processed ?? 0,
+      durationMs: Date.now() - started,
+      error,
+    });
+    throw error;
   } finally {
-    clearInterval(renew);
-    await store.releaseLock(lock, owner).catch(() => undefined);
+    await lease.release();
   }
 }
 
 /** Rebuilds every projection (not reactors), one after another. */
 export async function rebuildAll(
   engine: ProjectionEngine,
-  options: Omit<RebuildOptions, 'until'> = {},
+  options: Omit<RebuildOptions, 'until' | 'temporary'> = {},
 ): Promise<RebuildResult[]> {
   const results: RebuildResult[] = [];
   for (const definition of engine.definitions) {
@@ -309,8 +269,124 @@ export async function rebuildAll(
   return results;
 }
 
-function untilLabel(until: Position | Date, basis: RebuildOptions['timeBasis']): string {
-  if (until instanceof Date)
-    return `${basis === 'occurred' ? 'occurred' : 'at'}-${until.toISOString().replace(/[:.]/g, '')}`;
-  return `pos-${serializePosition(until).replace('/', '.')}`;
+/**
+ * Serves `namespace` in ONE transaction, fenced by the rebuild's lease, only if it is at least as
+ * fresh as the model served now: when the served model's checkpoint is ahead, the events in between
+ * (at most one batch) are applied here first, in the same transaction. The served checkpoint is locked
+ * or re-checked at commit by the store, so the live runner cannot move it in between.
+ * @returns undefined when the gap is larger than a batch or the store saw a conflict: pass again.
+ */
+async function swapWhenFresh(
+  engine: ProjectionEngine,
+  name: string,
+  namespace: string,
+  lease: Lease,
+  checkpoint: Position | undefined,
+  batchSize: number,
+): Promise<{ replaced: string | undefined; checkpoint: Position | undefined } | undefined> {
+  const { store, eventStore, events } = engine.context;
+  const definition = engine.definition(name);
+  lease.check();
+  try {
+    return await store.transaction(namespace, async (tx) => {
+      await tx.assertLock(lease.lock, lease.owner);
+      const served = await tx.getServed(name);
+      if (served === namespace) return { replaced: undefined, checkpoint };
+      const live = served ? await tx.getCheckpoint(served) : undefined;
+      let reached = checkpoint;
+      if (live && isAfter(live, checkpoint)) {
+        const gap: RecordedEvent[] = [];
+        const pages = readAllInPages(
+          eventStore,
+          { ...(checkpoint ? { after: checkpoint } : {}), filter: { eventTypes: definition.eventTypes } },
+          batchSize,
+        );
+        reading: for await (const page of pages) {
+          for (const event of page) {
+            if (comparePositions(event.position, live) > 0) break reading;
+            gap.push(event);
+          }
+          if (gap.length > batchSize) return undefined;
+        }
+        await applyEvents(definition, events, tx, gap, true);
+        await tx.setCheckpoint(live);
+        reached = live;
+      }
+      await tx.setServed(name, namespace);
+      return { replaced: served, checkpoint: reached };
+    });
+  } catch (error) {
+    if (error instanceof TransactionConflictError) return undefined;
+    throw stoppedAt(name, error, []);
+  }
+}
+
+/** Waits up to `waitMs` for the rebuild lock. @throws ProjectionError naming the holder. */
+async function acquire(
+  lease: Lease,
+  waitMs: number,
+  name: string,
+  store: ProjectionEngine['context']['store'],
+): Promise<void> {
+  const waitUntil = Date.now() + waitMs;
+  for (;;) {
+    if (await lease.acquire()) return;
+    if (Date.now() >= waitUntil) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const holder = await store.lockHolder(lease.lock);
+  throw new ProjectionError(
+    name,
+    `A rebuild of "${name}" is already running (held by ${holder?.owner ?? 'another process'}` +
+      `${holder ? ` until at least ${holder.expiresAt.toISOString()}` : ''}). Wait for it to finish; an interrupted one is resumed by the next rebuild.`,
+  );
+}
+
+/** Which events of the log a read model as of `until` takes. */
+function selector(options: RebuildOptions): ((event: RecordedEvent) => Selection) | undefined {
+  const until = options.until;
+  if (until === undefined) return undefined;
+  if (!(until instanceof Date))
+    return (event) => (comparePositions(event.position, until) > 0 ? 'stop' : 'apply');
+  if (options.timeBasis === 'occurred') {
+    const limit = until.getTime();
+    return (event) => (Date.parse(event.metadata.occurredAt) > limit ? 'skip' : 'apply');
+  }
+  return (event) => (event.recordedAt > until ? 'stop' : 'apply');
+}
+
+/** A rebuild that failed in a commit, as the caller should read it. */
+function stoppedAt(name: string, error: unknown, batch: readonly RecordedEvent[]): unknown {
+  if (error instanceof ProjectionError) return error; // a lost lease, a conflict: already clear
+  const failure = error instanceof HandlerFailure ? error : undefined;
+  const event = failure ? batch[failure.index] : undefined;
+  const cause = failure ? failure.original : error;
+  return new ProjectionError(
+    name,
+    `Rebuild of "${name}" stopped${event ? ` at ${event.type} ${event.streamId}@${event.revision} (position ${serializePosition(event.position)})` : ''}: ` +
+      `${(cause as Error)?.message ?? cause}. The served read model is untouched; fix the handler and run the rebuild again with --fresh (or it resumes where it stopped).`,
+    { cause },
+  );
+}
+
+function resultOf(
+  projection: string,
+  plan: RebuildPlan,
+  progress: RebuildProgressReporter,
+  position: Position | undefined,
+  replaced: string | undefined,
+  resumedFrom: Position | undefined,
+  started: number,
+): RebuildResult {
+  return {
+    projection,
+    namespace: plan.namespace,
+    scratch: plan.scratch,
+    processed: progress.processed,
+    position,
+    replaced,
+    resumed: resumedFrom !== undefined,
+    resumedFrom,
+    durationMs: Date.now() - started,
+  };
 }

@@ -1,21 +1,20 @@
 import {
+  closestNames,
   ConfigurationError,
   ProjectionError,
   type EventRegistry,
   type EventStore,
   type Position,
+  type RecordedEvent,
   type Type,
 } from '@rewind/core';
+import { DeadLetterNotFoundError } from '../readModel/readModelErrors';
 import type { CollectionReader, DeadLetter, Document, ReadModelStore } from '../readModel/readModelStore';
+import { applyEvents, describeError, HandlerFailure, runReactor } from './applyEvents';
+import { EngineEmitter, type ProjectionEngineEventName, type ProjectionEngineListener } from './engineEvents';
 import { SYSTEM_NAMESPACE, lockName } from './namespaces';
 import { defineProcessors, type ProcessorDefinition } from './processorRegistry';
-import {
-  applyEvents,
-  HandlerFailure,
-  ProjectionRunner,
-  type ProjectionState,
-  type RunnerStatus,
-} from './projectionRunner';
+import { ProjectionRunner, type ProjectionState, type RunnerStatus } from './projectionRunner';
 
 /** Options for {@link ProjectionEngine}. */
 export interface ProjectionEngineOptions {
@@ -59,16 +58,18 @@ const CONTROL = 'projection_control';
 /**
  * Runs every projection and reactor of an application and gives operators their levers: status with
  * lag, pause/resume (seen by runners in every process), dead letters (list, retry, skip), queries of
- * the served read model.
+ * the served read model, and events to observe it all ({@link on}).
  *
  * @example
  * const projections = new ProjectionEngine({ eventStore, events: rewind.events, store, processors: [OrderSummary] });
+ * projections.on('dead-letter-parked', ({ projection, letter }) => log.warn({ projection, letter }, 'parked'));
  * projections.start();
  * const orders = projections.query('order-summary').collection('orders');
  */
 export class ProjectionEngine {
   readonly definitions: readonly ProcessorDefinition[];
   private readonly runners = new Map<string, ProjectionRunner>();
+  private readonly emitter = new EngineEmitter();
   private controlTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ProjectionEngineOptions) {
@@ -81,6 +82,7 @@ export class ProjectionEngine {
           eventStore: options.eventStore,
           events: options.events,
           store: options.store,
+          emitter: this.emitter,
           ...(options.owner ? { owner: options.owner } : {}),
           ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
           ...(options.checkpointIntervalMs !== undefined
@@ -89,6 +91,15 @@ export class ProjectionEngine {
         }),
       );
     }
+  }
+
+  /**
+   * Listens to what the engine does in this process — runner states, leases, commits, dead letters,
+   * recoverable errors, rebuilds (see {@link ProjectionEngineEvents}). Returns the function that stops
+   * listening.
+   */
+  on<K extends ProjectionEngineEventName>(event: K, listener: ProjectionEngineListener<K>): () => void {
+    return this.emitter.on(event, listener);
   }
 
   /** Names of every projection and reactor. */
@@ -112,25 +123,30 @@ export class ProjectionEngine {
     return this.runners.get(name)!;
   }
 
-  /** Starts every runner (standby where another process holds the lock) and the control poll. */
+  /** Starts every runner (standby where another process holds the lock) and the control poll. Idempotent. */
   start(): void {
     for (const runner of this.runners.values()) runner.start();
-    const poll = async () => {
-      for (const [name, runner] of this.runners) {
-        const paused = await this.isPaused(name).catch(() => false);
-        const state = runner.status().state;
-        if (paused && state !== 'paused') await runner.pause();
-        else if (!paused && state === 'paused') runner.resume();
-      }
-    };
-    this.controlTimer = setInterval(() => void poll(), this.options.controlPollMs ?? 1000);
+    if (this.controlTimer) return;
+    this.controlTimer = setInterval(() => void this.applyControls(), this.options.controlPollMs ?? 1000);
     this.controlTimer.unref();
   }
 
   /** Stops every runner and releases their locks. */
   async stop(): Promise<void> {
     clearInterval(this.controlTimer);
+    this.controlTimer = undefined;
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
+  }
+
+  /** Pauses or resumes local runners as the shared control records say (another process may have asked). */
+  private async applyControls(): Promise<void> {
+    for (const [name, runner] of this.runners) {
+      const paused = await this.isPaused(name).catch(() => undefined);
+      if (paused === undefined) continue;
+      const state = runner.status().state;
+      if (paused && state !== 'paused' && state !== 'stopped') await runner.pause();
+      else if (!paused && state === 'paused') runner.resume();
+    }
   }
 
   /** Resolves when every projection running here (a paused one once resumed) has applied everything now in the log. */
@@ -165,7 +181,7 @@ export class ProjectionEngine {
     return control?.paused === true;
   }
 
-  /** Status of one or every projection, including lag and dead letters. */
+  /** Status of one or every projection, including lag and dead letters. Reads only: never fails because a runner commits meanwhile. */
   async status(name?: string): Promise<ProjectionStatus[]> {
     const { store, eventStore } = this.options;
     const head = await eventStore.headPosition();
@@ -175,9 +191,7 @@ export class ProjectionEngine {
         const { meta } = definition;
         const local: RunnerStatus = this.runners.get(meta.name)!.status();
         const namespace = (await store.servedNamespace(meta.name)) ?? local.namespace;
-        const checkpoint = namespace
-          ? ((await store.transaction(namespace, (tx) => tx.getCheckpoint())) ?? undefined)
-          : undefined;
+        const checkpoint = namespace ? await store.getCheckpoint(namespace) : undefined;
         const eventsBehind = eventStore.countEvents
           ? await eventStore.countEvents({
               ...(checkpoint ? { after: checkpoint } : {}),
@@ -247,42 +261,56 @@ export class ProjectionEngine {
   }
 
   /**
-   * Applies a parked event again (after a fix) and removes it, in one transaction.
-   * @throws ProjectionError when the letter is unknown or the handler still fails (it stays parked).
+   * Applies a parked event again (after a fix) and removes it, in one transaction (a reactor's side
+   * effect runs first, outside it). A failed retry counts as an attempt and records its error.
+   * @throws DeadLetterNotFoundError for an unknown id; ProjectionError when the event is gone or the
+   * handler still fails (it stays parked).
    */
   async retryDeadLetter(id: string): Promise<void> {
     const letter = await this.findLetter(id);
     const definition = this.definition(letter.projection);
-    const { eventStore, store, events } = this.options;
-    let recorded;
-    for await (const e of eventStore.readStream(letter.streamId, {
-      fromRevision: letter.revision,
-      maxCount: 1,
-    }))
-      recorded = e;
-    if (!recorded) {
-      throw new ProjectionError(
-        letter.projection,
-        `Dead letter ${id}: event ${letter.streamId}@${letter.revision} is no longer in the store. Skip it instead.`,
-      );
-    }
-    const event = recorded;
+    const { store, events } = this.options;
+    let event: RecordedEvent | undefined;
     try {
-      await store.transaction(letter.namespace, async (tx) => {
-        await applyEvents(definition, events, tx, [event], false);
-        await tx.removeDeadLetter(id);
-      });
+      event = await this.readParked(letter);
+      if (definition.meta.kind === 'reactor') {
+        await runReactor(definition, events, [event]);
+        await store.transaction(letter.namespace, (tx) => tx.removeDeadLetter(id));
+      } else {
+        const recorded = event;
+        await store.transaction(letter.namespace, async (tx) => {
+          await applyEvents(definition, events, tx, [recorded], false);
+          await tx.removeDeadLetter(id);
+        });
+      }
     } catch (error) {
+      if (error instanceof ProjectionError && !event) throw error;
       const cause = error instanceof HandlerFailure ? error.original : error;
+      await store
+        .transaction(letter.namespace, (tx) => tx.recordDeadLetterAttempt(id, describeError(cause)))
+        .catch(() => undefined);
       throw new ProjectionError(
         letter.projection,
-        `Dead letter ${id} (${letter.eventType} at ${letter.streamId}@${letter.revision}) still fails: ${(cause as Error)?.message ?? cause}. It stays parked.`,
+        `Dead letter ${id} (${letter.eventType} at ${letter.streamId}@${letter.revision}) still fails: ${(cause as Error)?.message ?? cause}. It stays parked (attempt ${letter.attempts + 1}).`,
         { cause },
       );
     }
   }
 
-  /** Removes a parked event without applying it. */
+  /** The parked event, read again from the log. */
+  private async readParked(letter: DeadLetter): Promise<RecordedEvent> {
+    for await (const recorded of this.options.eventStore.readStream(letter.streamId, {
+      fromRevision: letter.revision,
+      maxCount: 1,
+    }))
+      return recorded;
+    throw new ProjectionError(
+      letter.projection,
+      `Dead letter ${letter.id}: event ${letter.streamId}@${letter.revision} is no longer in the store. Skip it instead.`,
+    );
+  }
+
+  /** Removes a parked event without applying it. @throws DeadLetterNotFoundError for an unknown id. */
   async skipDeadLetter(id: string): Promise<void> {
     const letter = await this.findLetter(id);
     await this.options.store.transaction(letter.namespace, (tx) => tx.removeDeadLetter(id));
@@ -290,11 +318,7 @@ export class ProjectionEngine {
 
   private async findLetter(id: string): Promise<DeadLetter> {
     const letter = (await this.options.store.listDeadLetters()).find((l) => l.id === id);
-    if (!letter)
-      throw new ProjectionError(
-        'dead-letters',
-        `No dead letter with id "${id}". List them with deadLetters() (or "rewind dead-letters list").`,
-      );
+    if (!letter) throw new DeadLetterNotFoundError(id);
     return letter;
   }
 
@@ -302,28 +326,18 @@ export class ProjectionEngine {
   get context(): ProjectionEngineOptions {
     return this.options;
   }
+
+  /** @internal where rebuilds report (the same listeners as {@link on}). */
+  get reporter(): EngineEmitter {
+    return this.emitter;
+  }
 }
 
 /** An error for an unknown projection name that suggests the closest ones. */
 export function unknownProjection(name: string, known: readonly string[]): ConfigurationError {
-  const close = [...known].sort((a, b) => distance(name, a) - distance(name, b)).slice(0, 3);
+  const close = known.length ? closestNames(name, known) : [];
   return new ConfigurationError(
     `No projection or reactor named "${name}".` +
       (close.length ? ` Did you mean ${close.map((c) => `"${c}"`).join(', ')}?` : ' None are registered.'),
   );
-}
-
-/** Levenshtein distance. */
-export function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

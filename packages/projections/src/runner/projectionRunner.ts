@@ -1,26 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import {
   comparePositions,
-  isAfter,
+  EventDecodingError,
   ProjectionError,
   serializePosition,
-  type EventEnvelope,
-  type EventMetadata,
   type EventRegistry,
   type EventStore,
   type Position,
-  type RecordedEvent,
-  type SubscriptionMessage,
+  type Subscription,
 } from '@rewind/core';
-import type { ProjectionContext, ReactorContext } from '../decorators/projection.decorator';
 import { LockLostError } from '../readModel/readModelErrors';
-import type { ReadModelStore, ReadModelTransaction } from '../readModel/readModelStore';
-import type { ProcessorDefinition } from './processorRegistry';
+import type { ReadModelStore } from '../readModel/readModelStore';
+import { describeError } from './applyEvents';
+import { BatchCommitter, NamespaceSwitchedError, ProcessorStoppedError } from './batchCommitter';
+import { Batcher } from './batcher';
+import { catchUpToHead } from './catchUp';
+import { EngineEmitter } from './engineEvents';
+import { Lease, type LeaseLossReason } from './lease';
 import { SYSTEM_NAMESPACE, defaultNamespace, lockName } from './namespaces';
+import type { ProcessorDefinition } from './processorRegistry';
+import type { ProjectionState } from './projectionState';
+import { Waiters } from './waiters';
 
-/** Where a runner is. */
-export type ProjectionState =
-  'starting' | 'catching-up' | 'running' | 'paused' | 'standby' | 'rebuilding' | 'failed' | 'stopped';
+export type { ProjectionState } from './projectionState';
 
 /** A runner's view of itself. */
 export interface RunnerStatus {
@@ -57,27 +59,20 @@ export interface ProjectionRunnerOptions {
   readonly checkpointIntervalMs?: number;
   /** Called when the state changes. */
   readonly onStateChange?: (status: RunnerStatus) => void;
+  /** Where the runner reports what it does (the engine passes its own; see `ProjectionEngine.on`). */
+  readonly emitter?: EngineEmitter;
 }
 
-/** A handler threw: carries the index of the failing event in its batch and the original error. */
-class HandlerFailure extends Error {
-  constructor(
-    readonly index: number,
-    readonly original: unknown,
-  ) {
-    super('handler failed');
-  }
-}
-
-class NamespaceSwitched extends Error {}
-
-const IDLE = Symbol('idle');
+/** Pause between retries after an error the runner can recover from (the store was unreachable...). */
+const RETRY_MS = 500;
 
 /**
- * Runs one projector or reactor: holds its lock (a lease in the read-model store, renewed while it
- * runs), subscribes to the log from its checkpoint with a filter of the handled event types, and
- * applies events in batches — the handlers' writes and the new checkpoint in ONE transaction, which
- * also re-checks the lock, so nothing is lost or applied twice across crashes and takeovers.
+ * Runs one projector or reactor. It holds the projection's lease (renewed while it runs, and while it
+ * is paused); catches up a page at a time to the head with the same loop a rebuild uses
+ * ({@link catchUpToHead}); then follows a subscription filtered to the handled event types, batching
+ * what arrives ({@link Batcher}). Every commit goes through one path ({@link BatchCommitter}): fenced
+ * by the lease inside the transaction, writes and checkpoint together, so nothing is lost or applied
+ * twice across crashes and takeovers.
  */
 export class ProjectionRunner {
   readonly owner: string;
@@ -89,29 +84,36 @@ export class ProjectionRunner {
   private readonly rate: Array<[number, number]> = [];
   private stopping = false;
   private paused = false;
+  private isCaughtUp = false;
   private loop: Promise<void> | undefined;
-  private closeSubscription: (() => Promise<void>) | undefined;
-  private renewTimer: NodeJS.Timeout | undefined;
   /** Keeps the process alive while the runner is started (every other timer is unref'd). */
   private keepAlive: NodeJS.Timeout | undefined;
-  private caughtUpWaiters: Array<() => void> = [];
-  /** The served namespace of an older version this runner is building a replacement for. */
-  private replacing: string | undefined;
-  private isCaughtUp = false;
-  private readonly lockTtlMs: number;
+  private readonly lease: Lease;
+  private leaseLoss: LeaseLossReason | undefined;
+  private subscription: Subscription | undefined;
+  private batcher: Batcher | undefined;
+  private readonly sleepers = new Set<() => void>();
+  private readonly waiters = new Waiters();
+  /** How many callers wait for the head: checkpoint-only commits are then not held back. */
+  private headWaits = 0;
   private readonly flushDelayMs: number;
   private readonly checkpointIntervalMs: number;
-  private lastCommitAt = 0;
-  /** Commits a checkpoint held back by `checkpointIntervalMs` now. */
-  private flushSoon: (() => void) | undefined;
   private readonly definition: ProcessorDefinition;
+  private readonly emitter: EngineEmitter;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.definition = options.definition;
     this.owner = options.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
-    this.lockTtlMs = options.lockTtlMs ?? 10_000;
     this.flushDelayMs = options.flushDelayMs ?? 5;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
+    this.emitter = options.emitter ?? new EngineEmitter();
+    this.lease = new Lease(
+      options.store,
+      lockName(this.name),
+      this.owner,
+      options.lockTtlMs ?? 10_000,
+      (reason) => this.onLeaseLost(reason),
+    );
   }
 
   /** The projection's or reactor's name. */
@@ -131,64 +133,83 @@ export class ProjectionRunner {
     });
   }
 
-  /** Stops after the current batch and releases the lock. */
+  /** Stops after the batch in hand and releases the lock. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.closeSubscription?.();
-    this.wake?.();
+    await this.interrupt();
     await this.loop;
     if (this.state !== 'failed') this.setState('stopped');
   }
 
-  /** Stops applying events (after the current batch) until {@link resume}; keeps the lock. */
-  async pause(): Promise<void> {
+  /**
+   * Stops applying events (after the batch in hand, which it waits for) until {@link resume}. The
+   * runner keeps its lease,
+   * renewing it, so no standby takes over a paused projection; if this process dies while paused, a
+   * standby takes over after one lease (and sees the pause flag too, when it was paused through the
+   * engine).
+   */
+  async pause(timeoutMs = 30_000): Promise<void> {
     this.paused = true;
-    await this.closeSubscription?.();
+    await this.interrupt();
+    // Resolves once the batch in hand is done and the runner rests (or is not the active one).
+    await this.waiters.wait(
+      () => !this.loop || ['paused', 'standby', 'stopped', 'failed'].includes(this.state),
+      timeoutMs,
+      () =>
+        new ProjectionError(
+          this.name,
+          `Projection "${this.name}" did not pause within ${timeoutMs} ms (state: ${this.state}).`,
+        ),
+    );
   }
 
   /** Continues from the checkpoint after {@link pause}. */
   resume(): void {
     this.paused = false;
-    this.wake?.();
+    this.wake();
   }
 
   /** Resolves once the runner has caught up with the head of the log (again, after new appends). */
   async caughtUp(timeoutMs = 30_000): Promise<void> {
-    if (this.isCaughtUp) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new ProjectionError(
-              this.name,
-              `Projection "${this.name}" did not catch up within ${timeoutMs} ms (state: ${this.state}${this.lastError ? `, last error: ${this.lastError}` : ''}).`,
-            ),
-          ),
-        timeoutMs,
-      );
-      this.caughtUpWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await this.waiters.wait(
+      () => this.isCaughtUp || this.failed(),
+      timeoutMs,
+      () =>
+        new ProjectionError(
+          this.name,
+          `Projection "${this.name}" did not catch up within ${timeoutMs} ms (state: ${this.state}${this.lastError ? `, last error: ${this.lastError}` : ''}).`,
+        ),
+    );
+    this.throwIfFailed();
   }
 
-  /** Resolves once every event now in the log (up to the head) is applied. */
+  /**
+   * Resolves once every event now in the log (up to the head) is applied and the runner follows the
+   * log live (state `running`): commits it held back to batch (checkpoint-only ones of a sparse
+   * processor) are made at once while someone waits.
+   */
   async waitForHead(timeoutMs = 30_000): Promise<void> {
     const head = await this.options.eventStore.headPosition();
-    const deadline = Date.now() + timeoutMs;
-    while (head && (!this.checkpoint || comparePositions(this.checkpoint, head) < 0)) {
-      this.flushSoon?.();
-      if (this.state === 'failed')
-        throw new ProjectionError(this.name, `Projection "${this.name}" failed: ${this.lastError}`);
-      if (Date.now() > deadline) {
-        throw new ProjectionError(
-          this.name,
-          `Projection "${this.name}" did not reach ${serializePosition(head)} within ${timeoutMs} ms (at ${this.checkpoint ? serializePosition(this.checkpoint) : 'start'}, state ${this.state}).`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 5));
+    if (!head) return;
+    this.throwIfFailed();
+    this.headWaits++;
+    this.batcher?.flushSoon();
+    try {
+      await this.waiters.wait(
+        () =>
+          this.failed() ||
+          (this.isCaughtUp && this.checkpoint !== undefined && comparePositions(this.checkpoint, head) >= 0),
+        timeoutMs,
+        () =>
+          new ProjectionError(
+            this.name,
+            `Projection "${this.name}" did not reach ${serializePosition(head)} within ${timeoutMs} ms (at ${this.checkpoint ? serializePosition(this.checkpoint) : 'start'}, state ${this.state}${this.lastError ? `, last error: ${this.lastError}` : ''}).`,
+          ),
+      );
+    } finally {
+      this.headWaits--;
     }
+    this.throwIfFailed();
   }
 
   /** This runner's state, checkpoint, throughput and last error, as this process sees them. */
@@ -211,69 +232,133 @@ export class ProjectionRunner {
     };
   }
 
-  private wake: (() => void) | undefined;
+  private failed(): boolean {
+    return this.state === 'failed';
+  }
+
+  private throwIfFailed(): void {
+    if (this.failed())
+      throw new ProjectionError(this.name, `Projection "${this.name}" failed: ${this.lastError}`);
+  }
 
   private setState(state: ProjectionState): void {
     if (this.state === state) return;
+    const previous = this.state;
     this.state = state;
     this.options.onStateChange?.(this.status());
+    this.emitter.emit('state-changed', {
+      projection: this.name,
+      kind: this.definition.meta.kind,
+      state,
+      previous,
+      lastError: this.lastError,
+    });
+    this.waiters.recheck();
   }
 
   private async run(): Promise<void> {
-    const { store } = this.options;
-    const lock = lockName(this.name);
+    const lease = this.lease;
     while (!this.stopping) {
+      if (!lease.held) {
+        let acquired: boolean;
+        try {
+          acquired = await lease.acquire();
+        } catch (error) {
+          await this.retryLater(error);
+          continue;
+        }
+        if (!acquired) {
+          this.setState('standby');
+          await this.sleep(Math.max(50, lease.ttlMs / 4));
+          continue;
+        }
+        this.leaseLoss = undefined;
+        this.emitter.emit('lease-acquired', { projection: this.name, lock: lease.lock, owner: this.owner });
+      }
       if (this.paused) {
         this.setState('paused');
-        if (this.stopping) break;
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
+        await this.sleep(Infinity);
         continue;
       }
-      if (!(await store.tryAcquireLock(lock, this.owner, this.lockTtlMs))) {
-        this.setState('standby');
-        await this.sleep(Math.max(50, this.lockTtlMs / 4));
-        continue;
-      }
-      this.renewTimer = setInterval(
-        () => {
-          store.tryAcquireLock(lock, this.owner, this.lockTtlMs).catch(() => undefined);
-        },
-        Math.max(20, this.lockTtlMs / 3),
-      );
-      this.renewTimer.unref();
       try {
-        await this.consume(lock);
+        await this.consume();
       } catch (error) {
-        if (error instanceof LockLostError || error instanceof NamespaceSwitched) continue;
-        if (this.state === 'failed') break;
-        this.lastError = describe(error);
-        await this.sleep(500);
-      } finally {
-        clearInterval(this.renewTimer);
+        if (error instanceof LockLostError) {
+          lease.stop();
+          if (this.leaseLoss === undefined) this.reportLeaseLost('fenced');
+          continue;
+        }
+        if (error instanceof NamespaceSwitchedError) continue;
+        if (error instanceof ProcessorStoppedError) {
+          this.setState('failed');
+          break;
+        }
+        await this.retryLater(error);
       }
     }
-    await store.releaseLock(lock, this.owner).catch(() => undefined);
+    await lease.release();
+  }
+
+  /** An error the runner recovers from: recorded, reported, retried after a pause. */
+  private async retryLater(error: unknown): Promise<void> {
+    this.lastError = describeError(error);
+    this.emitter.emit('runner-error', { projection: this.name, error, retryInMs: RETRY_MS });
+    await this.sleep(RETRY_MS);
+  }
+
+  private onLeaseLost(reason: LeaseLossReason): void {
+    this.reportLeaseLost(reason);
+    void this.interrupt();
+  }
+
+  private reportLeaseLost(reason: LeaseLossReason | 'fenced'): void {
+    this.leaseLoss = reason === 'fenced' ? 'taken' : reason;
+    this.emitter.emit('lease-lost', {
+      projection: this.name,
+      lock: this.lease.lock,
+      owner: this.owner,
+      reason,
+    });
+  }
+
+  /** True when the work in hand should end after its batch. */
+  private interrupted(): boolean {
+    return this.stopping || this.paused || !this.lease.held;
+  }
+
+  /** Ends the subscription being followed and any sleep, so the loop looks at its flags. */
+  private async interrupt(): Promise<void> {
+    this.wake();
+    await this.subscription?.close();
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      timer?.unref();
+      this.sleepers.add(done);
     });
   }
 
-  /** The namespace this runner writes to: the served one, or the default for its version. */
+  private wake(): void {
+    for (const done of [...this.sleepers]) done();
+  }
+
   /**
    * The namespace this runner writes to: the served one, or the default for its version. When the
    * served namespace belongs to another version of the projection (the code's version was bumped),
    * the runner builds the new version into its own namespace from the start of the log while readers
    * keep the old one, and swaps when it has caught up (see {@link completeVersionSwap}).
    */
-  private async resolveNamespace(): Promise<string> {
+  private async resolveNamespace(): Promise<{ namespace: string; replacing: string | undefined }> {
     const { meta } = this.definition;
     const fallback = defaultNamespace(meta.kind, meta.name, meta.version);
-    const resolved = await this.options.store.transaction(SYSTEM_NAMESPACE, async (tx) => {
+    return this.options.store.transaction(SYSTEM_NAMESPACE, async (tx) => {
       const served = await tx.getServed(meta.name);
       if (!served) {
         await tx.setServed(meta.name, fallback);
@@ -285,349 +370,140 @@ export class ProjectionRunner {
       }
       return { namespace: served, replacing: undefined };
     });
-    this.replacing = resolved.replacing;
-    return resolved.namespace;
   }
 
   /** Serves the freshly built version and drops the old one, once the new version has caught up. */
-  private async completeVersionSwap(namespace: string, lock: string): Promise<void> {
-    const old = this.replacing;
-    if (!old) return;
+  private async completeVersionSwap(namespace: string, replacing: string | undefined): Promise<void> {
+    if (!replacing) return;
     const { store } = this.options;
-    await store.transaction(namespace, async (tx) => {
-      await tx.assertLock(lock, this.owner);
-      if ((await tx.getServed(this.name)) === old) await tx.setServed(this.name, namespace);
+    const swapped = await store.transaction(namespace, async (tx) => {
+      await tx.assertLock(this.lease.lock, this.owner);
+      if ((await tx.getServed(this.name)) !== replacing) return false;
+      await tx.setServed(this.name, namespace);
+      return true;
     });
-    this.replacing = undefined;
-    await store.dropNamespace(old).catch(() => undefined);
+    if (!swapped) return;
+    this.emitter.emit('rebuild-swapped', {
+      projection: this.name,
+      namespace,
+      replaced: replacing,
+      checkpoint: this.checkpoint,
+    });
+    await store.dropNamespace(replacing).catch(() => undefined);
   }
 
-  private async consume(lock: string): Promise<void> {
-    const { store, eventStore, definition } = { ...this.options, definition: this.definition };
-    const namespace = await this.resolveNamespace();
+  private async consume(): Promise<void> {
+    const { store, eventStore, events } = this.options;
+    const { meta, eventTypes } = this.definition;
+    const { namespace, replacing } = await this.resolveNamespace();
     this.namespace = namespace;
-    let checkpoint = await store.transaction(namespace, (tx) => tx.getCheckpoint());
-    if (!checkpoint && definition.meta.kind === 'reactor' && definition.meta.startFrom !== 'beginning') {
+    const committer = new BatchCommitter({
+      definition: this.definition,
+      events,
+      store,
+      lease: this.lease,
+      namespace,
+      replacing,
+      emitter: this.emitter,
+      committed: (count, checkpoint) => this.committed(count, checkpoint),
+      failed: (message) => {
+        this.lastError = message;
+      },
+    });
+    let checkpoint = await store.getCheckpoint(namespace);
+    if (!checkpoint && meta.kind === 'reactor' && meta.startFrom !== 'beginning') {
       // A new reactor starts at the head: history is not re-acted upon.
       const head = await eventStore.headPosition();
-      if (head) {
-        await store.transaction(namespace, async (tx) => {
-          await tx.assertLock(lock, this.owner);
-          await tx.setCheckpoint(head);
-        });
-        checkpoint = head;
-      }
+      if (head) await committer.commit([], head);
+      checkpoint = head;
     }
     this.checkpoint = checkpoint;
     this.isCaughtUp = false;
     this.setState('catching-up');
-    checkpoint = await this.catchUpInPages(namespace, lock, checkpoint);
-    if (this.stopping || this.paused) return;
-    const subscription = eventStore.subscribeToAll({
-      ...(checkpoint ? { after: checkpoint } : {}),
-      filter: { eventTypes: definition.eventTypes },
-    });
-    this.closeSubscription = () => subscription.close();
-    const iterator = subscription[Symbol.asyncIterator]();
-    const batchSize = definition.meta.kind === 'reactor' ? 1 : (definition.meta.batchSize ?? 500);
-    let batch: RecordedEvent[] = [];
-    let pendingCheckpoint: Position | undefined;
-    // One timer for a checkpoint-only commit that is not due yet (not one per message); someone
-    // waiting for the head (waitForHead) ends the wait at once.
-    let idle: { at: number; promise: Promise<typeof IDLE>; wake: () => void } | undefined;
-    const idleUntil = (at: number) => {
-      if (idle?.at !== at) {
-        idle?.wake();
-        let wake: () => void = () => undefined;
-        const promise = new Promise<typeof IDLE>((resolve) => {
-          const timer = setTimeout(() => resolve(IDLE), Math.max(0, at - Date.now()));
-          wake = () => {
-            clearTimeout(timer);
-            resolve(IDLE);
-          };
+    const filter = { eventTypes };
+    const batchSize = meta.kind === 'reactor' ? 1 : (meta.batchSize ?? 500);
+    // A long way behind: pages to the head (one promise per page, a read-ahead thread on SQLite),
+    // pass after pass while the log keeps growing; the subscription then takes the last stretch.
+    if (eventStore.readAllPages) {
+      for (;;) {
+        const pass = await catchUpToHead({
+          eventStore,
+          filter,
+          batchSize,
+          from: checkpoint,
+          commit: committer.commit,
+          undecodable: committer.undecodable,
+          interrupted: () => this.interrupted(),
         });
-        idle = { at, promise, wake };
-        this.flushSoon = wake;
+        checkpoint = pass.checkpoint;
+        if (pass.stopped || pass.read < batchSize) break;
       }
-      return idle.promise;
-    };
-    const flush = async () => {
-      if (batch.length === 0 && !pendingCheckpoint) return;
-      const events = batch;
-      const after = pendingCheckpoint;
-      batch = [];
-      pendingCheckpoint = undefined;
-      await this.applyBatch(namespace, lock, events, after);
-    };
-    try {
-      let next: Promise<IteratorResult<SubscriptionMessage>> | undefined = iterator.next();
-      while (!this.stopping && !this.paused) {
-        let result: IteratorResult<SubscriptionMessage>;
-        if (this.isCaughtUp && (batch.length > 0 || pendingCheckpoint)) {
-          const winner = await Promise.race([
-            next!,
-            batch.length > 0 ||
-            this.lastCommitAt + this.checkpointIntervalMs <= Date.now() + this.flushDelayMs
-              ? delay(this.flushDelayMs)
-              : idleUntil(this.lastCommitAt + this.checkpointIntervalMs),
-          ]);
-          if (winner === IDLE) {
-            await flush();
-            this.notifyCaughtUp();
-            result = await next!;
-          } else result = winner;
-        } else result = await next!;
-        if (result.done) break;
-        const message = result.value;
-        if (message.type === 'event') {
-          batch.push(message.event);
-          if (batch.length >= batchSize) await flush();
-        } else if (message.type === 'checkpoint') {
-          pendingCheckpoint = message.position;
-          const due = Date.now() - this.lastCommitAt >= this.checkpointIntervalMs;
-          if (!this.isCaughtUp && batch.length === 0 && due) await flush();
-        } else {
-          await flush();
-          await this.completeVersionSwap(namespace, lock);
-          this.isCaughtUp = true;
-          this.setState('running');
-          this.notifyCaughtUp();
-        }
-        next = iterator.next();
-      }
-      await flush();
-    } finally {
-      idle?.wake();
-      this.flushSoon = undefined;
-      this.closeSubscription = undefined;
-      await subscription.close();
+      if (this.interrupted()) return;
     }
+    await this.follow(committer, checkpoint, batchSize, async () => {
+      await this.completeVersionSwap(namespace, replacing);
+      this.isCaughtUp = true;
+      this.setState('running');
+    });
   }
 
-  /**
-   * A long way behind, read the log a page at a time (one promise per page, and a read-ahead thread on
-   * SQLite) up to the head, applying full batches with the same commit as live events; the
-   * subscription then takes over for the last stretch and live events. Only stores with
-   * `readAllPages` do this; for others the subscription catches up on its own.
-   * @returns the checkpoint reached.
-   */
-  private async catchUpInPages(
-    namespace: string,
-    lock: string,
+  /** Follows a subscription from `from`, batching; resubscribes past an event that cannot be decoded. */
+  private async follow(
+    committer: BatchCommitter,
     from: Position | undefined,
-  ): Promise<Position | undefined> {
+    batchSize: number,
+    onCaughtUp: () => Promise<void>,
+  ): Promise<void> {
     const { eventStore } = this.options;
-    if (!eventStore.readAllPages) return from;
-    const batchSize = this.definition.meta.kind === 'reactor' ? 1 : (this.definition.meta.batchSize ?? 500);
-    let checkpoint = from;
-    // Each pass reads to the head as it was when the pass began; stop when a pass found little.
-    for (let pass = 0; pass < 10 && !this.stopping && !this.paused; pass++) {
-      const head = await eventStore.headPosition();
-      if (!head || !isAfter(head, checkpoint)) break;
-      let batch: RecordedEvent[] = [];
-      let found = 0;
-      let complete = true;
-      const pages = eventStore.readAllPages({
-        ...(checkpoint ? { after: checkpoint } : {}),
-        filter: { eventTypes: this.definition.eventTypes },
+    const filter = { eventTypes: this.definition.eventTypes };
+    let after = from;
+    while (!this.interrupted()) {
+      const subscription = eventStore.subscribeToAll({ ...(after ? { after } : {}), filter });
+      this.subscription = subscription;
+      const batcher = new Batcher({
+        batchSize,
+        flushDelayMs: this.flushDelayMs,
+        checkpointIntervalMs: this.checkpointIntervalMs,
+        urgent: () => this.headWaits > 0,
+        commit: committer.commit,
+        onFailure: () => void subscription.close(),
       });
-      reading: for await (const page of pages) {
-        for (let i = 0; i < page.length; i++) {
-          const event = page[i]!;
-          if (comparePositions(event.position, head) > 0) break reading;
-          batch.push(event);
-          found++;
-          if (batch.length >= batchSize) {
-            await this.applyBatch(namespace, lock, batch);
-            checkpoint = this.checkpoint;
-            batch = [];
-            if (this.stopping || this.paused) {
-              complete = false;
-              break reading;
-            }
+      this.batcher = batcher;
+      try {
+        for await (const message of subscription) {
+          if (message.type === 'event') await batcher.add(message.event);
+          else if (message.type === 'checkpoint') await batcher.advance(message.position);
+          else {
+            await batcher.caughtUp();
+            await onCaughtUp();
           }
+          if (this.interrupted()) break;
         }
-      }
-      // The whole pass was seen: the checkpoint moves to the head even past events not handled here.
-      if (batch.length > 0 || complete)
-        await this.applyBatch(namespace, lock, batch, complete ? head : undefined);
-      checkpoint = this.checkpoint;
-      if (!complete || found < batchSize) break;
-    }
-    return checkpoint;
-  }
-
-  private notifyCaughtUp(): void {
-    if (!this.isCaughtUp) return;
-    const waiters = this.caughtUpWaiters;
-    this.caughtUpWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  /**
-   * Applies events in one transaction with the checkpoint. When a handler throws, the transaction
-   * rolls back, the events before the failing one are applied on their own, and the failing one is
-   * retried with backoff, then parked or stops the runner, as the processor's policy says.
-   */
-  private async applyBatch(
-    namespace: string,
-    lock: string,
-    events: readonly RecordedEvent[],
-    checkpointAfter?: Position,
-  ): Promise<void> {
-    const meta = this.definition.meta;
-    try {
-      await this.commit(namespace, lock, events, checkpointAfter);
-      return;
-    } catch (error) {
-      if (!(error instanceof HandlerFailure)) throw error;
-      const failed = error.index;
-      if (failed > 0) await this.commit(namespace, lock, events.slice(0, failed));
-      const poison = events[failed]!;
-      const retries = meta.retries ?? 3;
-      const backoff = meta.retryBackoffMs ?? 100;
-      let lastError: unknown = error.original;
-      let attempts = 1;
-      for (; attempts <= retries; attempts++) {
-        await new Promise((r) => setTimeout(r, backoff * 2 ** (attempts - 1)));
-        try {
-          await this.commit(namespace, lock, [poison]);
-          lastError = undefined;
-          break;
-        } catch (retryError) {
-          if (!(retryError instanceof HandlerFailure)) throw retryError;
-          lastError = retryError.original;
+        await batcher.close();
+        return;
+      } catch (error) {
+        if (!(error instanceof EventDecodingError) || error.position === undefined) {
+          batcher.discard();
+          throw error;
         }
+        await batcher.close();
+        await committer.undecodable(error as EventDecodingError & { position: Position });
+        after = error.position;
+      } finally {
+        this.batcher = undefined;
+        this.subscription = undefined;
+        await subscription.close();
       }
-      if (lastError !== undefined) {
-        this.lastError = `${poison.type} at ${poison.streamId}@${poison.revision} (position ${serializePosition(poison.position)}): ${describe(lastError)}`;
-        if ((meta.onError ?? 'park') === 'stop') {
-          this.setState('failed');
-          this.stopping = true;
-          throw new ProjectionError(meta.name, `Projection "${meta.name}" stopped: ${this.lastError}`, {
-            cause: lastError,
-          });
-        }
-        await this.options.store.transaction(namespace, async (tx) => {
-          await tx.assertLock(lock, this.owner);
-          await tx.parkDeadLetter({
-            projection: meta.name,
-            eventId: poison.id,
-            eventType: poison.type,
-            streamId: poison.streamId,
-            revision: poison.revision,
-            position: poison.position,
-            error: describe(lastError),
-            attempts,
-          });
-          await tx.setCheckpoint(poison.position);
-        });
-        this.checkpoint = poison.position;
-      }
-      const rest = events.slice(failed + 1);
-      if (rest.length > 0 || checkpointAfter) await this.applyBatch(namespace, lock, rest, checkpointAfter);
     }
   }
 
-  private async commit(
-    namespace: string,
-    lock: string,
-    events: readonly RecordedEvent[],
-    checkpointAfter?: Position,
-  ): Promise<void> {
-    const { store } = this.options;
-    let last = events.length ? events[events.length - 1]!.position : undefined;
-    if (checkpointAfter && isAfter(checkpointAfter, last)) last = checkpointAfter;
-    if (!last) return;
-    const target = last;
-    await store.transaction(namespace, async (tx) => {
-      await tx.assertLock(lock, this.owner);
-      const served = await tx.getServed(this.name);
-      if (served !== namespace && served !== this.replacing && this.definition.meta.kind === 'projection') {
-        // A rebuild swapped the served namespace: restart on the new one from its checkpoint.
-        throw new NamespaceSwitched();
-      }
-      await applyEvents(this.definition, this.options.events, tx, events, false);
-      await tx.setCheckpoint(target);
-    });
-    this.checkpoint = target;
-    this.lastCommitAt = Date.now();
-    if (events.length) {
-      this.processed += events.length;
-      this.rate.push([Date.now(), events.length]);
+  private committed(count: number, checkpoint: Position): void {
+    this.checkpoint = checkpoint;
+    if (count > 0) {
+      this.processed += count;
+      this.rate.push([Date.now(), count]);
       if (this.rate.length > 200) this.rate.splice(0, 100);
     }
+    this.waiters.recheck();
   }
-}
-
-/**
- * Applies decoded events through a processor's handlers inside a transaction (shared by the live
- * runner and rebuilds).
- * @throws HandlerFailure with the index of the failing event.
- */
-export async function applyEvents(
-  definition: ProcessorDefinition,
-  registry: EventRegistry,
-  tx: ReadModelTransaction,
-  events: readonly RecordedEvent[],
-  isReplay: boolean,
-): Promise<void> {
-  const { meta, handlers } = definition;
-  const collection = ((name: string) => tx.collection(name)) as ProjectionContext['collection'];
-  for (let i = 0; i < events.length; i++) {
-    const recorded = events[i]!;
-    const handler = handlers.get(recorded.type);
-    if (!handler) continue;
-    try {
-      const envelope = registry.decode(recorded);
-      if (!envelope) continue;
-      const context: ProjectionContext | ReactorContext =
-        meta.kind === 'projection'
-          ? new LiveProjectionContext(meta.name, envelope, tx, collection, isReplay)
-          : new LiveReactorContext(meta.name, envelope, `${meta.name}:${recorded.id}`);
-      const result = handler(envelope.event, context);
-      if (result instanceof Promise) await result;
-    } catch (error) {
-      throw new HandlerFailure(i, error);
-    }
-  }
-}
-
-export { HandlerFailure };
-
-/** Handler context; `metadata` is built from the envelope only when a handler reads it. */
-class LiveProjectionContext implements ProjectionContext {
-  constructor(
-    readonly projection: string,
-    readonly envelope: EventEnvelope,
-    readonly tx: ReadModelTransaction,
-    readonly collection: ProjectionContext['collection'],
-    readonly isReplay: boolean,
-  ) {}
-
-  get metadata(): EventMetadata {
-    return this.envelope.metadata;
-  }
-}
-
-class LiveReactorContext implements ReactorContext {
-  readonly isReplay = false as const;
-
-  constructor(
-    readonly reactor: string,
-    readonly envelope: EventEnvelope,
-    readonly idempotencyKey: string,
-  ) {}
-
-  get metadata(): EventMetadata {
-    return this.envelope.metadata;
-  }
-}
-
-function delay(ms: number): Promise<typeof IDLE> {
-  return new Promise((resolve) => setTimeout(() => resolve(IDLE), ms));
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,0 +1,316 @@
+import { randomUUID } from 'node:crypto';
+import type { Position } from '@rewind/core';
+import {
+  checkCollectionName,
+  checkNamespace,
+  LockLostError,
+  type Collection,
+  type DeadLetter,
+  type Document,
+  type ReadModelTransaction,
+} from '@rewind/projections';
+import type { PoolClient, QueryResultRow } from 'pg';
+import { TxCollection, type Queryable, type WriteBehind } from './postgresDocuments';
+import { mapPostgresError, type PostgresTarget } from './postgresErrors';
+import type { Tables } from './schema';
+
+/** One read-model transaction on a pooled client; see {@link PostgresReadModelStore}. */
+export class PostgresTransaction implements ReadModelTransaction, WriteBehind {
+  private readonly collections = new Map<string, TxCollection<Document>>();
+  private checkpoint: Position | undefined;
+  private readonly served = new Map<string, string>();
+  private readonly parked: DeadLetter[] = [];
+  private readonly removed: string[] = [];
+  private readonly retried = new Map<string, string>();
+  private inFlight: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private readonly serial: SerialClient;
+
+  constructor(
+    readonly namespace: string,
+    private readonly client: PoolClient,
+    private readonly t: Tables,
+    private readonly target: PostgresTarget,
+    private readonly writeBehindRows: number,
+  ) {
+    this.serial = new SerialClient(client);
+  }
+
+  /** Resolves once every statement this transaction issued has finished (before a ROLLBACK). */
+  settle(): Promise<void> {
+    return this.serial.idle();
+  }
+
+  /**
+   * The transaction's `pg` client, for your own SQL in the same transaction. Document writes are
+   * buffered: call `await tx.collection(name).count()` first if your SQL must see them.
+   */
+  get native(): PoolClient {
+    return this.client;
+  }
+
+  collection<D extends Document = Document>(name: string): Collection<D> {
+    const cached = this.collections.get(name);
+    if (cached) return cached as unknown as Collection<D>;
+    checkCollectionName(name);
+    const collection = new TxCollection<Document>(
+      this,
+      this.serial,
+      this.t,
+      this.target,
+      this.namespace,
+      name,
+    );
+    this.collections.set(name, collection);
+    return collection as unknown as Collection<D>;
+  }
+
+  async getCheckpoint(namespace: string = this.namespace): Promise<Position | undefined> {
+    if (namespace === this.namespace && this.checkpoint) return this.checkpoint;
+    checkNamespace(namespace);
+    // Another namespace's checkpoint is locked until this transaction ends (a rebuild's swap reads
+    // the served model's and serves its own: the live runner cannot move it in between).
+    const { rows } = await this.query<{ commit_pos: string; prepare_pos: string }>(
+      'read the checkpoint',
+      `SELECT commit_pos::text AS commit_pos, prepare_pos::text AS prepare_pos FROM ${this.t.checkpoints} WHERE namespace = $1${namespace === this.namespace ? '' : ' FOR SHARE'}`,
+      [namespace],
+    );
+    const row = rows[0];
+    return row ? toPosition(row.commit_pos, row.prepare_pos) : undefined;
+  }
+
+  async setCheckpoint(position: Position): Promise<void> {
+    this.checkpoint = { commit: position.commit, prepare: position.prepare };
+  }
+
+  async getServed(projection: string): Promise<string | undefined> {
+    const buffered = this.served.get(projection);
+    if (buffered !== undefined) return buffered;
+    // Locked until this transaction ends, so a runner's commit and a rebuild's swap take turns (and
+    // always lock the served row before any checkpoint row: no deadlock).
+    const { rows } = await this.query<{ namespace: string }>(
+      'read the served namespace',
+      `SELECT namespace FROM ${this.t.served} WHERE projection = $1 FOR UPDATE`,
+      [projection],
+    );
+    return rows[0]?.namespace;
+  }
+
+  async setServed(projection: string, namespace: string): Promise<void> {
+    checkNamespace(namespace);
+    this.served.set(projection, namespace);
+  }
+
+  async parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void> {
+    this.parked.push({ ...letter, id: randomUUID(), namespace: this.namespace, parkedAt: new Date() });
+  }
+
+  async removeDeadLetter(id: string): Promise<void> {
+    this.removed.push(id);
+  }
+
+  async recordDeadLetterAttempt(id: string, error: string): Promise<void> {
+    this.retried.set(id, error);
+  }
+
+  async assertLock(lock: string, owner: string): Promise<void> {
+    // Locks the lease row until this transaction ends: a takeover waits for the commit.
+    const { rows } = await this.query<{ owner: string; live: boolean }>(
+      `check the lock "${lock}"`,
+      `SELECT owner, expires_at > clock_timestamp() AS live FROM ${this.t.locks} WHERE name = $1 FOR UPDATE`,
+      [lock],
+    );
+    const row = rows[0];
+    if (!row || row.owner !== owner || !row.live) throw new LockLostError(lock, owner);
+  }
+
+  /**
+   * Write-behind: once this many writes are buffered they are sent at once without waiting, so the
+   * database applies them while the handlers go on (reads queue behind them on the same connection).
+   */
+  noteWrite(): void {
+    let pending = 0;
+    for (const collection of this.collections.values()) pending += collection.pending.size;
+    if (pending >= this.writeBehindRows) this.send();
+  }
+
+  /** Sends buffered document writes to the database (still inside the transaction) and waits for them. */
+  async flush(): Promise<void> {
+    this.send();
+    await this.inFlight;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /**
+   * Issues the statements for the buffered writes now, in order, on the transaction's connection, and
+   * empties the buffer. Every query is issued synchronously, so a read issued afterwards runs after
+   * them; failures are kept for {@link flush}.
+   */
+  private send(): void {
+    const puts: { collections: string[]; keys: string[]; docs: string[] } = {
+      collections: [],
+      keys: [],
+      docs: [],
+    };
+    const patches: { collections: string[]; keys: string[]; docs: string[] } = {
+      collections: [],
+      keys: [],
+      docs: [],
+    };
+    const deletes: { collections: string[]; keys: string[] } = { collections: [], keys: [] };
+    for (const [name, collection] of this.collections) {
+      for (const [key, write] of collection.pending) {
+        if (write.kind === 'put') {
+          puts.collections.push(name);
+          puts.keys.push(key);
+          puts.docs.push(write.json);
+        } else if (write.kind === 'patch') {
+          patches.collections.push(name);
+          patches.keys.push(key);
+          patches.docs.push(JSON.stringify(write.fields));
+        } else {
+          deletes.collections.push(name);
+          deletes.keys.push(key);
+        }
+      }
+      collection.pending.clear();
+    }
+    const upsert = (merge: boolean, rows: typeof puts) =>
+      this.query(
+        merge ? 'merge documents' : 'write documents',
+        `INSERT INTO ${this.t.documents} AS d (namespace, collection, key, doc)
+         SELECT $1, c, k, v FROM ROWS FROM (unnest($2::text[]), unnest($3::text[]), jsonb_array_elements($4::jsonb)) AS w(c, k, v)
+         ON CONFLICT (namespace, collection, key) DO UPDATE SET doc = ${merge ? 'd.doc || excluded.doc' : 'excluded.doc'}`,
+        [this.namespace, rows.collections, rows.keys, `[${rows.docs.join(',')}]`],
+      );
+    const sent: Promise<unknown>[] = [];
+    if (deletes.keys.length > 0) {
+      sent.push(
+        this.query(
+          'delete documents',
+          `DELETE FROM ${this.t.documents} WHERE namespace = $1
+             AND (collection, key) IN (SELECT c, k FROM unnest($2::text[], $3::text[]) AS w(c, k))`,
+          [this.namespace, deletes.collections, deletes.keys],
+        ),
+      );
+    }
+    if (puts.keys.length > 0) sent.push(upsert(false, puts));
+    if (patches.keys.length > 0) sent.push(upsert(true, patches));
+    if (sent.length === 0) return;
+    const done = Promise.all(sent).then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure ??= error;
+      },
+    );
+    this.inFlight = this.inFlight.then(() => done);
+  }
+
+  /** Flushes every buffered write; the caller then COMMITs. */
+  async commit(): Promise<void> {
+    await this.flush();
+    if (this.checkpoint) {
+      await this.query(
+        'write the checkpoint',
+        `INSERT INTO ${this.t.checkpoints} (namespace, commit_pos, prepare_pos, updated_at) VALUES ($1, $2::numeric, $3::numeric, now())
+         ON CONFLICT (namespace) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, updated_at = now()`,
+        [this.namespace, this.checkpoint.commit.toString(), this.checkpoint.prepare.toString()],
+      );
+    }
+    if (this.served.size > 0) {
+      await this.query(
+        'serve a namespace',
+        `INSERT INTO ${this.t.served} (projection, namespace) SELECT * FROM unnest($1::text[], $2::text[])
+         ON CONFLICT (projection) DO UPDATE SET namespace = excluded.namespace`,
+        [[...this.served.keys()], [...this.served.values()]],
+      );
+    }
+    if (this.parked.length > 0) {
+      const column = <K extends keyof DeadLetter>(k: K, f: (v: DeadLetter[K]) => unknown = (v) => v) =>
+        this.parked.map((l) => f(l[k]));
+      await this.query(
+        'park dead letters',
+        `INSERT INTO ${this.t.deadLetters} (id, namespace, projection, event_id, event_type, stream_id, revision,
+           commit_pos, prepare_pos, error, attempts, parked_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[],
+           $8::numeric[], $9::numeric[], $10::text[], $11::int[], $12::timestamptz[])`,
+        [
+          column('id'),
+          column('namespace'),
+          column('projection'),
+          column('eventId'),
+          column('eventType'),
+          column('streamId'),
+          column('revision', String),
+          column('position', (p) => p.commit.toString()),
+          column('position', (p) => p.prepare.toString()),
+          column('error'),
+          column('attempts'),
+          column('parkedAt', (d) => d.toISOString()),
+        ],
+      );
+    }
+    if (this.removed.length > 0) {
+      await this.query(
+        'remove dead letters',
+        `DELETE FROM ${this.t.deadLetters} WHERE id = ANY($1::text[])`,
+        [this.removed],
+      );
+    }
+    if (this.retried.size > 0) {
+      await this.query(
+        'count dead-letter retries',
+        `UPDATE ${this.t.deadLetters} AS l SET attempts = l.attempts + 1, error = r.error
+         FROM unnest($1::text[], $2::text[]) AS r(id, error) WHERE l.id = r.id`,
+        [[...this.retried.keys()], [...this.retried.values()]],
+      );
+    }
+    await this.query('commit', 'COMMIT', []);
+  }
+
+  private async query<R extends QueryResultRow>(
+    action: string,
+    text: string,
+    values: unknown[],
+  ): Promise<{ rows: R[] }> {
+    try {
+      return await this.serial.query<R>(text, values);
+    } catch (error) {
+      throw mapPostgresError(error, this.target, `${action} in ${this.namespace}`);
+    }
+  }
+}
+
+/**
+ * Runs a client's queries one after another in the order they were issued, so write-behind statements
+ * and later reads never overlap on the connection (pg 8 deprecates overlapping queries; pg 9 refuses them).
+ */
+class SerialClient implements Queryable {
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly client: PoolClient) {}
+
+  query<R extends QueryResultRow>(
+    textOrConfig: string | { name: string; text: string; values: unknown[] },
+    values?: unknown[],
+  ): Promise<{ rows: R[] }> {
+    const run = this.last.then(() =>
+      typeof textOrConfig === 'string'
+        ? this.client.query<R>(textOrConfig, values)
+        : this.client.query<R>(textOrConfig),
+    );
+    this.last = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once every query issued so far has finished. */
+  async idle(): Promise<void> {
+    await this.last;
+  }
+}
+
+export function toPosition(commit: string | null, prepare: string | null): Position | undefined {
+  return commit === null || prepare === null
+    ? undefined
+    : { commit: BigInt(commit), prepare: BigInt(prepare) };
+}

@@ -1,0 +1,112 @@
+import type { EventEnvelope, EventMetadata, EventRegistry, RecordedEvent } from '@rewind/core';
+import type { ProjectionContext, ReactorContext } from '../decorators/projection.decorator';
+import type { ReadModelTransaction } from '../readModel/readModelStore';
+import type { ProcessorDefinition } from './processorRegistry';
+
+/** A handler threw: carries the index of the failing event in its batch and the original error. */
+export class HandlerFailure extends Error {
+  constructor(
+    readonly index: number,
+    readonly original: unknown,
+  ) {
+    super(`handler failed: ${describeError(original)}`);
+  }
+}
+
+/**
+ * Applies decoded events through a projector's handlers inside a read-model transaction (shared by the
+ * live runner, rebuilds and dead-letter retries). Events of types the projector does not handle, or
+ * that the registry skips, are passed over.
+ * @throws HandlerFailure with the index of the failing event.
+ */
+export async function applyEvents(
+  definition: ProcessorDefinition,
+  registry: EventRegistry,
+  tx: ReadModelTransaction,
+  events: readonly RecordedEvent[],
+  isReplay: boolean,
+): Promise<void> {
+  const { meta, handlers } = definition;
+  const collection = ((name: string) => tx.collection(name)) as ProjectionContext['collection'];
+  for (let i = 0; i < events.length; i++) {
+    const recorded = events[i]!;
+    const handler = handlers.get(recorded.type);
+    if (!handler) continue;
+    try {
+      const envelope = registry.decode(recorded);
+      if (!envelope) continue;
+      const result = handler(
+        envelope.event,
+        new HandlerProjectionContext(meta.name, envelope, tx, collection, isReplay),
+      );
+      if (result instanceof Promise) await result;
+    } catch (error) {
+      throw new HandlerFailure(i, error);
+    }
+  }
+}
+
+/**
+ * Runs a reactor's handlers — side effects — outside any read-model transaction, so a slow call holds
+ * up nothing else on the store; the caller then commits the checkpoint on its own. At least once: a
+ * crash between the side effect and that commit repeats it, and the idempotency key lets the callee
+ * ignore the repeat.
+ * @throws HandlerFailure with the index of the failing event.
+ */
+export async function runReactor(
+  definition: ProcessorDefinition,
+  registry: EventRegistry,
+  events: readonly RecordedEvent[],
+): Promise<void> {
+  const { meta, handlers } = definition;
+  for (let i = 0; i < events.length; i++) {
+    const recorded = events[i]!;
+    const handler = handlers.get(recorded.type);
+    if (!handler) continue;
+    try {
+      const envelope = registry.decode(recorded);
+      if (!envelope) continue;
+      const result = handler(
+        envelope.event,
+        new HandlerReactorContext(meta.name, envelope, `${meta.name}:${recorded.id}`),
+      );
+      if (result instanceof Promise) await result;
+    } catch (error) {
+      throw new HandlerFailure(i, error);
+    }
+  }
+}
+
+/** `Error: message` for errors, the value as text otherwise. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Handler context; `metadata` is built from the envelope only when a handler reads it. */
+class HandlerProjectionContext implements ProjectionContext {
+  constructor(
+    readonly projection: string,
+    readonly envelope: EventEnvelope,
+    readonly tx: ReadModelTransaction,
+    readonly collection: ProjectionContext['collection'],
+    readonly isReplay: boolean,
+  ) {}
+
+  get metadata(): EventMetadata {
+    return this.envelope.metadata;
+  }
+}
+
+class HandlerReactorContext implements ReactorContext {
+  readonly isReplay = false as const;
+
+  constructor(
+    readonly reactor: string,
+    readonly envelope: EventEnvelope,
+    readonly idempotencyKey: string,
+  ) {}
+
+  get metadata(): EventMetadata {
+    return this.envelope.metadata;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Document text by (namespace, collection, key); `null` caches "no such document". Bounded by the
+ * bytes of text it holds; when full, the longest-cached entries go first. Valid only while the file's
+ * change signature (see `validate`) is the one recorded after this store's last commit.
+ * @internal
+ */
+export class DocumentCache {
+  /** `namespace \0 collection` → key → text: lookups hash the short key only. */
+  private readonly collections = new Map<string, Map<string, string | null>>();
+  private bytes = 0;
+  private signature: string | undefined;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Drops everything when the file changed in a way this cache did not see. */
+  validate(signature: string): void {
+    if (signature !== this.signature) this.clear();
+    this.signature = signature;
+  }
+
+  /** Records the signature after this store's own commit (whose writes are already cached). */
+  validated(signature: string): void {
+    this.signature = signature;
+  }
+
+  /** The entries of one collection, to `get` and `set` in (created on first use). */
+  collection(namespace: string, collection: string): Map<string, string | null> {
+    const id = `${namespace}\u0000${collection}`;
+    let entries = this.collections.get(id);
+    if (!entries) this.collections.set(id, (entries = new Map()));
+    return entries;
+  }
+
+  set(entries: Map<string, string | null>, key: string, json: string | null): void {
+    if (this.maxBytes <= 0) return;
+    const previous = entries.get(key);
+    if (previous !== undefined) {
+      this.bytes -= cost(key, previous);
+      entries.delete(key);
+    }
+    const size = cost(key, json);
+    if (size > this.maxBytes / 16) return; // one huge document must not flush everything else
+    entries.set(key, json);
+    this.bytes += size;
+    if (this.bytes > this.maxBytes) this.evict();
+  }
+
+  /** Empties every collection's entries (maps handed out stay attached and valid). */
+  clear(): void {
+    for (const entries of this.collections.values()) entries.clear();
+    this.bytes = 0;
+  }
+
+  /** Forgets a namespace's collections altogether (the namespace was dropped). */
+  forget(namespace: string): void {
+    for (const [id, entries] of this.collections) {
+      if (id.startsWith(`${namespace}\u0000`)) {
+        for (const [key, json] of entries) this.bytes -= cost(key, json);
+        this.collections.delete(id);
+      }
+    }
+  }
+
+  private evict(): void {
+    for (const entries of this.collections.values()) {
+      for (const [key, json] of entries) {
+        entries.delete(key);
+        this.bytes -= cost(key, json);
+        if (this.bytes <= this.maxBytes * 0.9) return;
+      }
+    }
+  }
+}
+
+/** Approximate bytes an entry holds: its text plus Map and string overhead. */
+function cost(key: string, json: string | null): number {
+  return key.length + (json?.length ?? 0) + 64;
+}

@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { ProjectionError, type Position } from '@rewind/core';
+import {
+  checkCollectionName,
+  checkKey,
+  checkNamespace,
+  LockLostError,
+  TransactionConflictError,
+  type Collection,
+  type DeadLetter,
+  type Document,
+  type ReadModelTransaction,
+} from '@rewind/projections';
+import type { DocumentCache } from './documentCache';
+import { DELETED, documentReader, type SqliteReadContext, type TransactionView } from './sqliteDocuments';
+
+/**
+ * One read-model transaction on SQLite. The work (the handlers) runs first, without SQLite's write
+ * lock, buffering every write; {@link commit} then runs inside `BEGIN IMMEDIATE`: it re-checks what the
+ * work read (locks, checkpoints, served pointers) and writes everything at once.
+ * @internal
+ */
+export class SqliteTransaction implements ReadModelTransaction, TransactionView {
+  private readonly writes = new Map<string, Map<string, string | typeof DELETED>>();
+  private readonly collections = new Map<string, Collection<Document>>();
+  private readonly cachedCollections = new Map<string, Map<string, string | null>>();
+  private checkpoint: Position | undefined;
+  /** Checkpoints the work read (re-checked at commit), by namespace; null = none. */
+  private readonly checkpointReads = new Map<string, string | null>();
+  private readonly served = new Map<string, string>();
+  private readonly servedReads = new Map<string, string | null>();
+  private readonly parked: DeadLetter[] = [];
+  private readonly removed: string[] = [];
+  private readonly retried = new Map<string, string>();
+  private readonly locks: Array<[string, string]> = [];
+
+  constructor(
+    readonly namespace: string,
+    private readonly store: SqliteReadContext,
+  ) {}
+
+  /**
+   * Not available: the handlers run before SQLite's write transaction begins, so raw SQL here would
+   * commit on its own, outside the batch. Use `tx.collection(...)`, or the PostgreSQL read-model store
+   * for raw SQL inside the transaction.
+   * @throws ProjectionError always.
+   */
+  get native(): never {
+    throw new ProjectionError(
+      this.namespace,
+      'tx.native is not available on the SQLite read-model store: handlers run before its write ' +
+        'transaction begins, so raw SQL would commit on its own, outside the batch (and stay when the ' +
+        'batch rolls back). Use tx.collection(...) — its writes commit with the checkpoint — or the ' +
+        'PostgreSQL read-model store, whose tx.native runs inside the transaction.',
+    );
+  }
+
+  buffered(collection: string, key: string): string | typeof DELETED | undefined {
+    return this.writes.get(collection)?.get(key);
+  }
+
+  pending(collection: string): ReadonlyMap<string, string | typeof DELETED> | undefined {
+    return this.writes.get(collection);
+  }
+
+  cached(collection: string): Map<string, string | null> {
+    let entries = this.cachedCollections.get(collection);
+    if (!entries) {
+      entries = this.store.cache.collection(this.namespace, collection);
+      this.cachedCollections.set(collection, entries);
+    }
+    return entries;
+  }
+
+  collection<D extends Document = Document>(name: string): Collection<D> {
+    const existing = this.collections.get(name);
+    if (existing) return existing as unknown as Collection<D>;
+    checkCollectionName(name);
+    let buffer = this.writes.get(name);
+    if (!buffer) this.writes.set(name, (buffer = new Map()));
+    const writes = buffer;
+    const base = documentReader<D>(this.store, this.namespace, name, this);
+    const collection: Collection<D> = {
+      ...base,
+      put: async (key, doc) => {
+        checkKey(key);
+        writes.set(key, JSON.stringify(doc));
+      },
+      patch: async (key, fields) => {
+        checkKey(key);
+        const current = (await base.get(key)) ?? {};
+        writes.set(key, JSON.stringify({ ...current, ...fields }));
+      },
+      delete: async (key) => {
+        checkKey(key);
+        writes.set(key, DELETED);
+      },
+    };
+    this.collections.set(name, collection as unknown as Collection<Document>);
+    return collection;
+  }
+
+  private readCheckpoint(namespace: string): string | null {
+    const row = this.store.statements.getCheckpoint.get(namespace);
+    return row ? `${row.commit_pos}/${row.prepare_pos}` : null;
+  }
+
+  async getCheckpoint(namespace: string = this.namespace): Promise<Position | undefined> {
+    if (namespace === this.namespace && this.checkpoint) return this.checkpoint;
+    checkNamespace(namespace);
+    const read = this.store.exec('read a checkpoint', () => this.readCheckpoint(namespace));
+    if (!this.checkpointReads.has(namespace)) this.checkpointReads.set(namespace, read);
+    if (read === null) return undefined;
+    const [commit, prepare] = read.split('/');
+    return { commit: BigInt(commit!), prepare: BigInt(prepare!) };
+  }
+
+  async setCheckpoint(position: Position): Promise<void> {
+    this.checkpoint = position;
+  }
+
+  async getServed(projection: string): Promise<string | undefined> {
+    const buffered = this.served.get(projection);
+    if (buffered) return buffered;
+    const read = this.store.exec(
+      'read the served namespace',
+      () => this.store.statements.getServed.get(projection)?.namespace ?? null,
+    );
+    if (!this.servedReads.has(projection)) this.servedReads.set(projection, read);
+    return read ?? undefined;
+  }
+
+  async setServed(projection: string, namespace: string): Promise<void> {
+    checkNamespace(namespace);
+    this.served.set(projection, namespace);
+  }
+
+  async parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void> {
+    this.parked.push({ ...letter, id: randomUUID(), namespace: this.namespace, parkedAt: new Date() });
+  }
+
+  async removeDeadLetter(id: string): Promise<void> {
+    this.removed.push(id);
+  }
+
+  async recordDeadLetterAttempt(id: string, error: string): Promise<void> {
+    this.retried.set(id, error);
+  }
+
+  async assertLock(lock: string, owner: string): Promise<void> {
+    this.checkLock(lock, owner);
+    this.locks.push([lock, owner]);
+  }
+
+  private checkLock(lock: string, owner: string): void {
+    const row = this.store.statements.lock.get(lock);
+    if (!row || row.owner !== owner || row.expires_at <= Date.now()) throw new LockLostError(lock, owner);
+  }
+
+  /** True when committing would write something (a read-only transaction commits nothing and checks nothing). */
+  get writesSomething(): boolean {
+    for (const writes of this.writes.values()) if (writes.size > 0) return true;
+    return (
+      this.checkpoint !== undefined ||
+      this.served.size > 0 ||
+      this.parked.length > 0 ||
+      this.removed.length > 0 ||
+      this.retried.size > 0
+    );
+  }
+
+  /**
+   * Runs inside BEGIN IMMEDIATE: re-checks the locks asserted and what the work read (checkpoints,
+   * served pointers), then writes documents, checkpoint, pointers and dead letters.
+   * @throws LockLostError, or TransactionConflictError when another writer changed what the work
+   * relied on (nothing is written).
+   */
+  commit(): void {
+    const s = this.store.statements;
+    for (const [lock, owner] of this.locks) this.checkLock(lock, owner);
+    for (const [namespace, read] of this.checkpointReads) {
+      if (this.readCheckpoint(namespace) !== read) {
+        throw new TransactionConflictError(
+          namespace,
+          `Another writer moved the checkpoint of namespace "${namespace}" while this transaction (in "${this.namespace}") ran; nothing was written. Retry with the new checkpoint.`,
+        );
+      }
+    }
+    for (const [projection, expected] of this.servedReads) {
+      if ((s.getServed.get(projection)?.namespace ?? null) !== expected) {
+        throw new TransactionConflictError(
+          projection,
+          `The served namespace of "${projection}" changed while this transaction (in "${this.namespace}") ran; nothing was written. Retry with the new one.`,
+        );
+      }
+    }
+    for (const [collection, writes] of this.writes) {
+      for (const [key, json] of writes) {
+        if (json === DELETED) s.delete.run(this.namespace, collection, key);
+        else s.put.run(this.namespace, collection, key, json);
+      }
+    }
+    if (this.checkpoint)
+      s.setCheckpoint.run(
+        this.namespace,
+        this.checkpoint.commit.toString(),
+        this.checkpoint.prepare.toString(),
+      );
+    for (const [projection, namespace] of this.served) s.setServed.run(projection, namespace);
+    for (const letter of this.parked) {
+      s.park.run(
+        letter.id,
+        this.namespace,
+        letter.projection,
+        letter.eventId,
+        letter.eventType,
+        letter.streamId,
+        letter.revision.toString(),
+        letter.position.commit.toString(),
+        letter.position.prepare.toString(),
+        letter.error,
+        letter.attempts,
+        letter.parkedAt.getTime(),
+      );
+    }
+    for (const id of this.removed) s.unpark.run(id);
+    for (const [id, error] of this.retried) s.retried.run(error, id);
+  }
+
+  /** After a successful commit: what this transaction wrote is what the file now holds. */
+  committed(cache: DocumentCache, signature: string): void {
+    for (const [collection, writes] of this.writes) {
+      const cached = cache.collection(this.namespace, collection);
+      for (const [key, json] of writes) cache.set(cached, key, json === DELETED ? null : json);
+    }
+    cache.validated(signature);
+  }
+}
