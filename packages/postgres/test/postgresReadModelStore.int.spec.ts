@@ -6,7 +6,7 @@ import {
   type ThrowawayPostgres,
 } from '@rewind/testing';
 import { createServer } from 'node:net';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 
 // Starting a cluster (initdb) can take several seconds on a busy machine: give hooks and tests room.
 jest.setTimeout(60_000);
@@ -20,6 +20,14 @@ afterAll(() => contractPg?.stop());
 
 describeReadModelStoreContract('PostgresReadModelStore', async () => ({
   store: await PostgresReadModelStore.connect({ connectionString: contractPg!.url }),
+  another: () => PostgresReadModelStore.connect({ connectionString: contractPg!.url }),
+  // tx.native is the transaction's pg client: raw SQL commits and rolls back with the batch
+  rawWrite: async (native, namespace, collection, key, doc) => {
+    await (native as PoolClient).query(
+      'INSERT INTO rewind.documents (namespace, collection, key, doc) VALUES ($1, $2, $3, $4)',
+      [namespace, collection, key, JSON.stringify(doc)],
+    );
+  },
 }));
 
 describe('PostgresReadModelStore specifics', () => {

@@ -9,6 +9,7 @@ describeReadModelStoreContract('SqliteReadModelStore', () => {
   dir = mkdtempSync(join(tmpdir(), 'rewind-rm-'));
   return {
     store: SqliteReadModelStore.open(join(dir, 'readmodels.db')),
+    another: () => SqliteReadModelStore.open(join(dir, 'readmodels.db')),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });

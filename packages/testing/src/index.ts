@@ -23,6 +23,12 @@ export {
   HOSTILE_STRINGS,
   type ReadModelStoreUnderTest,
 } from './contracts/readModelStoreContract';
+export {
+  describeProjectionEngineContract,
+  withUndecodableEvent,
+  type CreateReadModelDatabase,
+  type ReadModelDatabase,
+} from './contracts/projectionEngineContract';
 export { expectRebuildEquivalent } from './rebuild/rebuildEquivalence';
 export {
   EventStoreDBTestServer,

@@ -167,6 +167,7 @@ class InMemoryTransaction implements ReadModelTransaction {
   private readonly parked: DeadLetter[] = [];
   private readonly removed: string[] = [];
   private readonly attempts = new Map<string, string>();
+  private readonly asserted: Array<[string, string]> = [];
 
   constructor(
     readonly namespace: string,
@@ -239,11 +240,18 @@ class InMemoryTransaction implements ReadModelTransaction {
   }
 
   async assertLock(lock: string, owner: string): Promise<void> {
+    this.checkLock(lock, owner);
+    this.asserted.push([lock, owner]);
+  }
+
+  private checkLock(lock: string, owner: string): void {
     const held = this.locks.get(lock);
     if (!held || held.owner !== owner || held.expiresAt <= Date.now()) throw new LockLostError(lock, owner);
   }
 
+  /** Applies the buffered writes; first re-checks the locks asserted (a takeover during the work fences it). */
   commit(): void {
+    for (const [lock, owner] of this.asserted) this.checkLock(lock, owner);
     let docs = this.state.namespaces.get(this.namespace);
     for (const [name, writes] of this.writes) {
       if (writes.size === 0) continue;

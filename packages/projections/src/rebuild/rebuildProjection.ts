@@ -49,11 +49,17 @@ export interface RebuildOptions {
    */
   readonly temporary?: boolean;
   /**
-   * How long to wait for another rebuild's lock (default: one lease, 5 s). A rebuild that is alive
+   * How long to wait for another rebuild's lock (default: one lease and a half second). A rebuild that is alive
    * renews its lease and is still refused after the wait; a killed one's lease lapses and this
    * rebuild takes over, resuming from its checkpoint.
    */
   readonly lockWaitMs?: number;
+  /**
+   * Lease of the rebuild lock (default 5 s), renewed while the rebuild runs: a killed rebuild's lock
+   * is free this long after its last renewal. Every batch and the swap check it inside their
+   * transaction, so a rebuild that stalled past it writes nothing more.
+   */
+  readonly lockTtlMs?: number;
 }
 
 /** What a rebuild did. */
@@ -105,13 +111,10 @@ export async function rebuildProjection(
   }
   const { store, eventStore, events } = engine.context;
   const reporter = engine.reporter;
-  const lease = new Lease(
-    store,
-    rebuildLockName(name),
-    `rebuild-${process.pid}-${randomUUID().slice(0, 8)}`,
-    LOCK_TTL_MS,
-  );
-  await acquire(lease, options.lockWaitMs ?? LOCK_TTL_MS + 500, name, store);
+  const ttl = options.lockTtlMs ?? LOCK_TTL_MS;
+  const owner = `rebuild-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const lease = new Lease(store, rebuildLockName(name), owner, ttl);
+  await acquire(lease, options.lockWaitMs ?? ttl + 500, name, store);
   const started = Date.now();
   let plan: RebuildPlan | undefined;
   let progress: RebuildProgressReporter | undefined;

@@ -149,11 +149,15 @@ export class ProjectionEngine {
     }
   }
 
-  /** Resolves when every projection running here (a paused one once resumed) has applied everything now in the log. */
+  /**
+   * Resolves when every projection running here (a paused one once resumed) has applied everything
+   * now in the log. Runners on standby (another process runs them) and stopped ones are not waited for.
+   * @throws ProjectionError when one of them failed, or does not get there within `timeoutMs`.
+   */
   async waitForHead(timeoutMs = 30_000): Promise<void> {
     await Promise.all(
       [...this.runners.values()]
-        .filter((r) => ['running', 'catching-up', 'starting', 'paused'].includes(r.status().state))
+        .filter((r) => ['running', 'catching-up', 'starting', 'paused', 'failed'].includes(r.status().state))
         .map((r) => r.waitForHead(timeoutMs)),
     );
   }

@@ -1,11 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { sequencePosition, ValidationError } from '@rewind/core';
-import { LockLostError, type FindOptions, type ReadModelStore } from '@rewind/projections';
+import { ProjectionError, sequencePosition, ValidationError } from '@rewind/core';
+import {
+  LockLostError,
+  NamespaceNotFoundError,
+  SYSTEM_NAMESPACE,
+  TransactionConflictError,
+  type FindOptions,
+  type ReadModelStore,
+} from '@rewind/projections';
 import { randomUUID } from 'node:crypto';
 
 /** How the contract suite obtains a read-model store; `dispose` runs after the suite. */
 export interface ReadModelStoreUnderTest {
   readonly store: ReadModelStore;
+  /**
+   * Another connection to the same database (another pool, another file handle), as another process
+   * would have; the same store where there is only one. Enables the cases about concurrent writers.
+   */
+  another?(): Promise<ReadModelStore> | ReadModelStore;
+  /**
+   * For stores whose `tx.native` runs raw SQL inside the transaction: writes a document with it. Stores
+   * that refuse `tx.native` (or have none) leave this out, and the suite checks that they refuse.
+   */
+  rawWrite?(native: unknown, namespace: string, collection: string, key: string, doc: object): Promise<void>;
   dispose?(): Promise<void>;
 }
 
@@ -272,6 +289,9 @@ export function describeReadModelStoreContract(
     });
 
     describeReadModelStoreSemantics(() => store, ns);
+    describeCheckpointsAndNamespaces(() => store, ns);
+    describeRawSql(() => under, ns);
+    describeConcurrentConnections(() => under, ns);
 
     describe('dead letters', () => {
       it('parks, lists and removes dead letters with the transaction', async () => {
@@ -642,6 +662,170 @@ function describeReadModelStoreSemantics(store: () => ReadModelStore, ns: () => 
       const { eventId: _id, ...rest } = letter(20n, HOSTILE_STRINGS[1]!);
       expect(mine[1]).toMatchObject({ ...rest, namespace: a });
       expect(new Set(mine.map((l) => l.id)).size).toBe(2);
+    });
+  });
+}
+
+/** Checkpoints read outside and across transactions, dropping namespaces, dead-letter attempts. */
+function describeCheckpointsAndNamespaces(store: () => ReadModelStore, ns: () => string): void {
+  describe('checkpoints and namespaces', () => {
+    it('reads a committed checkpoint outside any transaction, and another namespace’s inside one', async () => {
+      const a = ns();
+      const b = ns();
+      expect(await store().getCheckpoint(a)).toBeUndefined();
+      await store().transaction(a, (tx) => tx.setCheckpoint({ commit: 2n ** 63n + 5n, prepare: 7n }));
+      expect(await store().getCheckpoint(a)).toEqual({ commit: 2n ** 63n + 5n, prepare: 7n });
+      await store().transaction(b, async (tx) => {
+        expect(await tx.getCheckpoint(a)).toEqual({ commit: 2n ** 63n + 5n, prepare: 7n });
+        expect(await tx.getCheckpoint()).toBeUndefined();
+        await tx.setCheckpoint(sequencePosition(1));
+        expect(await tx.getCheckpoint(b)).toEqual(sequencePosition(1));
+      });
+    });
+
+    it('never drops the system namespace, and says a namespace that holds nothing is not found', async () => {
+      await expect(store().dropNamespace(SYSTEM_NAMESPACE)).rejects.toThrow(ProjectionError);
+      await expect(store().dropNamespace(SYSTEM_NAMESPACE)).rejects.toThrow(/never dropped/);
+      const missing = ns();
+      await expect(store().dropNamespace(missing)).rejects.toBeInstanceOf(NamespaceNotFoundError);
+      await expect(store().dropNamespace(missing)).rejects.toThrow(`no read-model namespace "${missing}"`);
+      const lettersOnly = ns();
+      await store().transaction(lettersOnly, (tx) =>
+        tx.parkDeadLetter({
+          projection: 'p',
+          eventId: 'e',
+          eventType: 't',
+          streamId: 's-1',
+          revision: 0n,
+          position: sequencePosition(1),
+          error: 'e',
+          attempts: 1,
+        }),
+      );
+      await store().dropNamespace(lettersOnly);
+      expect(await store().listDeadLetters(lettersOnly)).toEqual([]);
+    });
+
+    it('counts a failed retry of a dead letter and keeps its newest error, with the transaction', async () => {
+      const n = ns();
+      await store().transaction(n, (tx) =>
+        tx.parkDeadLetter({
+          projection: 'p',
+          eventId: 'e',
+          eventType: 't',
+          streamId: 's-1',
+          revision: 0n,
+          position: sequencePosition(1),
+          error: 'first',
+          attempts: 3,
+        }),
+      );
+      const [letter] = await store().listDeadLetters(n);
+      await expect(
+        store().transaction(n, async (tx) => {
+          await tx.recordDeadLetterAttempt(letter!.id, 'rolled back');
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      await store().transaction(n, (tx) => tx.recordDeadLetterAttempt(letter!.id, 'second'));
+      expect(await store().listDeadLetters(n)).toEqual([{ ...letter, attempts: 4, error: 'second' }]);
+    });
+  });
+}
+
+/** `tx.native`: raw SQL commits and rolls back with the transaction, or it is refused. */
+function describeRawSql(under: () => ReadModelStoreUnderTest, ns: () => string): void {
+  describe('raw SQL (tx.native)', () => {
+    it('commits and rolls back with the transaction, or is refused outright — never escapes it', async () => {
+      const { store, rawWrite } = under();
+      const n = ns();
+      if (!rawWrite) {
+        await store.transaction(n, async (tx) => {
+          let native: unknown;
+          try {
+            native = tx.native;
+          } catch (error) {
+            expect(error).toBeInstanceOf(ProjectionError);
+            expect((error as Error).message).toMatch(/tx\.native is not available/);
+            return;
+          }
+          expect(native).toBeUndefined();
+        });
+        return;
+      }
+      await expect(
+        store.transaction(n, async (tx) => {
+          await rawWrite(tx.native, n, 'raw', 'rolled-back', { v: 1 });
+          throw new Error('the handler failed after its SQL');
+        }),
+      ).rejects.toThrow('the handler failed');
+      expect(await store.collection(n, 'raw').get('rolled-back')).toBeUndefined();
+      await store.transaction(n, async (tx) => {
+        await rawWrite(tx.native, n, 'raw', 'kept', { v: 2 });
+        await tx.setCheckpoint(sequencePosition(4));
+      });
+      expect(await store.collection(n, 'raw').get('kept')).toEqual({ v: 2 });
+    });
+  });
+}
+
+/** Two connections to one database, as two processes: what one relies on, the other cannot pull away. */
+function describeConcurrentConnections(under: () => ReadModelStoreUnderTest, ns: () => string): void {
+  describe('another connection', () => {
+    it('never fails a transaction that only reads because another connection committed meanwhile', async () => {
+      const { store, another } = under();
+      if (!another) return;
+      const other = await another();
+      const n = ns();
+      await store.transaction(n, (tx) => tx.setCheckpoint(sequencePosition(1)));
+      try {
+        const read = await store.transaction(n, async (tx) => {
+          const before = await tx.getCheckpoint();
+          await other.transaction(n, (t) => t.setCheckpoint(sequencePosition(2)));
+          await tx.collection('c').find();
+          return before;
+        });
+        expect(read).toEqual(sequencePosition(1));
+      } finally {
+        if (other !== store) await other.close();
+      }
+    });
+
+    it('holds another namespace’s checkpoint read in a transaction: its writer waits, or the transaction fails', async () => {
+      const { store, another } = under();
+      if (!another) return;
+      const other = await another();
+      const served = ns();
+      const building = ns();
+      await store.transaction(served, (tx) => tx.setCheckpoint(sequencePosition(5)));
+      try {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let committedAt = 0;
+        const swapping = store
+          .transaction(building, async (tx) => {
+            expect(await tx.getCheckpoint(served)).toEqual(sequencePosition(5));
+            await gate;
+            await tx.setCheckpoint(sequencePosition(5));
+          })
+          .then(
+            () => (committedAt = Date.now()),
+            (error: unknown) => error,
+          );
+        let movedAt = 0;
+        const moving = other
+          .transaction(served, (tx) => tx.setCheckpoint(sequencePosition(6)))
+          .then(() => (movedAt = Date.now()));
+        await Promise.race([moving, new Promise((resolve) => setTimeout(resolve, 100))]);
+        release();
+        const outcome = await swapping;
+        await moving;
+        if (outcome instanceof Error) expect(outcome).toBeInstanceOf(TransactionConflictError);
+        else expect(movedAt).toBeGreaterThanOrEqual(committedAt);
+        expect(await store.getCheckpoint(served)).toEqual(sequencePosition(6));
+      } finally {
+        if (other !== store) await other.close();
+      }
     });
   });
 }

@@ -26,13 +26,12 @@ export async function expectRebuildEquivalent(
     throw new Error(
       `Projection "${projection}" has no served read model yet: start the engine and wait for it first.`,
     );
-  const checkpoint = await store.transaction(live, (tx) => tx.getCheckpoint());
+  const checkpoint = await store.getCheckpoint(live);
   const head = await engine.context.eventStore.headPosition();
-  const rebuilt = await rebuildProjection(
-    engine,
-    projection,
-    checkpoint ? { until: checkpoint } : { until: head ?? { commit: 0n, prepare: 0n } },
-  );
+  const rebuilt = await rebuildProjection(engine, projection, {
+    until: checkpoint ?? head ?? { commit: 0n, prepare: 0n },
+    temporary: true,
+  });
   try {
     const diff = await diffNamespaces(store, live, rebuilt.namespace);
     expect(diff.collections).toEqual([]);

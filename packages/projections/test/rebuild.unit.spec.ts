@@ -1,4 +1,0 @@
-import { InMemoryReadModelStore } from '@rewind/projections';
-import { describeRebuild } from './fixtures/rebuildSuite';
-
-describeRebuild('InMemoryReadModelStore', () => new InMemoryReadModelStore());

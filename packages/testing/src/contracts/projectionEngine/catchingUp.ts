@@ -1,0 +1,217 @@
+import { describe, expect, it } from '@jest/globals';
+import { comparePositions, type EventStore, type Position, type Subscription } from '@rewind/core';
+import { On, Projection, type ProjectionContext, type ReadModelTransaction } from '@rewind/projections';
+import {
+  behaviour,
+  contractApp,
+  Counted,
+  Noise,
+  Renamed,
+  RenameProjection,
+  TallyProjection,
+} from './fixtures';
+import { eventually, served, type EngineHarness } from './harness';
+
+/** Counts what reaches a runner by pages (readAllPages) and by the subscription. */
+function counting(inner: EventStore) {
+  const seen = { paged: 0, subscribed: 0 };
+  const store = new Proxy(inner, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (property === 'readAllPages') {
+        return async function* (...args: Parameters<NonNullable<EventStore['readAllPages']>>) {
+          for await (const page of target.readAllPages!(...args)) {
+            seen.paged += page.length;
+            yield page;
+          }
+        };
+      }
+      if (property === 'subscribeToAll') {
+        return (...args: Parameters<EventStore['subscribeToAll']>): Subscription => {
+          const subscription = target.subscribeToAll(...args);
+          return {
+            close: () => subscription.close(),
+            async *[Symbol.asyncIterator]() {
+              for await (const message of subscription) {
+                if (message.type === 'event') seen.subscribed++;
+                yield message;
+              }
+            },
+          };
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store, seen };
+}
+
+/** Writes one document per event, in big batches: a backlog to catch up quickly on every store. */
+@Projection('bulk', { batchSize: 500 })
+class BulkProjection {
+  @On(Counted)
+  async counted(event: Counted, ctx: ProjectionContext): Promise<void> {
+    await ctx.collection('last').put(event.key, { by: event.by });
+  }
+}
+
+/** Catching up a backlog and following the log live: pages, then a subscription; never blocking the process. */
+export function describeCatchingUp(h: EngineHarness): void {
+  describe('catching up', () => {
+    it('reads the backlog a page at a time, then takes live events from the subscription', async () => {
+      const shop = contractApp();
+      for (let i = 0; i < 230; i++) await shop.append(`c-${i % 5}`, new Counted(`k${i % 5}`, 1));
+      for (let i = 0; i < 30; i++) await shop.append('noise-1', new Noise(i));
+      const { store: eventStore, seen } = counting(shop.eventStore);
+      const store = await h.store();
+      const e = h.engine({ eventStore, events: shop.events, store, processors: [TallyProjection] });
+      e.start();
+      await e.runner('tally').waitForHead(10_000);
+      expect(seen).toEqual({ paged: 230, subscribed: 0 });
+      // caught up to the head, past the noise it does not handle
+      expect(e.runner('tally').status().checkpoint).toEqual(await shop.eventStore.headPosition());
+      for (let i = 0; i < 10; i++) await shop.append(`c-${i % 5}`, new Counted(`k${i % 5}`, 1));
+      await e.runner('tally').waitForHead(10_000);
+      expect(seen).toEqual({ paged: 230, subscribed: 10 });
+      const tallies = await served<{ count: number }>(store, 'tally', 'tallies');
+      expect(Object.values(tallies).map((t) => t.count)).toEqual([48, 48, 48, 48, 48]);
+    });
+
+    it('stops after the batch in hand when stopped in the middle of a backlog', async () => {
+      const shop = contractApp();
+      for (let i = 0; i < 500; i++) await shop.append(`c-${i % 5}`, new Counted(`k${i % 5}`, 1));
+      const store = await h.store();
+      const e = h.engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [TallyProjection],
+      });
+      let stopping: Promise<void> | undefined;
+      const stopped = new Promise<void>((resolve) => {
+        behaviour.onTally = (applied) => {
+          if (applied === 60) {
+            stopping = e.stop();
+            resolve();
+          }
+        };
+      });
+      e.start();
+      await stopped;
+      await stopping;
+      const tallies = await served<{ count: number }>(store, 'tally', 'tallies');
+      expect(Object.values(tallies).reduce((n, t) => n + t.count, 0)).toBe(75); // three batches of 25
+      expect(e.runner('tally').status().state).toBe('stopped');
+    });
+
+    it('keeps the process responsive while it catches up a long backlog', async () => {
+      const shop = contractApp();
+      for (let i = 0; i < 1000; i++)
+        await shop.append(
+          `c-${i % 10}`,
+          ...Array.from({ length: 100 }, (_, j) => new Counted(`k${j % 100}`, 1)),
+        );
+      const store = await h.store();
+      const e = h.engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [BulkProjection],
+      });
+      // A 50 ms timer, as a server's requests or a lease renewal would be: how late does it ever fire?
+      let last = Date.now();
+      let worst = 0;
+      const timer = setInterval(() => {
+        const now = Date.now();
+        worst = Math.max(worst, now - last - 50);
+        last = now;
+      }, 50);
+      try {
+        e.start();
+        await e.waitForHead(120_000);
+      } finally {
+        clearInterval(timer);
+      }
+      expect(Object.keys(await served(store, 'bulk', 'last'))).toHaveLength(100);
+      expect(worst).toBeLessThan(500);
+    });
+
+    it('moves a sparse checkpoint past unrelated appends at most once per interval, and reaches the head', async () => {
+      const shop = contractApp();
+      const inner = await h.store();
+      let commits = 0;
+      const store = new Proxy(inner, {
+        get(target, property) {
+          if (property !== 'transaction') return Reflect.get(target, property, target) as unknown;
+          return <T>(namespace: string, work: (tx: ReadModelTransaction) => Promise<T>) =>
+            target.transaction(namespace, async (tx) => {
+              const result = await work(tx);
+              if (namespace === 'renames@v1' && (await tx.getCheckpoint()) !== undefined) commits++;
+              return result;
+            });
+        },
+      });
+      const e = h.engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [RenameProjection],
+        checkpointIntervalMs: 300,
+      });
+      e.start();
+      await e.runner('renames').caughtUp();
+      const before = commits;
+      const started = Date.now();
+      for (let i = 0; i < 40; i++) {
+        await shop.append('noise-1', new Noise(i));
+        await new Promise((resolve) => setTimeout(resolve, 5)); // appends spread over time
+      }
+      const elapsed = Date.now() - started;
+      await e.runner('renames').waitForHead(5000);
+      expect(e.runner('renames').status().checkpoint).toEqual(await shop.eventStore.headPosition());
+      expect(commits - before).toBeLessThanOrEqual(Math.ceil(elapsed / 300) + 2);
+      expect(commits - before).toBeGreaterThanOrEqual(1);
+    });
+
+    it('applies a handled event at once, never held back by the checkpoint interval', async () => {
+      const shop = contractApp();
+      const store = await h.store();
+      const e = h.engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [RenameProjection],
+        checkpointIntervalMs: 60_000,
+      });
+      const applied: Position[] = [];
+      e.on('batch-committed', ({ count, checkpoint }) => count > 0 && applied.push(checkpoint));
+      e.start();
+      await e.runner('renames').caughtUp();
+      await shop.append('noise-1', new Noise(1));
+      const { position } = await shop.append('r-1', new Renamed('a', 'energy bar+'));
+      // with no one waiting for the head, only the event itself can commit it before the interval
+      await eventually(
+        () => applied.some((checkpoint) => comparePositions(checkpoint, position) >= 0),
+        'the rename to be committed',
+      );
+      expect(await served(store, 'renames', 'names')).toEqual({ a: { name: 'energy bar+' } });
+    });
+
+    it('lets a sparse projector wait for the head of an idle log at once', async () => {
+      const shop = contractApp();
+      const store = await h.store();
+      const e = h.engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [RenameProjection],
+        checkpointIntervalMs: 60_000,
+      });
+      e.start();
+      await e.runner('renames').caughtUp();
+      for (let i = 0; i < 30; i++) await shop.append('noise-1', new Noise(i));
+      await e.runner('renames').waitForHead(10_000); // would wait for the 60 s interval if not asked
+      expect(e.runner('renames').status().checkpoint).toEqual(await shop.eventStore.headPosition());
+    });
+  });
+}
