@@ -170,7 +170,11 @@ export class Repository {
       }),
     );
     const expectedRevision =
-      options.expectedRevision ?? (aggregate.revision < 0n ? 'no_stream' : aggregate.revision);
+      options.expectedRevision === undefined
+        ? aggregate.revision < 0n
+          ? 'no_stream'
+          : aggregate.revision
+        : options.expectedRevision;
     const result = await this.store.append(streamId, toAppend, { expectedRevision });
     markCommitted(aggregate, result.nextExpectedRevision);
     if (this.options.snapshots) {

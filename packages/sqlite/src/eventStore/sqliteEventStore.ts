@@ -9,6 +9,7 @@ import {
   StoreUnavailableError,
   StreamNotFoundError,
   validateAppend,
+  validateStreamName,
   type LogPage,
   type AppendOptions,
   type AppendResult,
@@ -187,11 +188,11 @@ export class SqliteEventStore implements EventStore {
   ): Promise<AppendResult> {
     let pending: PendingAppend;
     try {
-      validateAppend(streamId, events);
+      const expected = validateAppend(streamId, events, options);
       this.ensureOpen();
       pending = {
         streamId,
-        expected: options.expectedRevision ?? 'any',
+        expected,
         rows: serialize(streamId, events),
       };
     } catch (error) {
@@ -201,6 +202,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    validateStreamName(streamId, 'read');
     this.ensureOpen();
     const backwards = options.direction === 'backwards';
     let remaining = options.maxCount ?? Infinity;
