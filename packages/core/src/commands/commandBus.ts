@@ -113,15 +113,23 @@ export class CommandBus {
 
   /**
    * Validates and executes a command.
-   * @throws ValidationError (nothing is appended), HandlerNotFoundError, AggregateNotFoundError,
+   * @throws ValidationError (nothing is appended; also for a plain object instead of a command
+   * instance, or custom metadata under a reserved key), HandlerNotFoundError, AggregateNotFoundError,
    * ConcurrencyError after the retries, DomainError from the aggregate.
    */
   async execute<R = unknown>(command: object, options: ExecuteOptions = {}): Promise<CommandResult<R>> {
     if (command === null || typeof command !== 'object' || command.constructor === Object) {
-      throw new HandlerNotFoundError(
-        `CommandBus.execute() got a plain object, not a command instance. Pass "new PlaceOrder(...)" or use ` +
-          `bus.executePlain(PlaceOrder, input) for JSON input.`,
-      );
+      throw new ValidationError('command', [
+        {
+          path: '(root)',
+          value: command,
+          constraints: {
+            isCommand:
+              'CommandBus.execute() got a plain object, not a command instance. Pass "new PlaceOrder(...)", ' +
+              'or use bus.executePlain(PlaceOrder, input) for JSON input',
+          },
+        },
+      ]);
     }
     const commandClass = command.constructor as Type;
     const route = this.routes.get(commandClass);
@@ -186,6 +194,12 @@ export class CommandBus {
           this.repository.streamId(route.aggregateClass, id),
           'no_stream',
           existing.revision,
+          {
+            hint:
+              `${command.constructor.name} creates a ${requireAggregateMetadata(route.aggregateClass).type}, and one ` +
+              `with id "${id}" already exists, so it is not retried. Use another id, or declare the handler ` +
+              `{ mode: 'upsert' } if the command may also act on an existing one.`,
+          },
         );
       }
       aggregate = existing ?? this.repository.create(route.aggregateClass, id);
