@@ -102,6 +102,11 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
         ['1', 'shop.order.item-added'],
         ['2', 'shop.order.item-added'],
       ]);
+      // The first entry is diffed against the state before revision 1, not against an empty order.
+      expect(out.events[0].changes).toEqual([
+        { type: 'CREATE', path: ['items', 0], value: 'bar' },
+        { type: 'CHANGE', path: ['total'], value: 30, oldValue: 0 },
+      ]);
       expect(out.events[1].changes).toContainEqual({
         type: 'CHANGE',
         path: ['total'],

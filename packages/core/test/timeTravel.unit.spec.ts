@@ -70,6 +70,19 @@ describe('time travel (Repository)', () => {
     expect(entries[0]!.envelope.recordedAt).toEqual(new Date('2026-05-01T12:00:00Z'));
   });
 
+  it('diffs the first entry of a history from a revision against the state just before it', async () => {
+    const entries = [];
+    for await (const entry of rewind.repository.history(Order, id, { fromRevision: 1 })) entries.push(entry);
+    expect(entries.map((e) => e.revision)).toEqual([1n, 2n]);
+    const full = [];
+    for await (const entry of rewind.repository.history(Order, id)) full.push(entry);
+    expect(entries[0]!.changes).toEqual(full[1]!.changes);
+    expect(entries[0]!.changes).toEqual(
+      expect.arrayContaining([{ type: 'CHANGE', path: ['status'], value: 'paid', oldValue: 'placed' }]),
+    );
+    expect(entries[0]!.changes).toHaveLength(2);
+  });
+
   it('bisects to the first revision where a predicate holds', async () => {
     const hit = await rewind.repository.bisect(Order, id, (order) => order.paid > 0n);
     expect(hit?.revision).toBe(1n);

@@ -196,7 +196,8 @@ export class Repository {
     const streamId = this.streamId(aggregateClass, id);
     const from = options.fromRevision === undefined ? 0n : BigInt(options.fromRevision);
     const to = options.toRevision === undefined ? undefined : BigInt(options.toRevision);
-    let previous = aggregateState(aggregate);
+    // The state before the first entry yielded: every entry's diff is against the state just before it.
+    let previous: Record<string, unknown> | undefined;
     let any = false;
     try {
       for await (const recorded of this.store.readStream(
@@ -206,8 +207,9 @@ export class Repository {
         any = true;
         const envelope = this.events.decode(recorded);
         if (!envelope) continue;
+        if (recorded.revision >= from) previous ??= aggregateState(aggregate);
         replayEvent(aggregate, envelope.event, envelope.metadata, recorded.revision);
-        if (recorded.revision < from) continue;
+        if (previous === undefined) continue;
         const state = aggregateState(aggregate);
         yield { revision: recorded.revision, envelope, state, changes: diff(previous, state), aggregate };
         previous = state;
