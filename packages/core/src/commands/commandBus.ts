@@ -5,6 +5,7 @@ import { requireAggregateMetadata } from '../aggregates/aggregate.decorator';
 import { runInContext } from '../context/executionContext';
 import { ConcurrencyError, HandlerNotFoundError, ValidationError } from '../errors/errors';
 import type { AppendResult } from '../eventStore/eventStore';
+import { checkCustomMetadata } from '../events/eventRegistry';
 import type { Type } from '../metadata/metadataKeys';
 import type { AggregateClass, Repository } from '../repository/repository';
 import { validateObject } from '../validation/validateObject';
@@ -131,6 +132,7 @@ export class CommandBus {
         },
       ]);
     }
+    if (options.metadata) checkCustomMetadata(options.metadata);
     const commandClass = command.constructor as Type;
     const route = this.routes.get(commandClass);
     if (!route) {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import diff, { type Difference } from 'microdiff';
 import {
   aggregateState,
@@ -8,7 +7,6 @@ import {
   type AggregateRoot,
 } from '../aggregates/aggregateRoot';
 import { requireAggregateMetadata } from '../aggregates/aggregate.decorator';
-import { currentContext } from '../context/executionContext';
 import { AggregateNotFoundError, StreamNotFoundError, ValidationError } from '../errors/errors';
 import type { AppendResult, EventStore, ExpectedRevision, ReadStreamOptions } from '../eventStore/eventStore';
 import type { EventEnvelope } from '../events/eventEnvelope';
@@ -28,13 +26,13 @@ export interface LoadOptions {
   readonly occurredAt?: Date;
 }
 
-/** Options for {@link Repository.save}. */
+/**
+ * Options for {@link Repository.save}. Ids and metadata are not among them: they were fixed when each
+ * event was raised (see `AggregateRoot.raise`); set them with `runInContext` or the command bus.
+ */
 export interface SaveOptions {
   /** Defaults to the revision the aggregate was loaded at (`no_stream` for a new one). */
   readonly expectedRevision?: ExpectedRevision;
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** One step of an aggregate's history. */
@@ -147,8 +145,8 @@ export class Repository {
   }
 
   /**
-   * Appends the aggregate's pending events, expecting the stream to be where it was loaded.
-   * Correlation and causation come from the options, else the current command's context, else new ids.
+   * Appends the aggregate's pending events, expecting the stream to be where it was loaded, each with
+   * the metadata it was raised with (which its event-sourcing handler already saw).
    * @throws ConcurrencyError when someone else appended first.
    * @throws ValidationError when an event breaks its rules; nothing is appended.
    */
@@ -157,18 +155,7 @@ export class Repository {
     if (pending.length === 0) return undefined;
     const aggregateClass = aggregate.constructor as AggregateClass;
     const streamId = this.streamId(aggregateClass, aggregate.id);
-    const context = currentContext();
-    const correlationId = options.correlationId ?? context?.correlationId ?? randomUUID();
-    const causationId = options.causationId ?? context?.causationId ?? correlationId;
-    const custom = { ...context?.custom, ...options.metadata };
-    const toAppend = pending.map((p) =>
-      this.events.serialize(p.event, {
-        correlationId,
-        causationId,
-        occurredAt: p.occurredAt,
-        custom: { ...custom, ...p.custom },
-      }),
-    );
+    const toAppend = pending.map(({ event, metadata }) => this.events.serialize(event, metadata));
     const expectedRevision =
       options.expectedRevision === undefined
         ? aggregate.revision < 0n
