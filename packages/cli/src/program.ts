@@ -10,7 +10,7 @@ import { CliError, EXIT } from './util/cliError';
 const REWIND_EXIT: Record<string, [number, string]> = {
   AGGREGATE_NOT_FOUND: [
     EXIT.notFound,
-    'Check the id (list ids with: rewind streams list --prefix <aggregate>-).',
+    'List ids with: rewind streams list --prefix <aggregate>-; revisions and times with: rewind history <aggregate> <id>.',
   ],
   STREAM_NOT_FOUND: [EXIT.notFound, 'List streams with: rewind streams list.'],
   STORE_UNAVAILABLE: [

@@ -66,6 +66,13 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
       expect(run.stderr).toContain('--revision "-1" is not a non-negative integer');
     });
 
+    it('refuses a revision past the end as not found, naming the last revision (exit 4)', async () => {
+      const run = await rewind('travel', 'order', 'o-1', '--revision', '99');
+      expect(run.code).toBe(4);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/at revision 99: stream "order-o-1" ends at revision 3/);
+    });
+
     it('suggests the closest aggregate for an unknown one (exit 4)', async () => {
       const run = await rewind('travel', 'ordr', 'o-1', '--revision', '0');
       expect(run.code).toBe(4);

@@ -64,18 +64,22 @@ export class ValidationError extends RewindError {
   }
 }
 
-/** An aggregate was loaded that has no events. */
+/** An aggregate was loaded that has no events, or none at the requested revision or time. */
 export class AggregateNotFoundError extends RewindError {
   readonly code = 'AGGREGATE_NOT_FOUND' as const;
 
+  /**
+   * @param options.reason what was missing, completing "No order with id "7" …" (default: the stream
+   * has no events); `hint` says what to do instead.
+   */
   constructor(
     readonly aggregateType: string,
     readonly aggregateId: string,
     readonly streamId: string,
-    options?: { cause?: unknown; hint?: string },
+    options?: { cause?: unknown; hint?: string; reason?: string },
   ) {
     super(
-      `No ${aggregateType} with id "${aggregateId}" (stream "${streamId}" has no events). ` +
+      `No ${aggregateType} with id "${aggregateId}" ${options?.reason ?? `(stream "${streamId}" has no events)`}. ` +
         (options?.hint ??
           'Check the id, or create it first with a command handler declared { mode: "create" }.'),
       options,
