@@ -211,6 +211,29 @@ describe(CommandBus.name, () => {
   });
 });
 
+describe('CommandBus with unknownEventTypes: skip', () => {
+  it('appends after an event of an unknown type that ends the stream, instead of conflicting forever', async () => {
+    const eventStore = new InMemoryEventStore();
+    const { commandBus, repository } = createRewind({
+      eventStore,
+      aggregates: [Order],
+      unknownEventTypes: 'skip',
+    });
+    const id = randomUUID();
+    await commandBus.execute(PlaceOrder.of(id, [new OrderLine('bar', 1)], 5));
+    const metadata = {
+      schemaVersion: 1,
+      correlationId: 'c',
+      causationId: 'c',
+      occurredAt: new Date().toISOString(),
+    };
+    await eventStore.append(`testorder-${id}`, [{ type: 'test.order.gift-wrapped', data: {}, metadata }]);
+    const result = await commandBus.execute(PayOrder.of(id, 5));
+    expect(result).toMatchObject({ attempts: 1, revision: 2n });
+    expect((await repository.load(Order, id)).revision).toBe(2n);
+  });
+});
+
 describe('CommandBus upsert races', () => {
   it('retries the losing creator of an upsert on the aggregate the winner created', async () => {
     const { Cart, AddItem } = gettingStartedCart;

@@ -164,6 +164,14 @@ export function replayEvent(
   internals(aggregate).revision = revision;
 }
 
+/**
+ * Moves the revision past a stored event the aggregate leaves out (a type nobody registered, skipped
+ * with `unknownEventTypes: 'skip'`), so the next save appends after it (repository use). @internal
+ */
+export function skipEvent(aggregate: AggregateRoot, revision: bigint): void {
+  internals(aggregate).revision = revision;
+}
+
 /** Clears pending events after a save and moves the revision on (repository use). @internal */
 export function markCommitted(aggregate: AggregateRoot, revision: bigint): void {
   const state = internals(aggregate);

@@ -4,6 +4,7 @@ import {
   initializeAggregate,
   markCommitted,
   replayEvent,
+  skipEvent,
   type AggregateRoot,
 } from '../aggregates/aggregateRoot';
 import { requireAggregateMetadata } from '../aggregates/aggregate.decorator';
@@ -146,7 +147,10 @@ export class Repository {
         seen++;
         lastRevision = recorded.revision;
         const envelope = this.events.decode(recorded);
-        if (!envelope) continue;
+        if (!envelope) {
+          skipEvent(aggregate, recorded.revision);
+          continue;
+        }
         if (options.occurredAt && envelope.metadata.occurredAt > options.occurredAt) continue;
         replayEvent(aggregate, envelope.event, envelope.metadata, recorded.revision);
         applied++;
