@@ -18,6 +18,8 @@ export interface EventRegistryOptions {
    * `EventDecodingError`; `'skip'` leaves them out (e.g. a read-only tool that knows only some events).
    */
   readonly unknownTypes?: 'error' | 'skip';
+  /** Called for each stored event left out under `unknownTypes: 'skip'`, e.g. to warn that a state is partial. */
+  readonly onSkippedEvent?: (recorded: RecordedEvent) => void;
   /** Run class-validator on every decoded event too (slower; appends are always validated). */
   readonly validateOnRead?: boolean;
 }
@@ -189,7 +191,10 @@ export class EventRegistry {
   decode<E extends object = object>(recorded: RecordedEvent): EventEnvelope<E> | undefined {
     const registration = this.byType.get(recorded.type);
     if (!registration) {
-      if (this.options.unknownTypes === 'skip') return undefined;
+      if (this.options.unknownTypes === 'skip') {
+        this.options.onSkippedEvent?.(recorded);
+        return undefined;
+      }
       throw new EventDecodingError(
         recorded.streamId,
         recorded.revision,
