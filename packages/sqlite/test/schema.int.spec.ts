@@ -2,8 +2,10 @@ import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
+  existsSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -165,6 +167,35 @@ describe('SqliteEventStore bad files', () => {
       /not a Rewind event store \(it has tables: customers\)/,
     );
     expect(() => SqliteEventStore.open(foreign)).toThrow(foreign);
+  });
+
+  it('refuses a SQLite file of another application before changing a byte of it (no WAL switch)', () => {
+    const foreign = join(dir, 'foreign.db');
+    const db = new Database(foreign);
+    db.exec(`CREATE TABLE customers (id INTEGER); INSERT INTO customers VALUES (1)`);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+    db.close();
+    const before = readFileSync(foreign);
+    expect(() => SqliteEventStore.open(foreign)).toThrow(/not a Rewind event store/);
+    expect(readFileSync(foreign).equals(before)).toBe(true);
+    expect(existsSync(`${foreign}-wal`)).toBe(false);
+    const again = new Database(foreign, { readonly: true });
+    expect(again.pragma('journal_mode', { simple: true })).toBe('delete');
+    again.close();
+  });
+
+  it('says what a foreign file with a user_version of its own is, instead of calling it a newer Rewind', () => {
+    const foreign = join(dir, 'versioned.db');
+    const db = new Database(foreign);
+    db.exec('CREATE TABLE customers (id INTEGER)');
+    db.pragma('user_version = 7');
+    db.close();
+    const open = () => SqliteEventStore.open(foreign);
+    expect(open).toThrow(StoreUnavailableError);
+    expect(open).toThrow(/not a Rewind event store/);
+    expect(open).toThrow(/user_version 7/);
+    expect(open).toThrow(/customers/);
+    expect(open).not.toThrow(/newer Rewind/);
   });
 
   it('reports a corrupt store as StoreUnavailableError naming the path, with the SQLite error as cause', async () => {

@@ -26,7 +26,7 @@ import {
 } from '@rewind/core';
 import { serialize, writeAppends, type PendingAppend } from './appendBatch';
 import { GroupCommit, type BatchOutcome } from './groupCommit';
-import { migrate } from './schema';
+import { checkSchema, migrate } from './schema';
 import { mapSqliteError } from './sqliteErrors';
 import { decodeRows, fromPackedPage, type DecodedPage } from './eventPages';
 import { ForwardLogCursor } from './logCursor';
@@ -137,6 +137,8 @@ export class SqliteEventStore implements EventStore {
       throw mapSqliteError(error, this.path, 'open it');
     }
     try {
+      // Nothing is written (not even the switch to WAL) before the file is known to be ours.
+      checkSchema(this.db, this.path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       migrate(this.db, this.path);
