@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StoreUnavailableError } from '@rewind/core';
+import { listTables, tablesOf } from '../fileOwnership';
 
 /** The schema version this code writes (kept in `PRAGMA user_version`). */
 export const SCHEMA_VERSION = 2;
@@ -59,26 +60,21 @@ const OWN_TABLES = new Set(['rewind_events', 'rewind_streams', 'rewind_snapshots
  */
 export function checkSchema(db: Database.Database, path: string): number {
   const version = db.pragma('user_version', { simple: true }) as number;
-  const tables = (
-    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
-  )
-    .map((t) => t.name)
-    .filter((name) => !name.startsWith('sqlite_'));
+  const tables = tablesOf(db);
   const foreign = tables.filter(
     (name) => !OWN_TABLES.has(name) && !name.startsWith('rm_') && !name.startsWith('rewind_'),
   );
-  const listed = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? ', ...' : '');
   // A fresh file may already hold the read-model store's tables (rm_*): the two share files by design.
   if (version === 0 && foreign.length > 0) {
     throw new StoreUnavailableError(
-      `"${path}" is a SQLite database but not a Rewind event store (it has tables: ${listed(foreign)}). ` +
+      `"${path}" is a SQLite database but not a Rewind event store (it has tables: ${listTables(foreign)}). ` +
         'Point Rewind at a new file, or at the file Rewind created.',
     );
   }
   if (version > 0 && !tables.includes('rewind_events')) {
     throw new StoreUnavailableError(
       `"${path}" is a SQLite database but not a Rewind event store: it has PRAGMA user_version ${version} ` +
-        `and no rewind_events table (${tables.length ? `it has tables: ${listed(tables)}` : 'it has no tables'}). ` +
+        `and no rewind_events table (${tables.length ? `it has tables: ${listTables(tables)}` : 'it has no tables'}). ` +
         'It belongs to another application (or is a damaged Rewind store: restore it from a backup). ' +
         'Point Rewind at a new file, or at the file Rewind created.',
     );
