@@ -112,3 +112,19 @@ export async function timeTravel(id: string) {
 
   return { current, afterRevision1, at0915, occurred0856, steps, expensive, never, rewind };
 }
+
+/** A fact recorded late: what a load by business time applies. */
+export async function backDated(id: string) {
+  const { repository } = createRewind({ eventStore: new InMemoryEventStore(), aggregates: [Tab] });
+  // #region back-dated
+  const tab = repository.create(Tab, id);
+  tab.open(7, new Date('2026-11-25T09:00:00Z'));
+  tab.order('energy bar', 2500, new Date('2026-11-25T09:30:00Z'));
+  tab.order('energy gel', 1800, new Date('2026-11-25T09:10:00Z')); // recorded after the bar, occurred before it
+  await repository.save(tab);
+
+  const asOf0915 = await repository.load(Tab, id, { occurredAt: new Date('2026-11-25T09:15:00Z') });
+  // items: ['energy gel'], total 1800: the 09:30 bar is skipped, the gel after it still counts
+  // #endregion
+  return asOf0915;
+}

@@ -58,6 +58,6 @@ describe('errors', () => {
     expect((notFound as Error).message).toMatch(
       /create it first with a command handler declared \{ mode: "create" \}/,
     );
-    await expect(commandBus.execute({ accountId: 'x' })).rejects.toBeInstanceOf(HandlerNotFoundError);
+    await expect(commandBus.execute({ accountId: 'x' })).rejects.toBeInstanceOf(ValidationError);
   });
 });

@@ -52,6 +52,20 @@ describe('aggregateSpec', () => {
     ).rejects.toThrow();
     await expect(account.given(new AccountOpened(id, 'J')).when(deposit).thenNothing()).rejects.toThrow();
   });
+
+  it('fails a spec that expects another class of the same name with the same fields', async () => {
+    const deposit = Object.assign(new Deposit(), { accountId: id, amount: 5 });
+    const Impostor = (() => {
+      class Deposited {
+        constructor(readonly amount: number) {}
+      }
+      return Deposited;
+    })();
+    await expect(
+      account.given(new AccountOpened(id, 'J')).when(deposit).then(new Impostor(5)),
+    ).rejects.toThrow(/another class named Deposited/);
+    await account.given(new AccountOpened(id, 'J')).when(deposit).then(new Deposited(5));
+  });
 });
 
 // #region custom-store

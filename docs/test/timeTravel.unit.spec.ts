@@ -6,7 +6,7 @@ import {
   InMemorySnapshotStorage,
   ValidationError,
 } from '@rewind/core';
-import { Tab, timeTravel } from '../src/timeTravel';
+import { backDated, Tab, timeTravel } from '../src/timeTravel';
 
 describe('time travel', () => {
   it('loads at a revision, a recorded time and a business time', async () => {
@@ -33,6 +33,13 @@ describe('time travel', () => {
     expect(expensive?.revision).toBe(2n);
     expect(expensive?.envelope.type).toBe('tab.item-ordered');
     expect(never).toBeUndefined();
+  });
+
+  it('by business time applies every event that occurred by then, in log order, skipping later ones', async () => {
+    const asOf0915 = await backDated(randomUUID());
+    expect(asOf0915.items).toEqual(['energy gel']);
+    expect(asOf0915.total).toBe(1800);
+    expect(asOf0915.table).toBe(7);
   });
 
   it('throws AggregateNotFoundError before the first event, ValidationError for two targets', async () => {

@@ -2,9 +2,14 @@ import path from 'node:path';
 import { buildServer } from './http/server';
 import { createShop } from './shop';
 
-/** Starts the shop's HTTP API: `node examples/energy-bar-shop/dist/serve.js` (PORT, default 3000). */
+/**
+ * Starts the shop's HTTP API: `node examples/energy-bar-shop/dist/serve.js` (PORT, default 3000; the
+ * SQLite files in REWIND_DATA_DIR, default the example's .data/, as the CLI config reads them).
+ */
 async function serve(): Promise<void> {
-  const shop = await createShop({ dataDir: path.resolve(__dirname, '..', '.data') });
+  const shop = await createShop({
+    dataDir: process.env.REWIND_DATA_DIR ?? path.resolve(__dirname, '..', '.data'),
+  });
   const app = buildServer(shop, { logger: true });
   const close = async () => {
     await app.close();

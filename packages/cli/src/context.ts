@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { createRewind, type AggregateClass, type EventStore, type Rewind } from '@rewind/core';
 import { ProjectionEngine, type ReadModelStore } from '@rewind/projections';
 import type { RewindConfig } from './config/defineConfig';
@@ -21,6 +22,10 @@ export class Output {
   line(text = ''): void {
     if (!this.json) process.stdout.write(`${text}\n`);
   }
+  /** A warning line on stderr (under --json, put what it says in the document instead). */
+  warn(text: string): void {
+    if (!this.json) process.stderr.write(`${this.colors.yellow('warning:')} ${text}\n`);
+  }
   /** The result as JSON (only under --json). */
   data(value: unknown): void {
     if (this.json) process.stdout.write(`${JSON.stringify(toPlain(value), null, 2)}\n`);
@@ -33,6 +38,8 @@ export class CliContext {
   private readModelStore: ReadModelStore | undefined;
   private wired: Rewind | undefined;
   private projectionEngine: ProjectionEngine | undefined;
+  /** Stored events left out so far because the config registers no class for their type: type → count. */
+  private readonly skipped = new Map<string, number>();
   readonly out: Output;
 
   private constructor(
@@ -52,13 +59,14 @@ export class CliContext {
   /** Core wiring over the configured event store. */
   async rewind(): Promise<Rewind> {
     if (!this.wired) {
-      this.eventStore = await this.open('event store', this.config.eventStore);
+      this.eventStore = await this.open('eventStore', 'an EventStore', ['append', 'readStream', 'readAll']);
       this.wired = createRewind({
         eventStore: this.eventStore,
         aggregates: this.config.aggregates ?? [],
         events: this.config.events ?? [],
         upcasters: this.config.upcasters ?? [],
         unknownEventTypes: 'skip',
+        onSkippedEvent: ({ type }) => this.skipped.set(type, (this.skipped.get(type) ?? 0) + 1),
       });
     }
     return this.wired;
@@ -68,15 +76,16 @@ export class CliContext {
   async engine(): Promise<ProjectionEngine> {
     if (!this.projectionEngine) {
       const rewind = await this.rewind();
-      const factory = this.config.readModelStore;
-      if (!factory) {
+      if (!this.config.readModelStore) {
         throw new CliError(
           `${this.configPath} has no readModelStore. Add readModelStore: () => ... (e.g. SqliteReadModelStore.open(...)) to use projection commands.`,
           EXIT.config,
         );
       }
-      this.readModelStore = await this.open('read-model store', factory);
-      const container = this.config.container ? await this.config.container() : undefined;
+      this.readModelStore = await this.open('readModelStore', 'a ReadModelStore', ['transaction']);
+      const container = this.config.container
+        ? await this.open('container', 'an inversify Container', ['get'])
+        : undefined;
       this.projectionEngine = new ProjectionEngine({
         eventStore: rewind.eventStore,
         events: rewind.events,
@@ -87,6 +96,23 @@ export class CliContext {
       });
     }
     return this.projectionEngine;
+  }
+
+  /**
+   * Says which stored events were left out because the config registers no class for their type: a
+   * warning line on stderr, and the `skippedEvents` field to spread into the JSON document (empty when
+   * nothing was skipped).
+   */
+  reportSkippedEvents(): { skippedEvents?: Array<{ type: string; count: number }> } {
+    if (this.skipped.size === 0) return {};
+    const skippedEvents = [...this.skipped].map(([type, count]) => ({ type, count }));
+    const total = skippedEvents.reduce((sum, s) => sum + s.count, 0);
+    this.out.warn(
+      `skipped ${total} event${total === 1 ? '' : 's'} of a type ${basename(this.configPath)} does not register: ` +
+        `${skippedEvents.map((s) => `${s.type} (${s.count})`).join(', ')}. What is shown leaves ${total === 1 ? 'it' : 'them'} out; ` +
+        'add the event classes to aggregates or events in the config to include them.',
+    );
+    return { skippedEvents };
   }
 
   /** The aggregate class for a category. @throws CliError (not found) suggesting the closest names. */
@@ -117,23 +143,72 @@ export class CliContext {
     await this.eventStore?.close().catch(() => undefined);
   }
 
-  private async open<T>(what: string, factory: () => T | Promise<T>): Promise<T> {
+  /**
+   * Runs one factory of the config and checks what it gives: it must settle within `openTimeoutMs` and
+   * return an object with the methods `needs` lists.
+   * @throws CliError (config) naming the factory when it never settles or returns something else;
+   * (unavailable or config) with the store's own message when it throws.
+   */
+  private async open<K extends 'eventStore' | 'readModelStore' | 'container'>(
+    field: K,
+    what: string,
+    needs: readonly string[],
+  ): Promise<Awaited<ReturnType<NonNullable<RewindConfig[K]>>>> {
+    const factory = this.config[field] as () => unknown;
+    const timeoutMs = this.config.openTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new CliError(
+              `The ${field} factory in ${this.configPath} did not settle within ${timeoutMs} ms: its promise ` +
+                'never resolved or rejected. Make it return (or throw) once the store is open; if the store is ' +
+                'just slow to connect, raise openTimeoutMs in the config.',
+              EXIT.config,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    let value: unknown;
     try {
-      return await factory();
+      value = await Promise.race([Promise.resolve().then(factory), timeout]);
     } catch (error) {
+      if (error instanceof CliError) throw error;
       const code = (error as { code?: string })?.code;
       throw new CliError(
-        `Could not open the ${what} configured in ${this.configPath}: ${stripPeriod((error as Error)?.message ?? String(error))}. ` +
+        `Could not open the ${LABELS[field]} configured in ${this.configPath}: ${stripPeriod((error as Error)?.message ?? String(error))}. ` +
           `Check that it is reachable and that the connection settings (environment variables read by the config) are right.`,
         code === 'STORE_UNAVAILABLE' || code === undefined || code === 'STORE'
           ? EXIT.unavailable
           : EXIT.config,
         { cause: error },
       );
+    } finally {
+      clearTimeout(timer);
     }
+    const missing = needs.filter((m) => typeof (value as Record<string, unknown> | null)?.[m] !== 'function');
+    if (missing.length > 0) {
+      throw new CliError(
+        `The ${field} factory in ${this.configPath} returned ${describeValue(value)}, not ${what}` +
+          `${value !== null && typeof value === 'object' ? ` (it has no ${missing.join(', ')})` : ''}. ` +
+          `Return the opened ${field} from it, e.g. ${field}: () => ... (awaited if it is async).`,
+        EXIT.config,
+      );
+    }
+    return value as Awaited<ReturnType<NonNullable<RewindConfig[K]>>>;
   }
 }
 
+const LABELS = { eventStore: 'event store', readModelStore: 'read-model store', container: 'container' };
+
 function stripPeriod(text: string): string {
   return text.replace(/\.+$/, '');
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === 'object') return `an object of class ${value.constructor?.name ?? 'Object'}`;
+  return `a ${typeof value}`;
 }

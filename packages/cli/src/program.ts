@@ -10,7 +10,7 @@ import { CliError, EXIT } from './util/cliError';
 const REWIND_EXIT: Record<string, [number, string]> = {
   AGGREGATE_NOT_FOUND: [
     EXIT.notFound,
-    'Check the id (list ids with: rewind streams list --prefix <aggregate>-).',
+    'List ids with: rewind streams list --prefix <aggregate>-; revisions and times with: rewind history <aggregate> <id>.',
   ],
   STREAM_NOT_FOUND: [EXIT.notFound, 'List streams with: rewind streams list.'],
   STORE_UNAVAILABLE: [
@@ -59,15 +59,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/** Whether `--json` is among the options (before a `--` that ends them), whatever command follows. */
+function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
 /**
  * Runs `rewind` with the given arguments (without `node` and the script) and returns the exit code.
- * Never throws: failures are printed to stderr (as `{ "error": { message, exitCode } }` under --json).
+ * Never throws: failures are printed to stderr (as `{ "error": { message, exitCode } }` under --json,
+ * errors of the argument parser included).
  */
 export async function run(args: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
+  const json = wantsJson(args);
   const program = buildProgram((code) => (exitCode = code));
-  for (const command of [program, ...program.commands.flatMap((c) => [c, ...c.commands])])
+  for (const command of [program, ...program.commands.flatMap((c) => [c, ...c.commands])]) {
     command.exitOverride();
+    // Under --json the parser's own text (its error and the usage after it) gives way to one JSON line.
+    if (json) command.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  }
   try {
     await program.parseAsync([...args], { from: 'user' });
     return exitCode;
@@ -80,14 +91,19 @@ export async function run(args: readonly string[]): Promise<number> {
       )
         return EXIT.ok;
       if (error.code === 'commander.help') return EXIT.ok;
+      if (json) writeJsonError(error.message.replace(/^error: /, ''), EXIT.usage);
       return EXIT.usage;
     }
     const { message, exitCode: code } = describeFailure(error);
-    if (program.opts<{ json?: boolean }>().json) {
-      process.stderr.write(`${JSON.stringify({ error: { message, exitCode: code } })}\n`);
+    if (json) {
+      writeJsonError(message, code);
     } else {
       process.stderr.write(`${palette(useColor(process.stderr)).red('error:')} ${message}\n`);
     }
     return code;
   }
+}
+
+function writeJsonError(message: string, exitCode: number): void {
+  process.stderr.write(`${JSON.stringify({ error: { message, exitCode } })}\n`);
 }

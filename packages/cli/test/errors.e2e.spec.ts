@@ -42,6 +42,40 @@ describe('rewind: config and failures', () => {
     });
   });
 
+  it('reports errors of the argument parser as JSON on stderr under --json (exit 2)', async () => {
+    for (const args of [['travle'], ['travel', 'order'], ['streams', 'list', '--limt', '3']]) {
+      const run = await runCli(['--json', ...args], { cwd: empty });
+      expect({ args, code: run.code, stdout: run.stdout }).toEqual({ args, code: 2, stdout: '' });
+      expect(JSON.parse(run.stderr)).toEqual({
+        error: {
+          exitCode: 2,
+          message: expect.stringMatching(/unknown command|missing required argument|unknown option/),
+        },
+      });
+    }
+  });
+
+  it('names an eventStore factory that never settles, after openTimeoutMs (exit 3)', async () => {
+    const run = await runCli(['--config', fixture('factories'), 'streams', 'list'], {
+      env: { REWIND_FACTORY: 'hang' },
+    });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(
+      `The eventStore factory in ${fixture('factories')} did not settle within 500 ms`,
+    );
+    expect(run.stderr).toContain('openTimeoutMs');
+  });
+
+  it('names an eventStore factory that returns nothing (exit 3)', async () => {
+    const run = await runCli(['--config', fixture('factories'), 'streams', 'list'], {
+      env: { REWIND_FACTORY: 'undefined' },
+    });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`The eventStore factory in ${fixture('factories')} returned undefined`);
+    expect(run.stderr).not.toContain('TypeError');
+  });
+
   it('names a --config path that does not exist (exit 3)', async () => {
     const run = await runCli(['--config', join(empty, 'nope.ts'), 'streams', 'list']);
     expect(run.code).toBe(3);

@@ -191,10 +191,14 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
       expect((await model('customer-revenue')).collections.pending).toMatchObject({ 'o-2': { total: 5 } });
     });
 
-    it('names an unknown letter on skip (exit 1)', async () => {
-      const run = await rewind(['dead-letters', 'skip', 'nope']);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toContain('No dead letter with id "nope"');
+    it('names an unknown letter on retry and skip as not found, with the command that lists them (exit 4)', async () => {
+      for (const verb of ['retry', 'skip']) {
+        const run = await rewind(['dead-letters', verb, 'nope']);
+        expect({ verb, code: run.code }).toEqual({ verb, code: 4 });
+        expect(run.stderr).toContain('No dead letter with id "nope"');
+        expect(run.stderr).toContain('rewind dead-letters list');
+        expect(run.stderr).not.toContain('deadLetters()');
+      }
     });
   });
 

@@ -1,8 +1,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRewind } from '@rewind/core';
+import { SqliteEventStore } from '@rewind/sqlite';
+import { AddItem, Order, PlaceOrder } from './fixtures/shop/order';
 import { FIXTURE_CONFIG, runCli } from './support/runCli';
-import { minutes, seedShop } from './support/seedShop';
+import { minutes, seedShop, T0 } from './support/seedShop';
 
 jest.setTimeout(120_000);
 
@@ -60,10 +63,30 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
       );
     });
 
+    it('rejects a date that does not exist instead of rolling it over (exit 2)', async () => {
+      for (const at of [
+        '2026-02-30',
+        '2026-02-29T10:00:00Z',
+        '2026-04-31T00:00:00Z',
+        '2026-05-01T24:00:00Z',
+      ]) {
+        const run = await rewind('travel', 'order', 'o-1', '--at', at);
+        expect({ at, code: run.code, stdout: run.stdout }).toEqual({ at, code: 2, stdout: '' });
+        expect(run.stderr).toContain(`--at "${at}" is not a valid ISO 8601 time`);
+      }
+    });
+
     it('rejects a malformed revision (exit 2)', async () => {
       const run = await rewind('travel', 'order', 'o-1', '--revision', '-1');
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('--revision "-1" is not a non-negative integer');
+    });
+
+    it('refuses a revision past the end as not found, naming the last revision (exit 4)', async () => {
+      const run = await rewind('travel', 'order', 'o-1', '--revision', '99');
+      expect(run.code).toBe(4);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/at revision 99: stream "order-o-1" ends at revision 3/);
     });
 
     it('suggests the closest aggregate for an unknown one (exit 4)', async () => {
@@ -102,6 +125,11 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
         ['1', 'shop.order.item-added'],
         ['2', 'shop.order.item-added'],
       ]);
+      // The first entry is diffed against the state before revision 1, not against an empty order.
+      expect(out.events[0].changes).toEqual([
+        { type: 'CREATE', path: ['items', 0], value: 'bar' },
+        { type: 'CHANGE', path: ['total'], value: 30, oldValue: 0 },
+      ]);
       expect(out.events[1].changes).toContainEqual({
         type: 'CHANGE',
         path: ['total'],
@@ -109,6 +137,13 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
         oldValue: 30,
       });
     });
+  });
+
+  it('rejects a --from after --to as bad usage (exit 2)', async () => {
+    const run = await rewind('history', 'order', 'o-1', '--from', '5', '--to', '2');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('--from 5 is after --to 2');
   });
 
   describe('bisect', () => {
@@ -123,10 +158,14 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
     it('uses a named predicate from the config', async () => {
       const run = await rewind('--json', 'bisect', 'order', 'o-1', '--predicate', 'bigSpender');
       expect(run.code).toBe(0);
-      expect(JSON.parse(run.stdout)).toMatchObject({
+      const out = JSON.parse(run.stdout);
+      expect(out).toMatchObject({
+        aggregate: 'order',
+        id: 'o-1',
         found: true,
         revision: '2',
         type: 'shop.order.item-added',
+        eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       });
     });
 
@@ -182,5 +221,57 @@ describe('rewind travel / history / bisect / streams (fixture shop on SQLite)', 
       expect(run.stderr).toContain('order-zzz');
       expect(run.stderr).toContain('rewind streams list');
     });
+  });
+});
+
+describe('rewind travel / history over events the config does not register', () => {
+  let dir: string;
+  const rewind = (...args: string[]) =>
+    runCli(['--config', FIXTURE_CONFIG, ...args], { env: { REWIND_DATA_DIR: dir } });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rewind-cli-unknown-'));
+    const eventStore = SqliteEventStore.open(join(dir, 'events.db'));
+    const { commandBus } = createRewind({ eventStore, aggregates: [Order], unknownEventTypes: 'skip' });
+    await commandBus.execute(PlaceOrder.of('o-9', 'carol'));
+    // Written by a newer version of the application, with an event this config does not know.
+    const metadata = { schemaVersion: 1, correlationId: 'c', causationId: 'c', occurredAt: T0.toISOString() };
+    await eventStore.append('order-o-9', [
+      { type: 'shop.order.gift-wrapped', data: { orderId: 'o-9' }, metadata },
+    ]);
+    await commandBus.execute(AddItem.of('o-9', 'bar', 30));
+    await eventStore.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('travel says which events it skipped, on stderr', async () => {
+    const run = await rewind('travel', 'order', 'o-9');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('total: 30');
+    expect(run.stderr).toMatch(
+      /^warning: skipped 1 event of a type .* does not register: shop\.order\.gift-wrapped \(1\)/,
+    );
+  });
+
+  it('travel lists them under --json', async () => {
+    const run = await rewind('--json', 'travel', 'order', 'o-9');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      revision: '2',
+      skippedEvents: [{ type: 'shop.order.gift-wrapped', count: 1 }],
+    });
+  });
+
+  it('history says so too', async () => {
+    const run = await rewind('history', 'order', 'o-9');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^warning: skipped 1 event/);
+  });
+
+  it('says nothing when every event is known', async () => {
+    const run = await rewind('--json', 'travel', 'order', 'o-9', '--revision', '0');
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout).skippedEvents).toBeUndefined();
   });
 });

@@ -6,7 +6,14 @@ export * from './errors/errors';
 // the EventStore port and the in-memory store
 export * from './eventStore/position';
 export * from './eventStore/eventStore';
-export { validateAppend, checkExpectedRevision, matchesFilter } from './eventStore/storeSupport';
+export {
+  validateAppend,
+  validateStreamName,
+  validateExpectedRevision,
+  checkExpectedRevision,
+  matchesFilter,
+  MAX_REVISION,
+} from './eventStore/storeSupport';
 export {
   catchUpSubscription,
   AppendNotifier,

@@ -53,13 +53,76 @@ describe(CommandBus.name, () => {
         commandBus.executePlain(PayOrder, { orderId: id, amount: 5, admin: true }),
       ).rejects.toThrow(/property admin should not exist/);
       await expect(commandBus.executePlain(PayOrder, 'pay me')).rejects.toThrow(/must be a JSON object/);
-      await expect(commandBus.execute({ orderId: id })).rejects.toThrow(
-        /plain object, not a command instance/,
-      );
+      const plain = await commandBus.execute({ orderId: id }).catch((e: unknown) => e);
+      expect(plain).toBeInstanceOf(ValidationError);
+      expect((plain as ValidationError).message).toMatch(/plain object, not a command instance/);
+      expect((plain as ValidationError).message).toMatch(/executePlain\(PlaceOrder, input\)/);
+    });
+
+    it('refuses custom metadata under a key Rewind reserves, as input (ValidationError), writing nothing', async () => {
+      const { commandBus, eventStore, stream, id } = await placedOrder();
+      const error = await commandBus
+        .execute(PayOrder.of(id, 5), { metadata: { occurredAt: 'yesterday' } })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).violations).toEqual([
+        expect.objectContaining({ path: 'metadata.occurredAt' }),
+      ]);
+      expect((error as Error).message).toMatch(/"occurredAt" is reserved by Rewind/);
+      expect(await collect(eventStore.readStream(stream))).toHaveLength(1);
     });
   });
 
   describe('concurrency', () => {
+    it.each([
+      ['null', null],
+      ['a word', 'banana'],
+      ['a negative bigint', -1n],
+    ])(
+      'refuses an expected revision that is %s once, as input: ValidationError, never retried as a conflict',
+      async (_label, expected) => {
+        class Touch {
+          @IsString() name!: string;
+        }
+        let calls = 0;
+        class TouchHandler {
+          @CommandHandler(Touch)
+          async handle(_command: Touch, context: CommandContext) {
+            calls++;
+            const cart = context.repository.create(gettingStartedCart.Cart, randomUUID());
+            cart.add(
+              Object.assign(new gettingStartedCart.AddItem(), { cartId: cart.id, sku: 'bar', quantity: 1 }),
+            );
+            await context.repository.save(cart, { expectedRevision: expected as never });
+          }
+        }
+        const eventStore = new InMemoryEventStore();
+        const { commandBus } = createRewind({
+          eventStore,
+          aggregates: [gettingStartedCart.Cart],
+          commandHandlers: [TouchHandler],
+        });
+        const error = await commandBus
+          .execute(Object.assign(new Touch(), { name: 'x' }))
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect(calls).toBe(1);
+        expect(await collect(eventStore.readAll())).toEqual([]);
+      },
+    );
+
+    it('says a create conflict is final: the aggregate exists, nothing retries it', async () => {
+      const { commandBus, id } = await placedOrder();
+      const error = await commandBus
+        .execute(PlaceOrder.of(id, [new OrderLine('bar', 1)], 5))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConcurrencyError);
+      const message = (error as Error).message;
+      expect(message).not.toMatch(/does this for you/);
+      expect(message).toMatch(/already exists/);
+      expect(message).toMatch(/not retried/);
+    });
+
     it('retries a command that lost a race on the new state, losing and duplicating nothing', async () => {
       const { commandBus, eventStore, stream, id, events } = await placedOrder();
       // Two commands start from the same revision: the slower one conflicts, reloads, and then sees "paid".
@@ -145,6 +208,29 @@ describe(CommandBus.name, () => {
     const result = await bus.execute(Object.assign(new Greet(), { name: 'rewind' }));
     expect(result.value).toBe('hello rewind');
     expect(container.get(Repository)).toBeInstanceOf(Repository);
+  });
+});
+
+describe('CommandBus with unknownEventTypes: skip', () => {
+  it('appends after an event of an unknown type that ends the stream, instead of conflicting forever', async () => {
+    const eventStore = new InMemoryEventStore();
+    const { commandBus, repository } = createRewind({
+      eventStore,
+      aggregates: [Order],
+      unknownEventTypes: 'skip',
+    });
+    const id = randomUUID();
+    await commandBus.execute(PlaceOrder.of(id, [new OrderLine('bar', 1)], 5));
+    const metadata = {
+      schemaVersion: 1,
+      correlationId: 'c',
+      causationId: 'c',
+      occurredAt: new Date().toISOString(),
+    };
+    await eventStore.append(`testorder-${id}`, [{ type: 'test.order.gift-wrapped', data: {}, metadata }]);
+    const result = await commandBus.execute(PayOrder.of(id, 5));
+    expect(result).toMatchObject({ attempts: 1, revision: 2n });
+    expect((await repository.load(Order, id)).revision).toBe(2n);
   });
 });
 

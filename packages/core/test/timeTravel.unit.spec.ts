@@ -6,7 +6,16 @@ import {
   InMemorySnapshotStorage,
   ValidationError,
 } from '@rewind/core';
-import { CancelOrder, Order, OrderLine, PayOrder, PlaceOrder } from './fixtures/order';
+import {
+  CancelOrder,
+  Order,
+  OrderCancelled,
+  OrderLine,
+  OrderPaid,
+  OrderPlaced,
+  PayOrder,
+  PlaceOrder,
+} from './fixtures/order';
 
 describe('time travel (Repository)', () => {
   let now = new Date('2026-05-01T12:00:00Z');
@@ -44,6 +53,25 @@ describe('time travel (Repository)', () => {
     expect(state.status).toBe('cancelled');
   });
 
+  it('refuses a revision past the end as not found, naming the last revision', async () => {
+    const error = await rewind.repository.load(Order, id, { revision: 99 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AggregateNotFoundError);
+    expect((error as Error).message).toMatch(/at revision 99: stream "testorder-.*" ends at revision 2/);
+    expect((error as Error).message).toMatch(/from 0 to 2/);
+    expect(await rewind.repository.find(Order, id, { revision: 99 })).toBeUndefined();
+  });
+
+  it('says plainly when an aggregate existed only later than the requested time', async () => {
+    const error = await rewind.repository
+      .load(Order, id, { at: new Date('2026-05-01T11:00:00Z') })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AggregateNotFoundError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/as recorded at 2026-05-01T11:00:00.000Z/);
+    expect(message).toMatch(/its first event was recorded later/);
+    expect(message).not.toMatch(/has no events/);
+  });
+
   it('rejects conflicting or malformed options', async () => {
     await expect(rewind.repository.load(Order, id, { revision: 1, at: new Date() })).rejects.toThrow(
       ValidationError,
@@ -70,6 +98,19 @@ describe('time travel (Repository)', () => {
     expect(entries[0]!.envelope.recordedAt).toEqual(new Date('2026-05-01T12:00:00Z'));
   });
 
+  it('diffs the first entry of a history from a revision against the state just before it', async () => {
+    const entries = [];
+    for await (const entry of rewind.repository.history(Order, id, { fromRevision: 1 })) entries.push(entry);
+    expect(entries.map((e) => e.revision)).toEqual([1n, 2n]);
+    const full = [];
+    for await (const entry of rewind.repository.history(Order, id)) full.push(entry);
+    expect(entries[0]!.changes).toEqual(full[1]!.changes);
+    expect(entries[0]!.changes).toEqual(
+      expect.arrayContaining([{ type: 'CHANGE', path: ['status'], value: 'paid', oldValue: 'placed' }]),
+    );
+    expect(entries[0]!.changes).toHaveLength(2);
+  });
+
   it('bisects to the first revision where a predicate holds', async () => {
     const hit = await rewind.repository.bisect(Order, id, (order) => order.paid > 0n);
     expect(hit?.revision).toBe(1n);
@@ -82,6 +123,44 @@ describe('time travel (Repository)', () => {
       for await (const _ of rewind.repository.history(Order, randomUUID())) void _;
     };
     await expect(run()).rejects.toThrow(AggregateNotFoundError);
+  });
+});
+
+describe('time travel by business time (Repository)', () => {
+  // Events are in log order; their business times (occurredAt) are not: a late-arriving fact.
+  const rewind = createRewind({ eventStore: new InMemoryEventStore(), aggregates: [Order] });
+  const id = randomUUID();
+  const at = (hhmm: string) => new Date(`2026-05-01T${hhmm}:00Z`);
+
+  beforeAll(async () => {
+    const order = rewind.repository.create(Order, id);
+    const raise = (event: object, occurredAt: Date) =>
+      (order as unknown as { raise(e: object, o: object): void }).raise(event, { occurredAt });
+    raise(new OrderPlaced(id, [new OrderLine('bar', 1)], 10, at('10:00')), at('10:00')); // r0 at 10:00
+    raise(new OrderPaid(id, 10n), at('12:00')); // r1 at 12:00
+    raise(new OrderCancelled(id, 'recorded late'), at('11:00')); // r2 at 11:00: back-dated
+    await rewind.repository.save(order);
+  });
+
+  it('applies every event whose business time is at or before T, in log order, skipping later ones', async () => {
+    const asOf1130 = await rewind.repository.load(Order, id, { occurredAt: at('11:30') });
+    expect(asOf1130.status).toBe('cancelled'); // r0 and r2 occurred by 11:30; r1 did not
+    expect(asOf1130.paid).toBe(0n);
+    const asOf1030 = await rewind.repository.load(Order, id, { occurredAt: at('10:30') });
+    expect(asOf1030.status).toBe('placed');
+    const asOfNoon = await rewind.repository.load(Order, id, { occurredAt: at('12:00') });
+    expect(asOfNoon.paid).toBe(10n);
+  });
+
+  it('says plainly when nothing had occurred by then', async () => {
+    const error = await rewind.repository
+      .load(Order, id, { occurredAt: at('09:00') })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AggregateNotFoundError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/as of business time 2026-05-01T09:00:00.000Z/);
+    expect(message).toMatch(/none of its 3 events occurred at or before it/);
+    expect(message).not.toMatch(/has no events/);
   });
 });
 

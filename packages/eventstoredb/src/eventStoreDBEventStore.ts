@@ -1,8 +1,10 @@
 import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
 import {
   comparePositions,
+  ConfigurationError,
   matchesFilter,
   validateAppend,
+  validateStreamName,
   type AppendOptions,
   type AppendResult,
   type EventStore,
@@ -50,6 +52,7 @@ export class EventStoreDBEventStore implements EventStore {
   private readonly ownsClient: boolean;
   private readonly subscriptions = new Set<ResubscribingSubscription>();
 
+  /** @throws ConfigurationError when neither a connection string nor a client is given. */
   constructor(private readonly options: EventStoreDBEventStoreOptions) {
     if (options.client) {
       this.client = options.client;
@@ -62,7 +65,10 @@ export class EventStoreDBEventStore implements EventStore {
       this.ownsClient = true;
       this.endpoint = endpointOf(options.connectionString);
     } else {
-      throw new TypeError('EventStoreDBEventStore needs a connectionString or a client');
+      throw new ConfigurationError(
+        'EventStoreDBEventStore needs a connectionString (e.g. "esdb://localhost:2113?tls=false") or a client ' +
+          'built with @eventstore/db-client; it got neither. Pass one of them.',
+      );
     }
   }
 
@@ -71,8 +77,7 @@ export class EventStoreDBEventStore implements EventStore {
     events: readonly EventToAppend[],
     options: AppendOptions = {},
   ): Promise<AppendResult> {
-    validateAppend(streamId, events);
-    const expectedRevision = options.expectedRevision ?? 'any';
+    const expectedRevision = validateAppend(streamId, events, options);
     try {
       const result = await this.client.appendToStream(streamId, events.map(toJsonEvent), {
         expectedRevision: toClientExpectedRevision(expectedRevision),
@@ -88,6 +93,7 @@ export class EventStoreDBEventStore implements EventStore {
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    validateStreamName(streamId, 'read');
     const backwards = options.direction === 'backwards';
     const limit = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     if (limit <= 0) return;

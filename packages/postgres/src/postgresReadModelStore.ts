@@ -12,6 +12,7 @@ import {
   type ReadModelTransaction,
 } from '@rewind/projections';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { checkoutClient, connectionLost } from './checkoutClient';
 import { targetOf } from './connectionTarget';
 import { DbReader, type Queryable } from './postgresDocuments';
 import { mapPostgresError, type PostgresTarget } from './postgresErrors';
@@ -172,12 +173,9 @@ export class PostgresReadModelStore implements ReadModelStore {
     namespace: string,
     work: (tx: ReadModelTransaction) => Promise<T>,
   ): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw mapPostgresError(error, this.target, 'start a read-model transaction');
-    }
+    const action = `run a read-model transaction in "${namespace}"`;
+    const checkedOut = await checkoutClient(this.pool, this.target, action);
+    const { client } = checkedOut;
     let broken: Error | undefined;
     try {
       try {
@@ -192,15 +190,18 @@ export class PostgresReadModelStore implements ReadModelStore {
         await tx.commit();
         return result;
       } catch (error) {
-        // The work's own errors pass through untouched (the runner tells handler failures apart).
         await tx.settle();
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {
           broken = rollbackError as Error;
         });
+        // A lost connection is the store's failure, whatever the work threw once its queries failed;
+        // the work's own errors pass through untouched (the runner tells handler failures apart).
+        const lost = checkedOut.lost();
+        if (lost) throw connectionLost(lost, this.target, action);
         throw error;
       }
     } finally {
-      client.release(broken);
+      checkedOut.release(broken);
     }
   }
 
@@ -369,18 +370,14 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   private async withClient<R>(action: string, work: (client: PoolClient) => Promise<R>): Promise<R> {
-    let client: PoolClient;
+    const checkedOut = await checkoutClient(this.pool, this.target, action);
     try {
-      client = await this.pool.connect();
+      return await work(checkedOut.client);
     } catch (error) {
-      throw mapPostgresError(error, this.target, action);
-    }
-    try {
-      return await work(client);
-    } catch (error) {
-      throw mapPostgresError(error, this.target, action);
+      const lost = checkedOut.lost();
+      throw lost ? connectionLost(lost, this.target, action) : mapPostgresError(error, this.target, action);
     } finally {
-      client.release();
+      checkedOut.release();
     }
   }
 }

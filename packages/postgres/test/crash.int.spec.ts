@@ -1,15 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PostgresReadModelStore } from '@rewind/postgres';
-import { SqliteEventStore } from '@rewind/sqlite';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing';
+import {
+  applied,
+  fill,
+  readModel as readModelIn,
+  runProjector as run,
+  untilApplying,
+} from './fixtures/projectorProcess';
 
-// The child process runs the BUILT packages (dist): `npm test` builds first; by hand run
-// `npx tsc -b packages/postgres packages/sqlite`.
-const projector = join(__dirname, 'fixtures', 'projector.js');
-const meta = { schemaVersion: 1, correlationId: 'c', causationId: 'c', occurredAt: new Date().toISOString() };
 const TOTAL = 4000;
 
 let pg: ThrowawayPostgres;
@@ -23,48 +23,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function fill(path: string, count: number, keys: number) {
-  const store = SqliteEventStore.open({ path, synchronous: 'normal' });
-  for (let i = 0; i < count; i += 100) {
-    await Promise.all(
-      Array.from({ length: Math.min(100, count - i) }, (_, j) =>
-        store.append(`rel-${(i + j) % keys}`, [
-          { type: 'rel.counted', data: { key: `k${(i + j) % keys}`, n: i + j }, metadata: meta },
-        ]),
-      ),
-    );
-  }
-  await store.close();
-}
-
-function run(args: string[]) {
-  const child = spawn(process.execPath, [projector, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => out, errors: () => err };
-}
-
-async function readModel(schema: string) {
-  const store = await PostgresReadModelStore.connect({ connectionString: pg.url, schema });
-  try {
-    const ns = await store.servedNamespace('rel-counters');
-    if (!ns) return { counters: {}, seen: [], checkpoint: undefined };
-    const counters = Object.fromEntries(
-      (await store.collection(ns, 'counters').find()).map((e) => [e.key, e.doc as { count: number }]),
-    );
-    const seen = await store.collection(ns, 'seen').find();
-    const checkpoint = await store.transaction(ns, (tx) => tx.getCheckpoint());
-    return { counters, seen, checkpoint };
-  } finally {
-    await store.close();
-  }
-}
-
-const applied = (counters: Record<string, { count: number }>) =>
-  Object.values(counters).reduce((n, c) => n + c.count, 0);
+const readModel = (schema: string) => readModelIn(pg.url, schema);
 
 describe('projections on PostgreSQL, with real processes', () => {
   it('equals a from-scratch build after SIGKILL mid-batch, again and again, counting nothing twice', async () => {
@@ -74,9 +33,7 @@ describe('projections on PostgreSQL, with real processes', () => {
     for (let round = 0; round < 5; round++) {
       const p = run([events, pg.url, 'crashed', `killed-${round}`, '--slow']);
       // wait until it applies events, then kill it at a random moment of its batches
-      // (generous: a busy machine can take seconds to start a node process)
-      for (let i = 0; i < 3000 && !/state catching-up [1-9]/.test(p.output()) && !p.errors(); i++)
-        await new Promise((r) => setTimeout(r, 10));
+      await untilApplying(p);
       expect(p.errors()).toBe('');
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 250));
       p.child.kill('SIGKILL');

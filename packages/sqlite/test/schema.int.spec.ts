@@ -1,9 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
+  existsSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -167,6 +169,35 @@ describe('SqliteEventStore bad files', () => {
     expect(() => SqliteEventStore.open(foreign)).toThrow(foreign);
   });
 
+  it('refuses a SQLite file of another application before changing a byte of it (no WAL switch)', () => {
+    const foreign = join(dir, 'foreign.db');
+    const db = new Database(foreign);
+    db.exec(`CREATE TABLE customers (id INTEGER); INSERT INTO customers VALUES (1)`);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+    db.close();
+    const before = readFileSync(foreign);
+    expect(() => SqliteEventStore.open(foreign)).toThrow(/not a Rewind event store/);
+    expect(readFileSync(foreign).equals(before)).toBe(true);
+    expect(existsSync(`${foreign}-wal`)).toBe(false);
+    const again = new Database(foreign, { readonly: true });
+    expect(again.pragma('journal_mode', { simple: true })).toBe('delete');
+    again.close();
+  });
+
+  it('says what a foreign file with a user_version of its own is, instead of calling it a newer Rewind', () => {
+    const foreign = join(dir, 'versioned.db');
+    const db = new Database(foreign);
+    db.exec('CREATE TABLE customers (id INTEGER)');
+    db.pragma('user_version = 7');
+    db.close();
+    const open = () => SqliteEventStore.open(foreign);
+    expect(open).toThrow(StoreUnavailableError);
+    expect(open).toThrow(/not a Rewind event store/);
+    expect(open).toThrow(/user_version 7/);
+    expect(open).toThrow(/customers/);
+    expect(open).not.toThrow(/newer Rewind/);
+  });
+
   it('reports a corrupt store as StoreUnavailableError naming the path, with the SQLite error as cause', async () => {
     const path = join(dir, 'corrupt.db');
     const store = SqliteEventStore.open({ path, synchronous: 'normal' });
@@ -199,27 +230,34 @@ describe('SqliteEventStore bad files', () => {
     expect((error as Error).cause).toMatchObject({ code: expect.stringMatching(/^SQLITE_(CORRUPT|NOTADB)/) });
   });
 
-  it('explains a read-only file', async () => {
-    // Root ignores file permissions, so the open runs as an unprivileged user when we are root.
-    const path = join(dir, 'readonly.db');
-    await SqliteEventStore.open(path).close();
-    chmodSync(path, 0o444);
-    chmodSync(dir, 0o555);
-    try {
-      const script = join(__dirname, 'fixtures', 'open.js');
-      const asRoot = process.getuid?.() === 0;
-      const output = execFileSync(
-        asRoot ? 'runuser' : process.execPath,
-        asRoot ? ['-u', 'nobody', '--', process.execPath, script, path] : [script, path],
-        { encoding: 'utf8', cwd: __dirname },
-      );
-      const result = JSON.parse(output) as { ok: boolean; name: string; code: string; message: string };
-      expect(result).toMatchObject({ ok: false, name: 'StoreUnavailableError', code: 'STORE_UNAVAILABLE' });
-      expect(result.message).toContain(path);
-      expect(result.message).toMatch(/read-only|may read and write/);
-    } finally {
-      chmodSync(dir, 0o755);
-      chmodSync(path, 0o644);
-    }
-  });
+  // File permissions must apply to the process that opens the store. Root ignores them, so as root it
+  // keeps its identity (it can still read this clone, wherever it sits) and drops only the capabilities
+  // that bypass permissions. Where that is impossible (no setpriv), the test says so and is skipped.
+  const dropPermissionBypass = ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--'];
+  const asRoot = process.getuid?.() === 0;
+  const permissionsApply =
+    !asRoot || spawnSync(dropPermissionBypass[0]!, [...dropPermissionBypass.slice(1), 'true']).status === 0;
+  (permissionsApply ? it : it.skip)(
+    permissionsApply
+      ? 'explains a read-only file'
+      : 'explains a read-only file (SKIPPED: running as root without setpriv, file permissions cannot be made to apply)',
+    async () => {
+      const path = join(dir, 'readonly.db');
+      await SqliteEventStore.open(path).close();
+      chmodSync(path, 0o444);
+      chmodSync(dir, 0o555);
+      try {
+        const node = [process.execPath, join(__dirname, 'fixtures', 'open.js'), path];
+        const [command, ...args] = asRoot ? [...dropPermissionBypass, ...node] : node;
+        const output = execFileSync(command!, args, { encoding: 'utf8', cwd: __dirname });
+        const result = JSON.parse(output) as { ok: boolean; name: string; code: string; message: string };
+        expect(result).toMatchObject({ ok: false, name: 'StoreUnavailableError', code: 'STORE_UNAVAILABLE' });
+        expect(result.message).toContain(path);
+        expect(result.message).toMatch(/read-only|may read and write/);
+      } finally {
+        chmodSync(dir, 0o755);
+        chmodSync(path, 0o644);
+      }
+    },
+  );
 });

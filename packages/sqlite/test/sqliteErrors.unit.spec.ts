@@ -33,6 +33,15 @@ describe(mapSqliteError.name, () => {
     expect(mapped.cause).toBe(original);
   });
 
+  it('names the store that failed', () => {
+    expect(mapSqliteError(sqliteError('SQLITE_BUSY'), path, 'commit')).toMatchObject({
+      message: expect.stringContaining(`SQLite event store "${path}"`),
+    });
+    const readModels = mapSqliteError(sqliteError('SQLITE_BUSY'), path, 'commit', 'read-model store');
+    expect(readModels.message).toContain(`SQLite read-model store "${path}"`);
+    expect(readModels.message).not.toContain('event store');
+  });
+
   it('passes Rewind errors through unchanged', () => {
     const conflict = new ConcurrencyError('order-1', 0n, 1n);
     expect(mapSqliteError(conflict, path, 'append')).toBe(conflict);

@@ -18,4 +18,21 @@ describe('startThrowawayPostgres', () => {
       await client.end();
     }
   });
+
+  it('restarts on the same port: a connection from before is terminated (57P01), a new one works', async () => {
+    const before = new Client({ connectionString: pg.url });
+    // Every error the old connection reports is listened to: 57P01 first, then the closed socket.
+    const terminated = new Promise<Error & { code?: string }>((resolve) => before.on('error', resolve));
+    await before.connect();
+    await pg.restart({ downMs: 100 });
+    expect((await terminated).code).toBe('57P01');
+    const after = new Client({ connectionString: pg.url });
+    await after.connect();
+    try {
+      expect((await after.query<{ one: number }>('select 1 as one')).rows[0]!.one).toBe(1);
+    } finally {
+      await after.end();
+      await before.end().catch(() => undefined);
+    }
+  });
 });

@@ -19,8 +19,33 @@ export interface ErrorBody {
 /** Domain errors that say "this request cannot be processed" rather than "the state conflicts". */
 const UNPROCESSABLE = [ProductNotOnMenu, ProductUnavailable, NothingToChange, PaymentMismatch];
 
+/** An error of Fastify's route-schema validation, as far as this mapping reads it. */
+interface SchemaValidationError {
+  readonly validation: ReadonlyArray<{
+    readonly instancePath: string;
+    readonly keyword: string;
+    readonly message?: string;
+    readonly params?: { readonly limit?: number };
+  }>;
+}
+
+function isSchemaValidationError(error: unknown): error is SchemaValidationError {
+  return Array.isArray((error as { validation?: unknown } | null)?.validation);
+}
+
+/** A route-schema failure as the violations a ValidationError lists (never echoing the huge value). */
+function schemaViolations(error: SchemaValidationError): FieldViolation[] {
+  return error.validation.map(({ instancePath, keyword, message, params }) => {
+    const path = instancePath.split('/').filter(Boolean).join('.') || '(root)';
+    const text =
+      keyword === 'maxItems' ? `${path} must contain at most ${params?.limit} items` : `${path} ${message}`;
+    return { path, constraints: { [keyword]: text } };
+  });
+}
+
 /**
- * Maps an error to an HTTP status and body, in one place: validation → 400 with the field details,
+ * Maps an error to an HTTP status and body, in one place: validation → 400 with the field details
+ * (from the command bus, or from a route schema that refused the body before it got there),
  * unknown aggregate → 404, domain rule → 422 (unprocessable input) or 409 (conflicting state),
  * concurrency after the bus's retries → 409, fastify's own client errors as they are, the rest → 500.
  */
@@ -29,6 +54,17 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
     return {
       status: 400,
       body: { error: 'validation', message: error.message, violations: error.violations },
+    };
+  }
+  if (isSchemaValidationError(error)) {
+    const violations = schemaViolations(error);
+    return {
+      status: 400,
+      body: {
+        error: 'validation',
+        message: `Invalid request body: ${violations.map((v) => Object.values(v.constraints).join('; ')).join(' | ')}.`,
+        violations,
+      },
     };
   }
   if (error instanceof AggregateNotFoundError) {

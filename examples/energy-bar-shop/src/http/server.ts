@@ -7,6 +7,7 @@ import { AddProduct, ChangePrice, RenameProduct, WithdrawProduct } from '../menu
 import { PlaceOrder } from '../order/commands';
 import { Order } from '../order/order';
 import { MENU_ID, type Shop } from '../shop';
+import { bodyLimits } from './bodySchema';
 import { errorResponse } from './errorResponse';
 
 type Params = Record<string, string>;
@@ -26,7 +27,8 @@ export interface ServerOptions {
  * await app.listen({ port: 3000 });
  */
 export function buildServer(shop: Shop, options: ServerOptions = {}): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false });
+  // Route schemas (see bodyLimits) refuse what does not fit; they never coerce a value into another type.
+  const app = Fastify({ logger: options.logger ?? false, ajv: { customOptions: { coerceTypes: false } } });
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = errorResponse(error);
@@ -50,13 +52,13 @@ export function buildServer(shop: Shop, options: ServerOptions = {}): FastifyIns
 
   // menu
   app.get('/menu', () => shop.queries.menu());
-  app.post('/menu/products', (request, reply) =>
+  app.post('/menu/products', bodyLimits(AddProduct), (request, reply) =>
     command(reply, AddProduct, request.body, { menuId: MENU_ID }, 201),
   );
-  app.put<{ Params: Params }>('/menu/products/:productId/name', (request, reply) =>
+  app.put<{ Params: Params }>('/menu/products/:productId/name', bodyLimits(RenameProduct), (request, reply) =>
     command(reply, RenameProduct, request.body, { menuId: MENU_ID, productId: request.params.productId }),
   );
-  app.put<{ Params: Params }>('/menu/products/:productId/price', (request, reply) =>
+  app.put<{ Params: Params }>('/menu/products/:productId/price', bodyLimits(ChangePrice), (request, reply) =>
     command(reply, ChangePrice, request.body, { menuId: MENU_ID, productId: request.params.productId }),
   );
   app.delete<{ Params: Params }>('/menu/products/:productId', (request, reply) =>
@@ -64,7 +66,8 @@ export function buildServer(shop: Shop, options: ServerOptions = {}): FastifyIns
   );
 
   // orders
-  app.post('/orders', (request, reply) => {
+  // Oversized arrays are refused by the route schema, before the body reaches the command bus.
+  app.post('/orders', bodyLimits(PlaceOrder), (request, reply) => {
     const body = request.body;
     const orderId = isObject(body) && body.orderId !== undefined ? {} : { orderId: randomUUID().slice(0, 8) };
     return command(reply, PlaceOrder, body, orderId, 201);
@@ -97,8 +100,10 @@ export function buildServer(shop: Shop, options: ServerOptions = {}): FastifyIns
   app.get<{ Querystring: { all?: string } }>('/kitchen/queue', (request) =>
     shop.queries.kitchenQueue({ all: request.query.all === 'true' }),
   );
-  app.post<{ Params: Params }>('/kitchen/tickets/:ticketId/start', (request, reply) =>
-    command(reply, StartTicket, request.body, { ticketId: request.params.ticketId }),
+  app.post<{ Params: Params }>(
+    '/kitchen/tickets/:ticketId/start',
+    bodyLimits(StartTicket),
+    (request, reply) => command(reply, StartTicket, request.body, { ticketId: request.params.ticketId }),
   );
   app.post<{ Params: Params }>('/kitchen/tickets/:ticketId/finish', (request, reply) =>
     command(reply, FinishTicket, undefined, { ticketId: request.params.ticketId }),

@@ -72,6 +72,38 @@ describe('HTTP API', () => {
       expect((await app.inject({ method: 'GET', url: '/orders' })).json()).toEqual([]);
     });
 
+    it('refuses more lines than allowed in the route schema (400 naming lines): the command bus never sees them', async () => {
+      const shop = await openShop();
+      const local = buildServer(shop);
+      const bus = jest.spyOn(shop, 'executePlain');
+      try {
+        const lines = Array.from({ length: 25_000 }, () => ({ productId: 'energy-bar', quantity: 1 }));
+        const response = await local.inject({ method: 'POST', url: '/orders', payload: order({ lines }) });
+        expect(response.statusCode).toBe(400);
+        expect(response.json()).toEqual({
+          error: 'validation',
+          message: 'Invalid request body: lines must contain at most 20 items.',
+          violations: [{ path: 'lines', constraints: { maxItems: 'lines must contain at most 20 items' } }],
+        });
+        expect(bus).not.toHaveBeenCalled();
+      } finally {
+        await local.close();
+      }
+    });
+
+    it('refuses lines that are not an array instead of coercing them into one', async () => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        payload: order({ lines: { productId: 'energy-bar', quantity: 1 } }),
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().violations).toEqual([
+        { path: 'lines', constraints: { type: 'lines must be array' } },
+      ]);
+      expect((await app.inject({ method: 'GET', url: '/orders' })).json()).toEqual([]);
+    });
+
     it('rejects unknown fields and a body that is not an object with 400', async () => {
       const extra = await app.inject({ method: 'POST', url: '/orders', payload: order({ discount: 100 }) });
       expect(extra.statusCode).toBe(400);

@@ -15,7 +15,7 @@ function eventSummary(entry: HistoryEntry): Record<string, unknown> {
   return {
     revision: entry.revision,
     type: entry.envelope.type,
-    id: entry.envelope.id,
+    eventId: entry.envelope.id,
     position: entry.envelope.position,
     recordedAt: entry.envelope.recordedAt,
     occurredAt: entry.envelope.metadata.occurredAt,
@@ -66,7 +66,7 @@ export function registerAggregateCommands(program: Command, action: Action): voi
                 : {},
           );
           const state = aggregateState(loaded);
-          ctx.out.data({ aggregate, id, revision: loaded.revision, state });
+          ctx.out.data({ aggregate, id, revision: loaded.revision, state, ...ctx.reportSkippedEvents() });
           ctx.out.line(ctx.out.colors.bold(`${aggregate} ${id} at revision ${loaded.revision}`));
           for (const line of stateLines(state)) ctx.out.line(line);
         },
@@ -83,6 +83,12 @@ export function registerAggregateCommands(program: Command, action: Action): voi
       action(async (ctx, aggregate: string, id: string, opts: { from?: string; to?: string }) => {
         const from = opts.from === undefined ? undefined : parseNonNegative(opts.from, '--from');
         const to = opts.to === undefined ? undefined : parseNonNegative(opts.to, '--to');
+        if (from !== undefined && to !== undefined && from > to) {
+          throw new CliError(
+            `--from ${from} is after --to ${to}: nothing lies between them. Give --from <= --to.`,
+            EXIT.usage,
+          );
+        }
         const type = await ctx.aggregate(aggregate);
         const { repository } = await ctx.rewind();
         const entries: unknown[] = [];
@@ -100,7 +106,7 @@ export function registerAggregateCommands(program: Command, action: Action): voi
           const lines = formatChanges(entry.changes as readonly StateChange[], colors);
           for (const line of lines.length ? lines : ['(no state change)']) ctx.out.line(`  ${line}`);
         }
-        ctx.out.data({ aggregate, id, events: entries });
+        ctx.out.data({ aggregate, id, events: entries, ...ctx.reportSkippedEvents() });
       }),
     );
 
@@ -142,8 +148,9 @@ export function registerAggregateCommands(program: Command, action: Action): voi
         const { repository } = await ctx.rewind();
         const found = await repository.bisect(type, id, (_aggregate, state) => test(state));
         const condition = opts.where ?? `predicate ${opts.predicate}`;
+        const skipped = ctx.reportSkippedEvents();
         if (!found) {
-          ctx.out.data({ aggregate, id, condition, found: false });
+          ctx.out.data({ aggregate, id, condition, found: false, ...skipped });
           ctx.out.line(`The condition (${condition}) never holds for ${aggregate} ${id}.`);
           return EXIT.notFound;
         }
@@ -155,6 +162,7 @@ export function registerAggregateCommands(program: Command, action: Action): voi
           ...eventSummary(found),
           changes: found.changes,
           state: found.state,
+          ...skipped,
         });
         const { colors } = ctx.out;
         ctx.out.line(

@@ -1,11 +1,20 @@
 import { serializePosition, type Position } from '@rewind/core';
-import type { ProjectionStatus } from '@rewind/projections';
+import type { ProjectionEngine, ProjectionStatus } from '@rewind/projections';
 import type { Command } from 'commander';
 import { table } from '../output/format';
 import { CliError, EXIT } from '../util/cliError';
 import type { Action } from './action';
 
 const pos = (p: Position | undefined): string => (p ? serializePosition(p) : '-');
+
+/** The id, once checked against the parked letters. @throws CliError (not found) for an unknown id. */
+async function knownLetter(engine: ProjectionEngine, id: string): Promise<string> {
+  if ((await engine.deadLetters()).some((letter) => letter.id === id)) return id;
+  throw new CliError(
+    `No dead letter with id "${id}". List them, with their ids, with: rewind dead-letters list.`,
+    EXIT.notFound,
+  );
+}
 
 function statusRows(statuses: readonly ProjectionStatus[]): string[][] {
   return [
@@ -132,7 +141,9 @@ export function registerProjectionCommands(program: Command, action: Action): vo
         if ((id === undefined) === !opts.all)
           throw new CliError('Give a dead-letter id or --all (not both).', EXIT.usage);
         const engine = await ctx.engine();
-        const ids = opts.all ? (await engine.deadLetters()).map((l) => l.id) : [id!];
+        const ids = opts.all
+          ? (await engine.deadLetters()).map((l) => l.id)
+          : [await knownLetter(engine, id!)];
         const retried: string[] = [];
         const failed: Array<{ id: string; error: string }> = [];
         for (const letter of ids) {
@@ -159,7 +170,8 @@ export function registerProjectionCommands(program: Command, action: Action): vo
     .addHelpText('after', '\nExample:\n  $ rewind dead-letters skip 3f9a…')
     .action(
       action(async (ctx, id: string) => {
-        await (await ctx.engine()).skipDeadLetter(id);
+        const engine = await ctx.engine();
+        await engine.skipDeadLetter(await knownLetter(engine, id));
         ctx.out.data({ skipped: id });
         ctx.out.line(`Skipped ${id}.`);
       }),

@@ -22,6 +22,11 @@ export interface RewindConfig {
   readonly predicates?: Readonly<Record<string, StatePredicate>>;
   /** An inversify container to resolve projectors (and their injected services) from. */
   readonly container?: () => Container | Promise<Container>;
+  /**
+   * How long `rewind` waits for each factory above (default 30,000 ms). A factory whose promise has not
+   * settled by then fails the command with a config error (exit 3) naming it.
+   */
+  readonly openTimeoutMs?: number;
 }
 
 /**

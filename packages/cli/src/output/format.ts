@@ -1,4 +1,4 @@
-import { serializePosition, type Position } from '@rewind/core';
+import { isPosition, serializePosition } from '@rewind/core';
 
 /** Whether to color human output: stdout is a TTY and NO_COLOR is unset. */
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
@@ -18,16 +18,6 @@ export function palette(
     bold: wrap(1, 22),
     dim: wrap(2, 22),
   };
-}
-
-function isPosition(value: unknown): value is Position {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Object.keys(value).length === 2 &&
-    typeof (value as Position).commit === 'bigint' &&
-    typeof (value as Position).prepare === 'bigint'
-  );
 }
 
 /** Makes a value JSON-safe: bigint → string, positions → their text form, Date → ISO, Map → object. */

@@ -1,13 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { currentContext } from '../context/executionContext';
 import { ConfigurationError, HandlerNotFoundError } from '../errors/errors';
+import { requireDomainEventMetadata } from '../events/domainEvent.decorator';
 import type { EventMetadata } from '../events/eventEnvelope';
+import { checkCustomMetadata } from '../events/eventRegistry';
 import type { Type } from '../metadata/metadataKeys';
 import { getEventSourcingHandlers } from './eventSourcingHandler.decorator';
 
 /** An event raised by an aggregate and not yet saved. */
 export interface PendingEvent {
   readonly event: object;
-  readonly occurredAt: Date;
-  readonly custom?: Readonly<Record<string, unknown>>;
+  /**
+   * The metadata it will be stored with, fixed when it was raised: its `@EventSourcingHandler` saw
+   * exactly this, and sees it again on every replay.
+   */
+  readonly metadata: EventMetadata;
 }
 
 /** Options for {@link AggregateRoot.raise}. */
@@ -22,6 +29,8 @@ interface Internals {
   id: string | undefined;
   revision: bigint;
   pending: PendingEvent[];
+  /** The correlation id of events raised outside any command or context since the last save. */
+  correlationId: string | undefined;
 }
 
 const INTERNALS = Symbol('rewind:aggregate-internals');
@@ -48,7 +57,7 @@ const handlerCache = new WeakMap<Type, Map<Type, EventHandler>>();
 export abstract class AggregateRoot {
   constructor() {
     Object.defineProperty(this, INTERNALS, {
-      value: { id: undefined, revision: -1n, pending: [] } satisfies Internals,
+      value: { id: undefined, revision: -1n, pending: [], correlationId: undefined } satisfies Internals,
       enumerable: false,
     });
   }
@@ -80,24 +89,30 @@ export abstract class AggregateRoot {
 
   /**
    * Records that something happened: applies the event to state through its `@EventSourcingHandler`
-   * and queues it for the next save.
+   * and queues it for the next save. The handler gets the metadata the event will be stored with, so
+   * live state and replayed state are the same: the event's schema version, the correlation and
+   * causation ids of the current command (or `runInContext`; outside both, one new correlation id for
+   * the events raised until the next save), the business time, and custom metadata (the context's,
+   * then `options.metadata`).
    * @throws HandlerNotFoundError when the aggregate has no handler for the event's class: found by the
    * first test that raises it, never later at replay.
+   * @throws ValidationError when custom metadata uses a key Rewind reserves.
    */
   protected raise(event: object, options: RaiseOptions = {}): void {
-    const occurredAt = options.occurredAt ?? new Date();
-    applyEvent(this, event, {
-      schemaVersion: 0,
-      correlationId: '',
-      causationId: '',
-      occurredAt,
-      custom: options.metadata ?? {},
-    });
-    internals(this).pending.push({
-      event,
-      occurredAt,
-      ...(options.metadata ? { custom: options.metadata } : {}),
-    });
+    const state = internals(this);
+    const context = currentContext();
+    const custom = { ...context?.custom, ...options.metadata };
+    checkCustomMetadata(custom);
+    const correlationId = context?.correlationId ?? (state.correlationId ??= randomUUID());
+    const metadata: EventMetadata = {
+      schemaVersion: requireDomainEventMetadata(event.constructor as Type).version,
+      correlationId,
+      causationId: context?.causationId ?? correlationId,
+      occurredAt: options.occurredAt ?? new Date(),
+      custom,
+    };
+    applyEvent(this, event, metadata);
+    state.pending.push({ event, metadata });
   }
 }
 
@@ -149,10 +164,19 @@ export function replayEvent(
   internals(aggregate).revision = revision;
 }
 
+/**
+ * Moves the revision past a stored event the aggregate leaves out (a type nobody registered, skipped
+ * with `unknownEventTypes: 'skip'`), so the next save appends after it (repository use). @internal
+ */
+export function skipEvent(aggregate: AggregateRoot, revision: bigint): void {
+  internals(aggregate).revision = revision;
+}
+
 /** Clears pending events after a save and moves the revision on (repository use). @internal */
 export function markCommitted(aggregate: AggregateRoot, revision: bigint): void {
   const state = internals(aggregate);
   state.pending = [];
+  state.correlationId = undefined;
   state.revision = revision;
 }
 

@@ -5,6 +5,7 @@ import { requireAggregateMetadata } from '../aggregates/aggregate.decorator';
 import { runInContext } from '../context/executionContext';
 import { ConcurrencyError, HandlerNotFoundError, ValidationError } from '../errors/errors';
 import type { AppendResult } from '../eventStore/eventStore';
+import { checkCustomMetadata } from '../events/eventRegistry';
 import type { Type } from '../metadata/metadataKeys';
 import type { AggregateClass, Repository } from '../repository/repository';
 import { validateObject } from '../validation/validateObject';
@@ -113,16 +114,25 @@ export class CommandBus {
 
   /**
    * Validates and executes a command.
-   * @throws ValidationError (nothing is appended), HandlerNotFoundError, AggregateNotFoundError,
+   * @throws ValidationError (nothing is appended; also for a plain object instead of a command
+   * instance, or custom metadata under a reserved key), HandlerNotFoundError, AggregateNotFoundError,
    * ConcurrencyError after the retries, DomainError from the aggregate.
    */
   async execute<R = unknown>(command: object, options: ExecuteOptions = {}): Promise<CommandResult<R>> {
     if (command === null || typeof command !== 'object' || command.constructor === Object) {
-      throw new HandlerNotFoundError(
-        `CommandBus.execute() got a plain object, not a command instance. Pass "new PlaceOrder(...)" or use ` +
-          `bus.executePlain(PlaceOrder, input) for JSON input.`,
-      );
+      throw new ValidationError('command', [
+        {
+          path: '(root)',
+          value: command,
+          constraints: {
+            isCommand:
+              'CommandBus.execute() got a plain object, not a command instance. Pass "new PlaceOrder(...)", ' +
+              'or use bus.executePlain(PlaceOrder, input) for JSON input',
+          },
+        },
+      ]);
     }
+    if (options.metadata) checkCustomMetadata(options.metadata);
     const commandClass = command.constructor as Type;
     const route = this.routes.get(commandClass);
     if (!route) {
@@ -186,6 +196,12 @@ export class CommandBus {
           this.repository.streamId(route.aggregateClass, id),
           'no_stream',
           existing.revision,
+          {
+            hint:
+              `${command.constructor.name} creates a ${requireAggregateMetadata(route.aggregateClass).type}, and one ` +
+              `with id "${id}" already exists, so it is not retried. Use another id, or declare the handler ` +
+              `{ mode: 'upsert' } if the command may also act on an existing one.`,
+          },
         );
       }
       aggregate = existing ?? this.repository.create(route.aggregateClass, id);

@@ -8,7 +8,9 @@ function describeRevision(revision: ExpectedRevision | 'no_stream'): string {
 
 /**
  * An append's expected revision did not match the stream. Every store throws exactly this, carrying
- * the stream, what was expected and what the stream actually was at.
+ * the stream, what was expected and what the stream actually was at. The CommandBus retries it for
+ * `update` and `upsert` handlers (and handler classes), never for `create` handlers: there it means the
+ * aggregate already exists, and its `hint` says so.
  */
 export class ConcurrencyError extends RewindError {
   readonly code = 'CONCURRENCY' as const;
@@ -17,13 +19,15 @@ export class ConcurrencyError extends RewindError {
     readonly streamId: string,
     readonly expectedRevision: ExpectedRevision,
     readonly actualRevision: bigint | 'no_stream',
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; hint?: string },
   ) {
     super(
       `Stream "${streamId}" was expected at ${describeRevision(expectedRevision)} but is at ` +
-        `${describeRevision(actualRevision)}. Another writer changed it first: reload the aggregate and ` +
-        `retry the command (the CommandBus does this for you), or append with expectedRevision "any" if ` +
-        `ordering does not matter.`,
+        `${describeRevision(actualRevision)}. ` +
+        (options?.hint ??
+          'Another writer changed it first: reload the aggregate and retry the command (the CommandBus ' +
+            'retries update and upsert commands up to maxRetries times), or append with expectedRevision ' +
+            '"any" if ordering does not matter.'),
       options,
     );
   }
@@ -60,18 +64,22 @@ export class ValidationError extends RewindError {
   }
 }
 
-/** An aggregate was loaded that has no events. */
+/** An aggregate was loaded that has no events, or none at the requested revision or time. */
 export class AggregateNotFoundError extends RewindError {
   readonly code = 'AGGREGATE_NOT_FOUND' as const;
 
+  /**
+   * @param options.reason what was missing, completing "No order with id "7" …" (default: the stream
+   * has no events); `hint` says what to do instead.
+   */
   constructor(
     readonly aggregateType: string,
     readonly aggregateId: string,
     readonly streamId: string,
-    options?: { cause?: unknown; hint?: string },
+    options?: { cause?: unknown; hint?: string; reason?: string },
   ) {
     super(
-      `No ${aggregateType} with id "${aggregateId}" (stream "${streamId}" has no events). ` +
+      `No ${aggregateType} with id "${aggregateId}" ${options?.reason ?? `(stream "${streamId}" has no events)`}. ` +
         (options?.hint ??
           'Check the id, or create it first with a command handler declared { mode: "create" }.'),
       options,

@@ -47,7 +47,7 @@ export interface RecordedEvent {
 
 /** Options for {@link EventStore.append}. */
 export interface AppendOptions {
-  /** Defaults to `'any'`. */
+  /** Defaults to `'any'` when left out (`null` is not a default: it is refused). */
   readonly expectedRevision?: ExpectedRevision;
 }
 
@@ -126,17 +126,25 @@ export interface StreamInfo {
 /**
  * The port every event store implements: in-memory, SQLite, EventStoreDB. Each passes the same
  * contract suite (`describeEventStoreContract` in `@rewind/testing`).
+ *
+ * Stream names follow one rule in every store (`validateStreamName`): a non-empty string of
+ * well-formed Unicode without control characters; names starting with `$` are the store's own and
+ * are never appended to. Any other name is kept exactly, e.g. `order-7f3c` or `주문-42`.
+ * Implementations check appends with `validateAppend` and reads with `validateStreamName`.
  */
 export interface EventStore {
   /**
    * Appends events to one stream atomically, guarded by the expected revision.
    * @throws ConcurrencyError when the stream is not where `expectedRevision` says.
-   * @throws ValidationError for an invalid stream name or an empty event list.
+   * @throws ValidationError for an invalid stream name, an empty event list or an expected revision
+   * that is none of `'no_stream'`, `'stream_exists'`, `'any'` or a bigint from `0n` (e.g. `null`, `-1n`,
+   * the number `3`); never retried, since it can never succeed.
    */
   append(streamId: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
 
   /**
-   * Reads one stream. Iterating a stream that does not exist throws `StreamNotFoundError`.
+   * Reads one stream. Iterating a stream that does not exist throws `StreamNotFoundError`; an invalid
+   * stream name throws `ValidationError`.
    */
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
 

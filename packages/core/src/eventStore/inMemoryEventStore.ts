@@ -15,7 +15,7 @@ import type {
   Subscription,
 } from './eventStore';
 import { sequencePosition, type Position } from './position';
-import { checkExpectedRevision, matchesFilter, validateAppend } from './storeSupport';
+import { checkExpectedRevision, matchesFilter, validateAppend, validateStreamName } from './storeSupport';
 
 const PAGE_SIZE = 512;
 
@@ -48,10 +48,10 @@ export class InMemoryEventStore implements EventStore {
     events: readonly EventToAppend[],
     options: AppendOptions = {},
   ): Promise<AppendResult> {
-    validateAppend(streamId, events);
+    const expected = validateAppend(streamId, events, options);
     const stream = this.streams.get(streamId);
     const actual = stream ? BigInt(stream.length - 1) : undefined;
-    checkExpectedRevision(streamId, options.expectedRevision ?? 'any', actual);
+    checkExpectedRevision(streamId, expected, actual);
     const target = stream ?? [];
     const recordedAt = this.clock();
     let last: RecordedEvent | undefined;
@@ -75,6 +75,7 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    validateStreamName(streamId, 'read');
     const stream = this.streams.get(streamId);
     if (!stream) throw new StreamNotFoundError(streamId);
     const backwards = options.direction === 'backwards';

@@ -1,33 +1,111 @@
 import { ConcurrencyError, ValidationError } from '../errors/errors';
-import type { EventFilter, EventToAppend, ExpectedRevision, RecordedEvent } from './eventStore';
+import type {
+  AppendOptions,
+  EventFilter,
+  EventToAppend,
+  ExpectedRevision,
+  RecordedEvent,
+} from './eventStore';
 
 /**
  * Helpers for EventStore implementations, so every store validates and checks revisions the same way.
  */
 
+/** The largest revision any store can hold: revisions are signed 64-bit integers in every backend. */
+export const MAX_REVISION = 2n ** 63n - 1n;
+
+/** A lone surrogate: with the `u` flag, a paired one is part of a code point and does not match. */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** A control character: C0 (including NUL), DEL and C1. */
+const CONTROL = /\p{Cc}/u;
+
 /**
- * Checks a stream id and the events of an append before anything is written.
+ * Checks a stream name against the one rule every store enforces. A valid stream name is a non-empty
+ * string of well-formed Unicode (no lone surrogate: it could not be stored as UTF-8 and would come back
+ * altered) without control characters (U+0000–U+001F, U+007F–U+009F: NUL cuts names short in SQL
+ * string functions). Names starting with `$` belong to the store (system streams): they may be read,
+ * never appended to. Anything else is allowed, e.g. `order-7f3c`, `주문-42`, `cart-⚡`.
+ *
+ * @param purpose `'append'` also refuses the `$` prefix; `'read'` does not.
+ * @throws ValidationError naming the stream and what is wrong with it.
+ */
+export function validateStreamName(streamId: unknown, purpose: 'append' | 'read' = 'append'): void {
+  const refuse = (constraint: string, message: string): never => {
+    throw new ValidationError('stream name', [
+      { path: 'streamId', value: streamId, constraints: { [constraint]: message } },
+    ]);
+  };
+  if (typeof streamId !== 'string' || streamId.length === 0) {
+    refuse('required', 'a stream name must be a non-empty string');
+  }
+  const name = streamId as string;
+  if (LONE_SURROGATE.test(name)) {
+    refuse(
+      'wellFormed',
+      `${JSON.stringify(name)} holds a lone surrogate (half of a UTF-16 pair), which no store can keep as it is; ` +
+        'use well-formed Unicode',
+    );
+  }
+  const control = CONTROL.exec(name);
+  if (control) {
+    const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    refuse(
+      'noControlCharacters',
+      `${JSON.stringify(name)} holds the control character U+${code} at index ${control.index}; ` +
+        'stream names may not contain control characters (U+0000–U+001F, U+007F–U+009F)',
+    );
+  }
+  if (purpose === 'append' && name.startsWith('$')) {
+    refuse('system', `"${name}" starts with "$", which is reserved for system streams`);
+  }
+}
+
+/**
+ * Checks an expected revision given by a caller: `'no_stream'`, `'stream_exists'`, `'any'`, or a
+ * revision as a bigint from `0n` to {@link MAX_REVISION}. Anything else (a number, `null`, `-1n`, a
+ * typo) is refused, never read as `'any'` and never reported as a conflict.
+ * @throws ValidationError naming the value and the accepted forms.
+ */
+export function validateExpectedRevision(streamId: string, expected: unknown): ExpectedRevision {
+  if (expected === 'no_stream' || expected === 'stream_exists' || expected === 'any') return expected;
+  if (typeof expected === 'bigint' && expected >= 0n && expected <= MAX_REVISION) return expected;
+  const hint =
+    typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0
+      ? `the number ${expected} is not a bigint: pass ${expected}n (or BigInt(${expected}))`
+      : typeof expected === 'bigint'
+        ? `${expected}n is out of range: a revision is from 0n to ${MAX_REVISION}n`
+        : `got ${describeValue(expected)}`;
+  throw new ValidationError(`expected revision of an append to "${streamId}"`, [
+    {
+      path: 'expectedRevision',
+      value: expected,
+      constraints: {
+        expectedRevision:
+          `expectedRevision must be 'no_stream', 'stream_exists', 'any' or a revision (a bigint from 0n, ` +
+          `e.g. 3n); ${hint}`,
+      },
+    },
+  ]);
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || value === null) return String(value);
+  return `a value of type ${typeof value}`;
+}
+
+/**
+ * Checks an append before anything is written: the stream name ({@link validateStreamName}), the
+ * events, and the expected revision ({@link validateExpectedRevision}).
+ * @returns the expected revision to check the stream against (`'any'` when none was given).
  * @throws ValidationError naming the field and the fix.
  */
-export function validateAppend(streamId: string, events: readonly EventToAppend[]): void {
-  if (typeof streamId !== 'string' || streamId.length === 0) {
-    throw new ValidationError('stream name', [
-      {
-        path: 'streamId',
-        value: streamId,
-        constraints: { required: 'a stream name must be a non-empty string' },
-      },
-    ]);
-  }
-  if (streamId.startsWith('$')) {
-    throw new ValidationError('stream name', [
-      {
-        path: 'streamId',
-        value: streamId,
-        constraints: { system: `"${streamId}" starts with "$", which is reserved for system streams` },
-      },
-    ]);
-  }
+export function validateAppend(
+  streamId: string,
+  events: readonly EventToAppend[],
+  options: AppendOptions = {},
+): ExpectedRevision {
+  validateStreamName(streamId, 'append');
   if (!Array.isArray(events) || events.length === 0) {
     throw new ValidationError(`append to "${streamId}"`, [
       { path: 'events', constraints: { notEmpty: 'an append needs at least one event' } },
@@ -53,6 +131,9 @@ export function validateAppend(streamId: string, events: readonly EventToAppend[
       ]);
     }
   });
+  return options.expectedRevision === undefined
+    ? 'any'
+    : validateExpectedRevision(streamId, options.expectedRevision);
 }
 
 /**

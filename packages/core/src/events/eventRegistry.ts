@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getMetadataStorage } from 'class-validator';
-import { ConfigurationError, EventDecodingError } from '../errors/errors';
+import { ConfigurationError, EventDecodingError, ValidationError } from '../errors/errors';
 import type { EventToAppend, RecordedEvent, StoredEventMetadata } from '../eventStore/eventStore';
 import type { Position } from '../eventStore/position';
 import type { Type } from '../metadata/metadataKeys';
@@ -18,6 +18,8 @@ export interface EventRegistryOptions {
    * `EventDecodingError`; `'skip'` leaves them out (e.g. a read-only tool that knows only some events).
    */
   readonly unknownTypes?: 'error' | 'skip';
+  /** Called for each stored event left out under `unknownTypes: 'skip'`, e.g. to warn that a state is partial. */
+  readonly onSkippedEvent?: (recorded: RecordedEvent) => void;
   /** Run class-validator on every decoded event too (slower; appends are always validated). */
   readonly validateOnRead?: boolean;
 }
@@ -160,20 +162,15 @@ export class EventRegistry {
 
   /**
    * Validates an event and turns it into what the store keeps.
-   * @throws ValidationError when the event breaks its class-validator rules or holds unstorable values.
+   * @throws ValidationError when the event breaks its class-validator rules, holds unstorable values,
+   * or custom metadata uses a reserved key.
    */
   serialize(event: object, causation: CausationContext): EventToAppend {
     const meta = this.describe(event);
     validateObject(event, `event "${meta.type}"`, { forbidUnknownValues: false });
     const { json, types } = encodeJson(event, `event "${meta.type}"`);
     const custom = causation.custom ?? {};
-    for (const key of Object.keys(custom)) {
-      if (RESERVED.has(key)) {
-        throw new ConfigurationError(
-          `Custom metadata key "${key}" is reserved by Rewind. Choose another name.`,
-        );
-      }
-    }
+    checkCustomMetadata(custom);
     const metadata: StoredEventMetadata = {
       ...custom,
       schemaVersion: meta.version,
@@ -194,7 +191,10 @@ export class EventRegistry {
   decode<E extends object = object>(recorded: RecordedEvent): EventEnvelope<E> | undefined {
     const registration = this.byType.get(recorded.type);
     if (!registration) {
-      if (this.options.unknownTypes === 'skip') return undefined;
+      if (this.options.unknownTypes === 'skip') {
+        this.options.onSkippedEvent?.(recorded);
+        return undefined;
+      }
       throw new EventDecodingError(
         recorded.streamId,
         recorded.revision,
@@ -283,6 +283,25 @@ class DecodedEnvelope<E extends object> implements EventEnvelope<E> {
   get metadata(): EventMetadata {
     return (this.view ??= toEventMetadata(this.recorded.metadata, this.schemaVersion));
   }
+}
+
+/**
+ * Checks metadata of your own (from `raise`, `execute`, `runInContext`) before it is stored.
+ * @throws ValidationError for a key Rewind keeps its own metadata under.
+ */
+export function checkCustomMetadata(custom: Readonly<Record<string, unknown>>): void {
+  const reserved = Object.keys(custom).filter((key) => RESERVED.has(key));
+  if (reserved.length === 0) return;
+  throw new ValidationError(
+    'event metadata',
+    reserved.map((key) => ({
+      path: `metadata.${key}`,
+      value: custom[key],
+      constraints: {
+        reserved: `"${key}" is reserved by Rewind (${[...RESERVED].join(', ')}); store your value under another key`,
+      },
+    })),
+  );
 }
 
 /** Turns stored metadata into the application's view of it. */

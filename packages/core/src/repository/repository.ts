@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import diff, { type Difference } from 'microdiff';
 import {
   aggregateState,
   initializeAggregate,
   markCommitted,
   replayEvent,
+  skipEvent,
   type AggregateRoot,
 } from '../aggregates/aggregateRoot';
 import { requireAggregateMetadata } from '../aggregates/aggregate.decorator';
-import { currentContext } from '../context/executionContext';
 import { AggregateNotFoundError, StreamNotFoundError, ValidationError } from '../errors/errors';
 import type { AppendResult, EventStore, ExpectedRevision, ReadStreamOptions } from '../eventStore/eventStore';
 import type { EventEnvelope } from '../events/eventEnvelope';
@@ -24,17 +23,20 @@ export interface LoadOptions {
   readonly revision?: bigint | number;
   /** The state as recorded at this moment (store time). */
   readonly at?: Date;
-  /** The state as of this business time: events in order until the first one that occurred later. */
+  /**
+   * The state as of this business time: every event whose occurred-at is at or before it, applied in
+   * log order; events that occurred later are skipped, even when a back-dated one follows them.
+   */
   readonly occurredAt?: Date;
 }
 
-/** Options for {@link Repository.save}. */
+/**
+ * Options for {@link Repository.save}. Ids and metadata are not among them: they were fixed when each
+ * event was raised (see `AggregateRoot.raise`); set them with `runInContext` or the command bus.
+ */
 export interface SaveOptions {
   /** Defaults to the revision the aggregate was loaded at (`no_stream` for a new one). */
   readonly expectedRevision?: ExpectedRevision;
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** One step of an aggregate's history. */
@@ -87,7 +89,8 @@ export class Repository {
 
   /**
    * Loads an aggregate now, or as it was at a revision or moment.
-   * @throws AggregateNotFoundError when it has no events (or none by then).
+   * @throws AggregateNotFoundError when it has no events, none by the requested time, or no such
+   * revision (the message says which, and names the stream's last revision).
    * @throws EventDecodingError when a stored event cannot be decoded.
    */
   async load<T extends AggregateRoot>(
@@ -95,22 +98,32 @@ export class Repository {
     id: string,
     options: LoadOptions = {},
   ): Promise<T> {
-    const found = await this.find(aggregateClass, id, options);
-    if (!found) {
-      const type = requireAggregateMetadata(aggregateClass).type;
-      throw new AggregateNotFoundError(type, id, this.streamId(aggregateClass, id), {
-        ...(hasTarget(options) ? { hint: 'It has no events at or before the requested point in time.' } : {}),
-      });
-    }
-    return found;
+    const result = await this.replay(aggregateClass, id, options);
+    if ('aggregate' in result) return result.aggregate;
+    const type = requireAggregateMetadata(aggregateClass).type;
+    throw new AggregateNotFoundError(type, id, this.streamId(aggregateClass, id), result.miss);
   }
 
-  /** Like {@link load}, but resolves to undefined when the aggregate does not exist. */
+  /** Like {@link load}, but resolves to undefined when the aggregate does not exist (at that point). */
   async find<T extends AggregateRoot>(
     aggregateClass: AggregateClass<T>,
     id: string,
     options: LoadOptions = {},
   ): Promise<T | undefined> {
+    const result = await this.replay(aggregateClass, id, options);
+    return 'aggregate' in result ? result.aggregate : undefined;
+  }
+
+  /**
+   * Replays an aggregate up to the requested point: a snapshot (when allowed) and the events after it.
+   * By business time, every event whose occurred-at is at or before the target is applied, in log
+   * order, and later ones are skipped: a back-dated event counts from when it occurred.
+   */
+  private async replay<T extends AggregateRoot>(
+    aggregateClass: AggregateClass<T>,
+    id: string,
+    options: LoadOptions,
+  ): Promise<{ aggregate: T } | { miss: { reason?: string; hint?: string } }> {
     checkLoadOptions(options);
     const aggregate = this.create(aggregateClass, id);
     const streamId = this.streamId(aggregateClass, id);
@@ -127,28 +140,43 @@ export class Repository {
       ...(options.at ? { until: options.at } : {}),
     };
     let applied = snapshot ? 1 : 0;
+    let seen = 0;
+    let lastRevision = snapshot?.revision;
     try {
       for await (const recorded of this.store.readStream(streamId, read)) {
+        seen++;
+        lastRevision = recorded.revision;
         const envelope = this.events.decode(recorded);
-        if (!envelope) continue;
-        if (options.occurredAt && envelope.metadata.occurredAt > options.occurredAt) break;
+        if (!envelope) {
+          skipEvent(aggregate, recorded.revision);
+          continue;
+        }
+        if (options.occurredAt && envelope.metadata.occurredAt > options.occurredAt) continue;
         replayEvent(aggregate, envelope.event, envelope.metadata, recorded.revision);
         applied++;
       }
     } catch (error) {
-      if (error instanceof StreamNotFoundError) return undefined;
+      if (error instanceof StreamNotFoundError) return { miss: {} };
       throw error;
     }
-    if (applied === 0) return undefined;
+    if (target !== undefined && lastRevision !== undefined && lastRevision < target) {
+      return {
+        miss: {
+          reason: `at revision ${target}: stream "${streamId}" ends at revision ${lastRevision}`,
+          hint: `Load a revision from 0 to ${lastRevision}, or leave the revision out for the current state.`,
+        },
+      };
+    }
+    if (applied === 0) return { miss: missBefore(streamId, options, seen) };
     if (this.options.snapshots && !hasTarget(options)) {
       await this.options.snapshots.maybeSave(aggregate, aggregateClass, streamId, snapshot?.revision);
     }
-    return aggregate;
+    return { aggregate };
   }
 
   /**
-   * Appends the aggregate's pending events, expecting the stream to be where it was loaded.
-   * Correlation and causation come from the options, else the current command's context, else new ids.
+   * Appends the aggregate's pending events, expecting the stream to be where it was loaded, each with
+   * the metadata it was raised with (which its event-sourcing handler already saw).
    * @throws ConcurrencyError when someone else appended first.
    * @throws ValidationError when an event breaks its rules; nothing is appended.
    */
@@ -157,20 +185,13 @@ export class Repository {
     if (pending.length === 0) return undefined;
     const aggregateClass = aggregate.constructor as AggregateClass;
     const streamId = this.streamId(aggregateClass, aggregate.id);
-    const context = currentContext();
-    const correlationId = options.correlationId ?? context?.correlationId ?? randomUUID();
-    const causationId = options.causationId ?? context?.causationId ?? correlationId;
-    const custom = { ...context?.custom, ...options.metadata };
-    const toAppend = pending.map((p) =>
-      this.events.serialize(p.event, {
-        correlationId,
-        causationId,
-        occurredAt: p.occurredAt,
-        custom: { ...custom, ...p.custom },
-      }),
-    );
+    const toAppend = pending.map(({ event, metadata }) => this.events.serialize(event, metadata));
     const expectedRevision =
-      options.expectedRevision ?? (aggregate.revision < 0n ? 'no_stream' : aggregate.revision);
+      options.expectedRevision === undefined
+        ? aggregate.revision < 0n
+          ? 'no_stream'
+          : aggregate.revision
+        : options.expectedRevision;
     const result = await this.store.append(streamId, toAppend, { expectedRevision });
     markCommitted(aggregate, result.nextExpectedRevision);
     if (this.options.snapshots) {
@@ -192,7 +213,8 @@ export class Repository {
     const streamId = this.streamId(aggregateClass, id);
     const from = options.fromRevision === undefined ? 0n : BigInt(options.fromRevision);
     const to = options.toRevision === undefined ? undefined : BigInt(options.toRevision);
-    let previous = aggregateState(aggregate);
+    // The state before the first entry yielded: every entry's diff is against the state just before it.
+    let previous: Record<string, unknown> | undefined;
     let any = false;
     try {
       for await (const recorded of this.store.readStream(
@@ -202,8 +224,9 @@ export class Repository {
         any = true;
         const envelope = this.events.decode(recorded);
         if (!envelope) continue;
+        if (recorded.revision >= from) previous ??= aggregateState(aggregate);
         replayEvent(aggregate, envelope.event, envelope.metadata, recorded.revision);
-        if (recorded.revision < from) continue;
+        if (previous === undefined) continue;
         const state = aggregateState(aggregate);
         yield { revision: recorded.revision, envelope, state, changes: diff(previous, state), aggregate };
         previous = state;
@@ -231,6 +254,29 @@ export class Repository {
     }
     return undefined;
   }
+}
+
+/** Why a stream that exists gave no state: nothing by the requested time, or only unknown events. */
+function missBefore(streamId: string, options: LoadOptions, seen: number): { reason: string; hint: string } {
+  const later = 'Pick a later time, or leave it out for the current state.';
+  if (options.at) {
+    return {
+      reason: `as recorded at ${options.at.toISOString()}: its first event was recorded later (stream "${streamId}")`,
+      hint: later,
+    };
+  }
+  if (options.occurredAt) {
+    return {
+      reason:
+        `as of business time ${options.occurredAt.toISOString()}: none of its ${seen} events occurred at or ` +
+        `before it (stream "${streamId}")`,
+      hint: later,
+    };
+  }
+  return {
+    reason: `(stream "${streamId}" holds only events of types this application does not know)`,
+    hint: 'Register the event classes of this aggregate.',
+  };
 }
 
 function hasTarget(options: LoadOptions): boolean {

@@ -5,7 +5,7 @@ import { getEventSourcingHandlers } from '../aggregates/eventSourcingHandler.dec
 import { CommandBus, type CommandBusOptions, type CommandRoute } from '../commands/commandBus';
 import { getAggregateIdProperty, getCommandHandlers } from '../commands/commandHandler.decorator';
 import { ConfigurationError } from '../errors/errors';
-import type { EventStore } from '../eventStore/eventStore';
+import type { EventStore, RecordedEvent } from '../eventStore/eventStore';
 import { requireDomainEventMetadata } from '../events/domainEvent.decorator';
 import { EventRegistry } from '../events/eventRegistry';
 import type { Upcaster } from '../events/upcaster';
@@ -31,6 +31,8 @@ export interface RewindOptions {
   readonly commandBus?: CommandBusOptions;
   /** See `EventRegistryOptions.unknownTypes`. */
   readonly unknownEventTypes?: 'error' | 'skip';
+  /** See `EventRegistryOptions.onSkippedEvent`. */
+  readonly onSkippedEvent?: (recorded: RecordedEvent) => void;
 }
 
 /** The wired pieces. */
@@ -57,6 +59,7 @@ export function createRewind(options: RewindOptions): Rewind {
   const events = new EventRegistry(options.events ?? [], {
     ...(options.upcasters ? { upcasters: options.upcasters } : {}),
     ...(options.unknownEventTypes ? { unknownTypes: options.unknownEventTypes } : {}),
+    ...(options.onSkippedEvent ? { onSkippedEvent: options.onSkippedEvent } : {}),
   });
   const aggregates = new Map<string, AggregateClass>();
   for (const aggregateClass of options.aggregates ?? []) {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StoreUnavailableError } from '@rewind/core';
+import { listTables, tablesOf } from '../fileOwnership';
 
 /** The schema version this code writes (kept in `PRAGMA user_version`). */
 export const SCHEMA_VERSION = 2;
@@ -51,12 +52,33 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
 const OWN_TABLES = new Set(['rewind_events', 'rewind_streams', 'rewind_snapshots']);
 
 /**
- * Brings a database to {@link SCHEMA_VERSION}, refusing files written by a newer Rewind and SQLite
- * files that are not Rewind event stores.
- * @throws StoreUnavailableError naming the path and what to do.
+ * Checks, reading only, that a database is a Rewind event store this code can open (or a new, empty
+ * file): never a file of another application, whatever its `user_version`, and never one written by a
+ * newer Rewind. Run it before anything that writes, even a pragma.
+ * @returns the file's schema version (0 for a new file).
+ * @throws StoreUnavailableError naming the path, what the file is and what to do.
  */
-export function migrate(db: Database.Database, path: string, target = SCHEMA_VERSION): void {
+export function checkSchema(db: Database.Database, path: string): number {
   const version = db.pragma('user_version', { simple: true }) as number;
+  const tables = tablesOf(db);
+  const foreign = tables.filter(
+    (name) => !OWN_TABLES.has(name) && !name.startsWith('rm_') && !name.startsWith('rewind_'),
+  );
+  // A fresh file may already hold the read-model store's tables (rm_*): the two share files by design.
+  if (version === 0 && foreign.length > 0) {
+    throw new StoreUnavailableError(
+      `"${path}" is a SQLite database but not a Rewind event store (it has tables: ${listTables(foreign)}). ` +
+        'Point Rewind at a new file, or at the file Rewind created.',
+    );
+  }
+  if (version > 0 && !tables.includes('rewind_events')) {
+    throw new StoreUnavailableError(
+      `"${path}" is a SQLite database but not a Rewind event store: it has PRAGMA user_version ${version} ` +
+        `and no rewind_events table (${tables.length ? `it has tables: ${listTables(tables)}` : 'it has no tables'}). ` +
+        'It belongs to another application (or is a damaged Rewind store: restore it from a backup). ' +
+        'Point Rewind at a new file, or at the file Rewind created.',
+    );
+  }
   if (version > SCHEMA_VERSION) {
     throw new StoreUnavailableError(
       `Cannot open the SQLite event store "${path}": it was written by a newer Rewind (schema version ${version}; ` +
@@ -64,28 +86,16 @@ export function migrate(db: Database.Database, path: string, target = SCHEMA_VER
         'application; an older version must never write to it.',
     );
   }
-  const tables = (
-    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
-  )
-    .map((t) => t.name)
-    .filter((name) => !name.startsWith('sqlite_'));
-  const foreign = tables.filter(
-    (name) => !OWN_TABLES.has(name) && !name.startsWith('rm_') && !name.startsWith('rewind_'),
-  );
-  // A fresh file may already hold the read-model store's tables (rm_*): the two share files by design.
-  if (version === 0 && foreign.length > 0) {
-    throw new StoreUnavailableError(
-      `"${path}" is a SQLite database but not a Rewind event store (it has tables: ${foreign.slice(0, 5).join(', ')}). ` +
-        'Point Rewind at a new file, or at the file Rewind created.',
-    );
-  }
-  if (version > 0 && !tables.includes('rewind_events')) {
-    throw new StoreUnavailableError(
-      `"${path}" says it is Rewind schema version ${version} but has no rewind_events table` +
-        (foreign.length ? ` (it has: ${foreign.slice(0, 5).join(', ')})` : '') +
-        '. It is damaged or not a Rewind store: restore it from a backup.',
-    );
-  }
+  return version;
+}
+
+/**
+ * Brings a database to {@link SCHEMA_VERSION} after {@link checkSchema}, refusing files written by a
+ * newer Rewind and SQLite files that are not Rewind event stores.
+ * @throws StoreUnavailableError naming the path and what to do.
+ */
+export function migrate(db: Database.Database, path: string, target = SCHEMA_VERSION): void {
+  const version = checkSchema(db, path);
   for (let v = version; v < target; v++) {
     db.transaction(() => {
       // Several processes may open a new or old file at once: whoever takes the write lock first

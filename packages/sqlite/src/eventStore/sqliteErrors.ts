@@ -18,13 +18,19 @@ interface SqliteLikeError {
  * @param error what better-sqlite3 threw
  * @param path the database file, named in the message
  * @param action what was being done, e.g. `'read $all'`, completing "while trying to ..."
+ * @param store which store failed, named in the message: `'event store'` or `'read-model store'`
  * @example
  * try { db.exec(sql); } catch (error) { throw mapSqliteError(error, path, 'create the tables'); }
  */
-export function mapSqliteError(error: unknown, path: string, action: string): RewindError {
+export function mapSqliteError(
+  error: unknown,
+  path: string,
+  action: string,
+  store: 'event store' | 'read-model store' = 'event store',
+): RewindError {
   if (error instanceof RewindError) return error;
   const code = (error as SqliteLikeError | undefined)?.code ?? '';
-  const where = `SQLite event store "${path}"`;
+  const where = `SQLite ${store} "${path}"`;
   if (code === 'SQLITE_CANTOPEN') {
     return new StoreUnavailableError(
       `Cannot open ${where} while trying to ${action}: the file cannot be opened or created. ` +

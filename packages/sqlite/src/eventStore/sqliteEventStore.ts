@@ -9,6 +9,7 @@ import {
   StoreUnavailableError,
   StreamNotFoundError,
   validateAppend,
+  validateStreamName,
   type LogPage,
   type AppendOptions,
   type AppendResult,
@@ -25,7 +26,7 @@ import {
 } from '@rewind/core';
 import { serialize, writeAppends, type PendingAppend } from './appendBatch';
 import { GroupCommit, type BatchOutcome } from './groupCommit';
-import { migrate } from './schema';
+import { checkSchema, migrate } from './schema';
 import { mapSqliteError } from './sqliteErrors';
 import { decodeRows, fromPackedPage, type DecodedPage } from './eventPages';
 import { ForwardLogCursor } from './logCursor';
@@ -136,6 +137,8 @@ export class SqliteEventStore implements EventStore {
       throw mapSqliteError(error, this.path, 'open it');
     }
     try {
+      // Nothing is written (not even the switch to WAL) before the file is known to be ours.
+      checkSchema(this.db, this.path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       migrate(this.db, this.path);
@@ -187,11 +190,11 @@ export class SqliteEventStore implements EventStore {
   ): Promise<AppendResult> {
     let pending: PendingAppend;
     try {
-      validateAppend(streamId, events);
+      const expected = validateAppend(streamId, events, options);
       this.ensureOpen();
       pending = {
         streamId,
-        expected: options.expectedRevision ?? 'any',
+        expected,
         rows: serialize(streamId, events),
       };
     } catch (error) {
@@ -201,6 +204,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    validateStreamName(streamId, 'read');
     this.ensureOpen();
     const backwards = options.direction === 'backwards';
     let remaining = options.maxCount ?? Infinity;

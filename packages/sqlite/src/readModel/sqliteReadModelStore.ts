@@ -15,6 +15,7 @@ import {
   type ReadModelTransaction,
 } from '@rewind/projections';
 import { mapSqliteError } from '../eventStore/sqliteErrors';
+import { checkReadModelFile } from '../fileOwnership';
 import { DocumentCache } from './documentCache';
 import {
   prepareReadModelStatements,
@@ -74,17 +75,28 @@ export class SqliteReadModelStore implements ReadModelStore, SqliteReadContext {
     }
     try {
       this.db = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    } catch (error) {
+      throw mapSqliteError(error, this.path, 'open it', 'read-model store');
+    }
+    try {
+      // Nothing is written (not even the switch to WAL) before the file is known to be one for read models.
+      checkReadModelFile(this.db, this.path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       this.db.exec(READ_MODEL_TABLES);
     } catch (error) {
-      throw mapSqliteError(error, this.path, 'open the read-model store');
+      this.db.close();
+      throw mapSqliteError(error, this.path, 'open it', 'read-model store');
     }
     this.cache = new DocumentCache(options.documentCacheBytes ?? 32 * 2 ** 20);
     this.statements = prepareReadModelStatements(this.db);
   }
 
-  /** Opens (creating if needed) a read-model store file. */
+  /**
+   * Opens (creating if needed) a read-model store file.
+   * @throws StoreUnavailableError when the directory is missing, or the file is unreadable, corrupt
+   * or another application's (refused before anything is written to it).
+   */
   static open(options: SqliteReadModelStoreOptions | string): SqliteReadModelStore {
     return new SqliteReadModelStore(typeof options === 'string' ? { path: options } : options);
   }
@@ -257,7 +269,7 @@ export class SqliteReadModelStore implements ReadModelStore, SqliteReadContext {
     try {
       return fn();
     } catch (error) {
-      throw mapSqliteError(error, this.path, action);
+      throw mapSqliteError(error, this.path, action, 'read-model store');
     }
   }
 }

@@ -194,6 +194,36 @@ export function describeEventStoreContract(
         await expect(store.append(stream(), [])).rejects.toBeInstanceOf(ValidationError);
       });
 
+      const badRevisions: Array<[string, unknown]> = [
+        ['a word that is not one of the four', 'banana'],
+        ['a negative number', -5],
+        ['NaN', NaN],
+        ['a huge number', 1e30],
+        ['a whole number instead of a bigint', 1],
+        ['a negative bigint', -1n],
+        ['a bigint past 64 bits', 2n ** 63n],
+        ['null', null],
+      ];
+      it.each(badRevisions)(
+        'refuses an expected revision that is %s with a ValidationError (never a conflict) and writes nothing',
+        async (_label, expected) => {
+          const s = stream();
+          await store.append(s, [testEvent('x'), testEvent('y')]);
+          const error = await store
+            .append(s, [testEvent('z')], { expectedRevision: expected as ExpectedRevision })
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+          expect(error).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).violations.map((v) => v.path)).toEqual(['expectedRevision']);
+          expect((error as ValidationError).message).toMatch(
+            /'no_stream', 'stream_exists', 'any' or a revision/,
+          );
+          expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['x', 'y']);
+        },
+      );
+
       it('keeps data, metadata, ids and types exactly', async () => {
         const s = stream();
         const id = randomUUID();
@@ -214,6 +244,45 @@ export function describeEventStoreContract(
         });
         expect(event!.recordedAt).toBeInstanceOf(Date);
         expect(Math.abs(event!.recordedAt.getTime() - Date.now())).toBeLessThan(60_000);
+      });
+    });
+
+    describe('stream names', () => {
+      const invalid: Array<[string, (tag: string) => string]> = [
+        ['an empty name', () => ''],
+        ['a system name ($)', (tag) => `$${tag}`],
+        ['a lone high surrogate', (tag) => `${tag}-\uD800x`],
+        ['a lone low surrogate', (tag) => `${tag}-x\uDC00`],
+        ['NUL', (tag) => `${tag}-a\u0000b`],
+        ['a newline', (tag) => `${tag}-a\nb`],
+        ['DEL', (tag) => `${tag}-a\u007Fb`],
+        ['a C1 control character', (tag) => `${tag}-a\u0085b`],
+      ];
+      it.each(invalid)('refuses %s with a ValidationError and stores nothing', async (_label, name) => {
+        const tag = `names${randomUUID().slice(0, 8)}`;
+        const streamId = name(tag);
+        const error = await store.append(streamId, [testEvent('a')]).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).violations.map((v) => v.path)).toEqual(['streamId']);
+        expect(await collect(store.listStreams({ prefix: tag }))).toEqual([]);
+        if (streamId !== '' && !streamId.startsWith('$')) {
+          // A read never finds a different stream the store would have turned this name into.
+          await expect(collect(store.readStream(streamId))).rejects.toBeInstanceOf(ValidationError);
+        }
+      });
+
+      it('keeps every other name exactly, and finds it by prefix', async () => {
+        const tag = `names${randomUUID().slice(0, 8)}`;
+        const names = [`${tag}-주문-42`, `${tag}-cart-⚡`, `${tag}-😀 party`, `${tag}-Ünïcödé.2026/05`];
+        for (const name of names) await store.append(name, [testEvent('kept')]);
+        for (const name of names) {
+          expect((await collect(store.readStream(name))).map((e) => e.streamId)).toEqual([name]);
+        }
+        const listed = await collect(store.listStreams({ prefix: `${tag}-` }));
+        expect(listed.map((s) => s.streamId).sort()).toEqual([...names].sort());
       });
     });
 

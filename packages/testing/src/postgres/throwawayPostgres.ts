@@ -13,6 +13,12 @@ export interface ThrowawayPostgres {
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
+  /**
+   * Restarts the server on the same port and data, as an operator would: `pg_ctl stop -m fast` (open
+   * connections are terminated with 57P01), `downMs` with no server (default 0), then start again.
+   * Resolves once it accepts connections.
+   */
+  restart(options?: { readonly downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -94,19 +100,21 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     '--locale=C',
   ]);
   let port = 0;
+  const start = () =>
+    exec('pg_ctl', [
+      '-D',
+      dataDir,
+      '-l',
+      join(dataDir, 'server.log'),
+      '-o',
+      `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      '-w',
+      'start',
+    ]);
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
     try {
-      await exec('pg_ctl', [
-        '-D',
-        dataDir,
-        '-l',
-        join(dataDir, 'server.log'),
-        '-o',
-        `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
-        '-w',
-        'start',
-      ]);
+      await start();
       break;
     } catch (error) {
       if (attempt >= 2) {
@@ -120,6 +128,11 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
+    async restart(options = {}) {
+      await exec('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+      if (options.downMs) await new Promise((resolve) => setTimeout(resolve, options.downMs));
+      await start();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

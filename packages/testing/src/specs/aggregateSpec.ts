@@ -82,8 +82,10 @@ export function aggregateSpec(aggregateClass: AggregateClass, options: Aggregate
         async then(...expected: object[]) {
           const { error, raised } = await run();
           if (error) throw error;
-          // Event classes must match exactly; nested values are data (stored events keep no prototypes).
+          // Event classes must be the same classes (not just the same names); nested values are data
+          // (stored events keep no prototypes).
           expect(raised.map((e) => e.constructor.name)).toEqual(expected.map((e) => e.constructor.name));
+          expect(classMismatches(raised, expected)).toEqual([]);
           expect(raised).toEqual(expected);
         },
         async thenThrows(errorClass: Type<Error>, message?: string | RegExp) {
@@ -117,4 +119,17 @@ function aggregateIdOf(command: object): string {
     );
   }
   return String((command as Record<string | symbol, unknown>)[idProperty]);
+}
+
+/** Events at the same index whose classes differ although their names agree (two classes, one name). */
+function classMismatches(raised: readonly object[], expected: readonly object[]): string[] {
+  return expected.flatMap((event, index) => {
+    const actual = raised[index];
+    if (!actual || actual.constructor === event.constructor) return [];
+    const name = event.constructor.name;
+    return [
+      `event ${index}: the command raised ${name}, the spec expects another class named ${name} ` +
+        '(import the event class the aggregate raises)',
+    ];
+  });
 }

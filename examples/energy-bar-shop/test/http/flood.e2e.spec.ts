@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+jest.setTimeout(120_000);
+
+const SERVE = path.resolve(__dirname, '..', '..', 'dist', 'serve.js');
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+/** One HTTP request to the server: its status, body and how long it took. */
+function send(
+  base: string,
+  method: string,
+  url: string,
+  body?: Buffer,
+): Promise<{ status: number; body: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${base}${url}`,
+      { method, agent, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - started,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Starts `node dist/serve.js` on a free port in its own data directory and waits until it listens. */
+function startServer(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, [SERVE], {
+    env: { ...process.env, PORT: '0', REWIND_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    // The log keeps being read (only its start kept), so the server never blocks on a full pipe.
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      if (output.length < 64_000) output += chunk.toString('utf8');
+      const address = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      if (address) resolve({ child, base: address });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`serve.js exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+describe('the HTTP API under a flood of oversized orders (node dist/serve.js)', () => {
+  let dataDir: string;
+  let server: { child: ChildProcess; base: string };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'energy-bar-shop-flood-'));
+    server = await startServer(dataDir);
+    const product = Buffer.from(JSON.stringify({ productId: 'energy-bar', name: 'energy bar', price: 2500 }));
+    expect((await send(server.base, 'POST', '/menu/products', product)).status).toBe(201);
+  });
+
+  afterAll(async () => {
+    agent.destroy();
+    if (server?.child.exitCode === null) {
+      const exited = new Promise((resolve) => server.child.once('exit', resolve));
+      server.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses 25,000-line orders up front (400 naming lines) and keeps answering GET /menu fast', async () => {
+    // ~1 MB each, under the body limit: 25,000 lines where 20 are allowed.
+    const flood = Buffer.from(
+      JSON.stringify({
+        customer: 'Flood',
+        address: '1 Flood-ro',
+        paymentMethod: 'card-4242',
+        lines: Array.from({ length: 25_000 }, () => ({ productId: 'energy-bar', quantity: 1 })),
+      }),
+    );
+    const floodFor = 2_000;
+    const started = performance.now();
+    const refusals: Array<{ status: number; body: string }> = [];
+    let flooding = true;
+    const flooders = Array.from({ length: 4 }, async () => {
+      while (performance.now() - started < floodFor) {
+        const { status, body } = await send(server.base, 'POST', '/orders', flood);
+        refusals.push({ status, body });
+      }
+    });
+    const menuLatencies: number[] = [];
+    const prober = (async () => {
+      while (flooding) {
+        const menu = await send(server.base, 'GET', '/menu');
+        expect(menu.status).toBe(200);
+        menuLatencies.push(menu.ms);
+      }
+    })();
+    await Promise.all(flooders);
+    flooding = false;
+    await prober;
+
+    console.log(
+      `probes ${menuLatencies.length}, worst ${Math.max(...menuLatencies).toFixed(0)} ms, refusals ${refusals.length}`,
+    );
+    expect(menuLatencies.length).toBeGreaterThan(1);
+    // Before route schemas every such order was validated line by line (~1-3 s each); four at once
+    // stalled the server for seconds. A generous bound, so a loaded machine does not fail it.
+    expect(Math.max(...menuLatencies)).toBeLessThan(500);
+    expect(refusals.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(refusals.map((r) => r.status))).toEqual(new Set([400]));
+    expect(JSON.parse(refusals[0]!.body)).toMatchObject({
+      error: 'validation',
+      violations: [{ path: 'lines', constraints: { maxItems: expect.stringMatching(/at most 20/) } }],
+    });
+    expect((await send(server.base, 'GET', '/orders')).body).toBe('[]');
+  });
+});
