@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { registerAggregateCommands } from './commands/aggregateCommands';
 import { makeAction } from './commands/action';
 import { registerProjectionCommands } from './commands/projectionCommands';
+import { registerReadModelCommands } from './commands/readModelCommands';
 import { registerRebuildCommands } from './commands/rebuildCommands';
 import { registerStreamCommands } from './commands/streamCommands';
+import { DeadLetterNotFoundError, NamespaceNotFoundError } from '@rewind/projections';
 import { palette, useColor } from './output/format';
 import { CliError, EXIT } from './util/cliError';
 
@@ -25,6 +27,8 @@ const REWIND_EXIT: Record<string, [number, string]> = {
 /** Maps any failure to a message (cause and fix) and an exit code. */
 export function describeFailure(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  if (error instanceof NamespaceNotFoundError || error instanceof DeadLetterNotFoundError)
+    return { message: error.message, exitCode: EXIT.notFound };
   const code = (error as { code?: unknown })?.code;
   const message = (error as Error)?.message ?? String(error);
   if (typeof code === 'string' && code in REWIND_EXIT) {
@@ -55,6 +59,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerStreamCommands(program, action);
   registerProjectionCommands(program, action);
   registerRebuildCommands(program, action);
+  registerReadModelCommands(program, action);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRewind } from '@rewind/core';
-import { ProjectionEngine } from '@rewind/projections';
+import { ProjectionEngine, rebuildProjection } from '@rewind/projections';
 import { SqliteEventStore, SqliteReadModelStore } from '@rewind/sqlite';
 import { Order } from './fixtures/shop/order';
-import { OrderSummary } from './fixtures/shop/orderSummary';
+import { CustomerRevenue, OrderSummary } from './fixtures/shop/orderSummary';
 import { FIXTURE_CONFIG, runCli } from './support/runCli';
 import { minutes, seedShop } from './support/seedShop';
 
@@ -150,6 +150,40 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
       expect(run.stdout).toContain('~ status: "placed" → "paid"');
     });
 
+    it('keeps what rebuild --until left when --as-of looks at the same moment, and lists both', async () => {
+      const until = minutes(25).toISOString();
+      const built = await rewind(['--json', 'rebuild', 'order-summary', '--until', until]);
+      const scratch = JSON.parse(built.stdout).rebuilt[0].namespace as string;
+      expect(scratch).toMatch(/^order-summary@v1~at-/);
+      expect((await rewind(['readmodel', 'order-summary', '--as-of', until])).code).toBe(0);
+      const listed = await rewind(['--json', 'readmodel', 'order-summary', '--list-namespaces']);
+      expect(listed.code).toBe(0);
+      const roles = Object.fromEntries(
+        JSON.parse(listed.stdout).namespaces.map((n: { namespace: string; role: string }) => [n.namespace, n.role]),
+      );
+      expect(roles[scratch]).toBe('scratch');
+      expect(Object.values(roles)).toContain('served');
+      expect(Object.keys(roles).some((n) => n.includes('-tmp-'))).toBe(false); // --as-of cleaned up its own
+      const kept = await rewind(['--json', 'readmodel', 'order-summary', '--namespace', scratch]);
+      expect(JSON.parse(kept.stdout).collections.orders).toHaveProperty('o-1');
+      const human = await rewind(['readmodel', 'order-summary', '--list-namespaces']);
+      expect(human.stdout).toMatch(new RegExp(`${scratch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +scratch`));
+      expect((await rewind(['readmodel', 'order-summary', '--drop', scratch])).code).toBe(0);
+    });
+
+    it('never drops the system namespace (exit 2), and says an unknown namespace is not found (exit 4)', async () => {
+      const system = await rewind(['readmodel', 'order-summary', '--drop', 'rewind_system']);
+      expect(system.code).toBe(2);
+      expect(system.stderr).toContain('never dropped');
+      expect((await model('order-summary')).collections.orders).toHaveProperty('o-1'); // still served
+      const missing = await rewind(['readmodel', 'order-summary', '--drop', 'order-summary@v1~pos-999']);
+      expect(missing.code).toBe(4);
+      expect(missing.stderr).toContain('There is no read-model namespace "order-summary@v1~pos-999"');
+      const typo = await rewind(['readmodel', 'order-summary', '--namespace', 'order-sumary@v1']);
+      expect(typo.code).toBe(4);
+      expect(typo.stderr).toMatch(/Known namespaces: order-summary@v1/);
+    });
+
     it('rejects a malformed --as-of (exit 2)', async () => {
       const run = await rewind(['readmodel', 'order-summary', '--as-of', 'last tuesday']);
       expect(run.code).toBe(2);
@@ -234,8 +268,38 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
         'o-1': { customer: 'alice', items: 2, total: 110, status: 'placed' },
       });
       expect((await rewind(['readmodel', 'order-summary', '--drop', namespace!])).code).toBe(0);
-      const gone = await rewind(['--json', 'readmodel', 'order-summary', '--namespace', namespace!]);
-      expect(JSON.parse(gone.stdout).collections).toEqual({});
+      const gone = await rewind(['readmodel', 'order-summary', '--namespace', namespace!]);
+      expect(gone.code).toBe(4);
+      expect(gone.stderr).toContain(`There is no read-model namespace "${namespace}"`);
+    });
+
+    it('says when it resumes an interrupted rebuild, and starts over with --fresh', async () => {
+      // An earlier rebuild died half-way: the handler failed on the poison item (batches of 2 events).
+      const interrupt = async () => {
+        const eventStore = SqliteEventStore.open(join(dir, 'events.db'));
+        const store = SqliteReadModelStore.open(join(dir, 'readmodels.db'));
+        const { events } = createRewind({ eventStore, aggregates: [Order] });
+        const engine = new ProjectionEngine({ eventStore, events, store, processors: [CustomerRevenue] });
+        try {
+          await expect(rebuildProjection(engine, 'customer-revenue', { batchSize: 2, fresh: true })).rejects.toThrow(
+            /No price list entry for "poison"/,
+          );
+        } finally {
+          await store.close();
+          await eventStore.close();
+        }
+      };
+      await interrupt();
+      const resumed = await rewind(['rebuild', 'customer-revenue', '--yes'], fixed);
+      expect(resumed.code).toBe(0);
+      expect(resumed.stderr).toMatch(/customer-revenue: resuming the rebuild in \S+ from position \d+ .*Run with --fresh to start over/);
+      expect(resumed.stdout).toMatch(/customer-revenue: \d+ events .*\(resumed from \d+\)/);
+      await interrupt();
+      const fresh = await rewind(['rebuild', 'customer-revenue', '--fresh', '--yes'], fixed);
+      expect(fresh.code).toBe(0);
+      expect(fresh.stderr).not.toContain('resuming');
+      // all three events it handles, from the start, not a resumed remainder
+      expect(fresh.stdout).toMatch(/customer-revenue: 3 events in [\d.]+s into customer-revenue@v1\S* \(now served[^)]*\), position 7\.\n/);
     });
 
     it('suggests the closest projection for an unknown one (exit 4)', async () => {
