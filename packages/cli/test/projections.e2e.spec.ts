@@ -159,7 +159,10 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
       const listed = await rewind(['--json', 'readmodel', 'order-summary', '--list-namespaces']);
       expect(listed.code).toBe(0);
       const roles = Object.fromEntries(
-        JSON.parse(listed.stdout).namespaces.map((n: { namespace: string; role: string }) => [n.namespace, n.role]),
+        JSON.parse(listed.stdout).namespaces.map((n: { namespace: string; role: string }) => [
+          n.namespace,
+          n.role,
+        ]),
       );
       expect(roles[scratch]).toBe('scratch');
       expect(Object.values(roles)).toContain('served');
@@ -281,9 +284,9 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
         const { events } = createRewind({ eventStore, aggregates: [Order] });
         const engine = new ProjectionEngine({ eventStore, events, store, processors: [CustomerRevenue] });
         try {
-          await expect(rebuildProjection(engine, 'customer-revenue', { batchSize: 2, fresh: true })).rejects.toThrow(
-            /No price list entry for "poison"/,
-          );
+          await expect(
+            rebuildProjection(engine, 'customer-revenue', { batchSize: 2, fresh: true }),
+          ).rejects.toThrow(/No price list entry for "poison"/);
         } finally {
           await store.close();
           await eventStore.close();
@@ -292,14 +295,18 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
       await interrupt();
       const resumed = await rewind(['rebuild', 'customer-revenue', '--yes'], fixed);
       expect(resumed.code).toBe(0);
-      expect(resumed.stderr).toMatch(/customer-revenue: resuming the rebuild in \S+ from position \d+ .*Run with --fresh to start over/);
+      expect(resumed.stderr).toMatch(
+        /customer-revenue: resuming the rebuild in \S+ from position \d+ .*Run with --fresh to start over/,
+      );
       expect(resumed.stdout).toMatch(/customer-revenue: \d+ events .*\(resumed from \d+\)/);
       await interrupt();
       const fresh = await rewind(['rebuild', 'customer-revenue', '--fresh', '--yes'], fixed);
       expect(fresh.code).toBe(0);
       expect(fresh.stderr).not.toContain('resuming');
       // all three events it handles, from the start, not a resumed remainder
-      expect(fresh.stdout).toMatch(/customer-revenue: 3 events in [\d.]+s into customer-revenue@v1\S* \(now served[^)]*\), position 7\.\n/);
+      expect(fresh.stdout).toMatch(
+        /customer-revenue: 3 events in [\d.]+s into customer-revenue@v1\S* \(now served[^)]*\), position 7\.\n/,
+      );
     });
 
     it('suggests the closest projection for an unknown one (exit 4)', async () => {

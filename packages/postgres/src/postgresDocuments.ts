@@ -40,7 +40,7 @@ export interface WriteBehind {
 }
 
 /** Reads committed documents of one collection (or, on a transaction's client, its own writes too). */
-export class DbReader<D extends Document> implements CollectionReader<D> {
+export class DbReader<D extends object> implements CollectionReader<D> {
   constructor(
     protected readonly db: Queryable,
     protected readonly t: Tables,
@@ -116,7 +116,7 @@ export class DbReader<D extends Document> implements CollectionReader<D> {
 }
 
 /** A collection inside a transaction: buffered writes over the transaction's client. */
-export class TxCollection<D extends Document> extends DbReader<D> implements Collection<D> {
+export class TxCollection<D extends object> extends DbReader<D> implements Collection<D> {
   readonly pending = new Map<string, Pending>();
 
   constructor(

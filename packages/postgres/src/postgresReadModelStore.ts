@@ -205,7 +205,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     }
   }
 
-  collection<D extends Document = Document>(namespace: string, name: string): CollectionReader<D> {
+  collection<D extends object = Document>(namespace: string, name: string): CollectionReader<D> {
     checkNamespace(namespace);
     checkCollectionName(name);
     return new DbReader<D>(this.pool, this.t, this.target, namespace, name);

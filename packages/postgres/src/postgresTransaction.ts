@@ -49,7 +49,7 @@ export class PostgresTransaction implements ReadModelTransaction, WriteBehind {
     return this.client;
   }
 
-  collection<D extends Document = Document>(name: string): Collection<D> {
+  collection<D extends object = Document>(name: string): Collection<D> {
     const cached = this.collections.get(name);
     if (cached) return cached as unknown as Collection<D>;
     checkCollectionName(name);

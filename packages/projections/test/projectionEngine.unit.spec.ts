@@ -95,6 +95,40 @@ describe(ProjectionEngine.name, () => {
     });
   });
 
+  describe('document types', () => {
+    it('accepts an interface as the document type of a collection (type-checked by npm run typecheck)', async () => {
+      interface Tally {
+        key: string;
+        count: number;
+      }
+      @Projection('interface-tallies')
+      class InterfaceTallies {
+        @On(Counted)
+        async counted(event: Counted, ctx: ProjectionContext): Promise<void> {
+          const tallies = ctx.collection<Tally>('tallies');
+          const current: Tally | undefined = await tallies.get(event.key);
+          await tallies.put(event.key, { key: event.key, count: (current?.count ?? 0) + event.by });
+        }
+      }
+      const shop = app();
+      const e = new ProjectionEngine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store: new InMemoryReadModelStore(),
+        processors: [InterfaceTallies],
+      });
+      engines.push(e);
+      e.start();
+      await shop.append('c-a', new Counted('a', 2), new Counted('a', 3));
+      await e.waitForHead();
+      const found: Tally | undefined = await e
+        .query('interface-tallies')
+        .collection<Tally>('tallies')
+        .get('a');
+      expect(found).toEqual({ key: 'a', count: 5 });
+    });
+  });
+
   describe('start and stop', () => {
     it('starts its control poll once however often start() is called, and clears it on stop', async () => {
       const armed = jest.spyOn(global, 'setInterval');

@@ -37,7 +37,10 @@ export function registerReadModelCommands(program: Command, action: Action): voi
     .description('show a read model: the served one, one as of a past moment, or a scratch namespace')
     .option('--as-of <position|time>', 'build it as of then, in a temporary namespace dropped afterwards')
     .option('--business-time', 'read an --as-of time as business time (occurred-at)')
-    .option('--namespace <ns>', 'read this namespace (e.g. one left by rebuild --until; see --list-namespaces)')
+    .option(
+      '--namespace <ns>',
+      'read this namespace (e.g. one left by rebuild --until; see --list-namespaces)',
+    )
     .option('--list-namespaces', "list the projection's namespaces: served, being rebuilt, scratch")
     .option('--collection <name>', 'only this collection')
     .option('--id <key>', 'only this document (needs --collection)')
@@ -53,7 +56,9 @@ export function registerReadModelCommands(program: Command, action: Action): voi
         '  $ rewind readmodel order-summary --namespace order-summary@v1~pos-42\n' +
         '  $ rewind readmodel order-summary --drop order-summary@v1~pos-42',
     )
-    .action(action(async (ctx, projection: string, opts: ReadModelOptions) => showReadModel(ctx, projection, opts)));
+    .action(
+      action(async (ctx, projection: string, opts: ReadModelOptions) => showReadModel(ctx, projection, opts)),
+    );
 }
 
 async function showReadModel(ctx: CliContext, projection: string, opts: ReadModelOptions): Promise<void> {
@@ -109,13 +114,14 @@ async function namespacesOf(
     .filter((n) => n.namespace.startsWith(`${projection}@`) || n.servedFor === projection)
     .map((n) => ({
       ...n,
-      role: n.servedFor === projection
-        ? 'served'
-        : building.has(n.namespace)
-          ? 'rebuilding'
-          : n.namespace.includes('~')
-            ? 'scratch'
-            : 'unserved',
+      role:
+        n.servedFor === projection
+          ? 'served'
+          : building.has(n.namespace)
+            ? 'rebuilding'
+            : n.namespace.includes('~')
+              ? 'scratch'
+              : 'unserved',
     }));
 }
 
@@ -124,7 +130,12 @@ async function listNamespaces(ctx: CliContext, store: ReadModelStore, projection
   ctx.out.data({ projection, namespaces });
   const rows = [['NAMESPACE', 'ROLE', 'CHECKPOINT', 'DOCUMENTS']];
   for (const n of namespaces)
-    rows.push([n.namespace, n.role, n.checkpoint ? serializePosition(n.checkpoint) : '-', String(n.documents)]);
+    rows.push([
+      n.namespace,
+      n.role,
+      n.checkpoint ? serializePosition(n.checkpoint) : '-',
+      String(n.documents),
+    ]);
   ctx.out.line(namespaces.length ? table(rows, ctx.out.colors.bold) : `${projection} has no namespaces yet.`);
 }
 
@@ -132,7 +143,10 @@ async function listNamespaces(ctx: CliContext, store: ReadModelStore, projection
 async function requireNamespace(store: ReadModelStore, projection: string, namespace: string): Promise<void> {
   const known = await namespacesOf(store, projection);
   if (!known.some((n) => n.namespace === namespace))
-    throw new NamespaceNotFoundError(namespace, known.map((n) => n.namespace));
+    throw new NamespaceNotFoundError(
+      namespace,
+      known.map((n) => n.namespace),
+    );
 }
 
 async function dropNamespace(
@@ -148,14 +162,22 @@ async function dropNamespace(
     throw new CliError((error as ProjectionError).message, EXIT.usage, { cause: error });
   }
   if (namespace === served)
-    throw new CliError(`${namespace} is the served namespace of ${projection}; it cannot be dropped.`, EXIT.usage);
+    throw new CliError(
+      `${namespace} is the served namespace of ${projection}; it cannot be dropped.`,
+      EXIT.usage,
+    );
   await requireNamespace(store, projection, namespace);
   await store.dropNamespace(namespace);
   ctx.out.data({ dropped: namespace });
   ctx.out.line(`Dropped ${namespace}.`);
 }
 
-async function printDiff(ctx: CliContext, store: ReadModelStore, namespace: string, served: string): Promise<void> {
+async function printDiff(
+  ctx: CliContext,
+  store: ReadModelStore,
+  namespace: string,
+  served: string,
+): Promise<void> {
   const diff = await diffNamespaces(store, namespace, served);
   ctx.out.data(diff);
   if (diff.identical) return ctx.out.line(`${namespace} and the live ${served} are identical.`);
@@ -179,7 +201,8 @@ async function printDocuments(
   namespace: string,
   opts: ReadModelOptions,
 ): Promise<void> {
-  const collections = opts.collection !== undefined ? [opts.collection] : await store.listCollections(namespace);
+  const collections =
+    opts.collection !== undefined ? [opts.collection] : await store.listCollections(namespace);
   const result: Record<string, unknown> = {};
   const rows: string[][] = [['COLLECTION', 'KEY', 'DOCUMENT']];
   for (const collection of collections) {

@@ -45,7 +45,10 @@ export async function rebuildWithProgress(
 }
 
 /** `--until`/`--as-of` and `--business-time` as rebuild options. */
-export function pastPoint(until: Position | Date | undefined, businessTime: boolean | undefined): Pick<RebuildOptions, 'until' | 'timeBasis'> {
+export function pastPoint(
+  until: Position | Date | undefined,
+  businessTime: boolean | undefined,
+): Pick<RebuildOptions, 'until' | 'timeBasis'> {
   return {
     ...(until !== undefined ? { until } : {}),
     ...(businessTime ? { timeBasis: 'occurred' as const } : {}),

@@ -51,7 +51,7 @@ export interface ProjectionContext<E extends object = object> {
   /** The read-model transaction: writes commit together with the checkpoint. */
   readonly tx: ReadModelTransaction;
   /** Shortcut for `tx.collection(name)`. */
-  collection<D extends Document = Document>(name: string): Collection<D>;
+  collection<D extends object = Document>(name: string): Collection<D>;
   /** True while rebuilding or building a read model as of a past moment; false for the live runner. */
   readonly isReplay: boolean;
 }

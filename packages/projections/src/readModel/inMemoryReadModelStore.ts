@@ -67,7 +67,7 @@ export class InMemoryReadModelStore implements ReadModelStore {
     return run;
   }
 
-  collection<D extends Document = Document>(namespace: string, name: string): CollectionReader<D> {
+  collection<D extends object = Document>(namespace: string, name: string): CollectionReader<D> {
     checkNamespace(namespace);
     checkCollectionName(name);
     const source = () => this.state.namespaces.get(namespace)?.get(name);
@@ -175,7 +175,7 @@ class InMemoryTransaction implements ReadModelTransaction {
     private readonly locks: Map<string, { owner: string; expiresAt: number }>,
   ) {}
 
-  collection<D extends Document = Document>(name: string): Collection<D> {
+  collection<D extends object = Document>(name: string): Collection<D> {
     const cached = this.collections.get(name);
     if (cached) return cached as Collection<D>;
     checkCollectionName(name);
@@ -274,7 +274,7 @@ class InMemoryTransaction implements ReadModelTransaction {
   }
 }
 
-function reader<D extends Document>(
+function reader<D extends object>(
   committed: () => Map<string, Document> | undefined,
   overlay: () => Map<string, Document | typeof DELETED> | undefined,
 ): CollectionReader<D> {

@@ -39,13 +39,13 @@ export interface FindOptions {
 }
 
 /** A document and its key. */
-export interface Keyed<D extends Document = Document> {
+export interface Keyed<D extends object = Document> {
   readonly key: string;
   readonly doc: D;
 }
 
 /** Read access to one collection. */
-export interface CollectionReader<D extends Document = Document> {
+export interface CollectionReader<D extends object = Document> {
   get(key: string): Promise<D | undefined>;
   find(filter?: Filter, options?: FindOptions): Promise<Keyed<D>[]>;
   count(filter?: Filter): Promise<number>;
@@ -56,7 +56,7 @@ export interface CollectionReader<D extends Document = Document> {
  * the object given have no effect), and documents returned are read-only snapshots (deeply frozen in
  * the in-memory store, fresh copies elsewhere): build a new object and `put` it, or `patch` fields.
  */
-export interface Collection<D extends Document = Document> extends CollectionReader<D> {
+export interface Collection<D extends object = Document> extends CollectionReader<D> {
   put(key: string, doc: D): Promise<void>;
   /** Shallow-merges fields into an existing document; creates it from the fields when missing. */
   patch(key: string, fields: Partial<D>): Promise<void>;
@@ -91,7 +91,7 @@ export interface DeadLetter {
 /** The work done in one read-model transaction: documents, checkpoint, served pointer, dead letters. */
 export interface ReadModelTransaction {
   readonly namespace: string;
-  collection<D extends Document = Document>(name: string): Collection<D>;
+  collection<D extends object = Document>(name: string): Collection<D>;
   /**
    * The namespace's checkpoint, as committed (or as set earlier in this transaction). Given another
    * namespace, that one's committed checkpoint, which then cannot change before this transaction
@@ -137,7 +137,7 @@ export interface ReadModelStore {
    */
   transaction<T>(namespace: string, work: (tx: ReadModelTransaction) => Promise<T>): Promise<T>;
   /** Reads a namespace outside the runner (queries, tools). */
-  collection<D extends Document = Document>(namespace: string, name: string): CollectionReader<D>;
+  collection<D extends object = Document>(namespace: string, name: string): CollectionReader<D>;
   /** A namespace's committed checkpoint, read outside any transaction (status, tools). */
   getCheckpoint(namespace: string): Promise<Position | undefined>;
   listCollections(namespace: string): Promise<string[]>;

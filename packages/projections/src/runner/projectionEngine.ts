@@ -233,12 +233,12 @@ export class ProjectionEngine {
    * or empty model.
    */
   query(name: string): {
-    collection<D extends Document = Document>(collection: string): CollectionReader<D>;
+    collection<D extends object = Document>(collection: string): CollectionReader<D>;
   } {
     this.definition(name);
     const store = this.options.store;
     return {
-      collection<D extends Document = Document>(collection: string): CollectionReader<D> {
+      collection<D extends object = Document>(collection: string): CollectionReader<D> {
         const read = async <R>(work: (reader: CollectionReader<D>) => Promise<R>): Promise<R> => {
           let namespace = await store.servedNamespace(name);
           for (;;) {

@@ -5,7 +5,6 @@ import {
   parseFilter,
   parseFindOptions,
   type CollectionReader,
-  type Document,
   type Filter,
   type FindOptions,
   type Keyed,
@@ -42,7 +41,7 @@ export interface TransactionView {
  * the transaction's own buffered writes first, and reads documents through the store's cache.
  * @internal
  */
-export function documentReader<D extends Document>(
+export function documentReader<D extends object>(
   store: SqliteReadContext,
   namespace: string,
   name: string,
@@ -75,7 +74,7 @@ export function documentReader<D extends Document>(
 }
 
 /** Runs a find: in SQL, with a transaction's own pending writes laid over the committed documents. */
-function findDocuments<D extends Document>(
+function findDocuments<D extends object>(
   store: SqliteReadContext,
   namespace: string,
   name: string,

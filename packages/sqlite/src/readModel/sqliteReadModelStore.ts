@@ -140,7 +140,7 @@ export class SqliteReadModelStore implements ReadModelStore, SqliteReadContext {
     return run;
   }
 
-  collection<D extends Document = Document>(namespace: string, name: string): CollectionReader<D> {
+  collection<D extends object = Document>(namespace: string, name: string): CollectionReader<D> {
     checkNamespace(namespace);
     checkCollectionName(name);
     return documentReader<D>(this, namespace, name, undefined);

@@ -72,7 +72,7 @@ export class SqliteTransaction implements ReadModelTransaction, TransactionView 
     return entries;
   }
 
-  collection<D extends Document = Document>(name: string): Collection<D> {
+  collection<D extends object = Document>(name: string): Collection<D> {
     const existing = this.collections.get(name);
     if (existing) return existing as unknown as Collection<D>;
     checkCollectionName(name);
