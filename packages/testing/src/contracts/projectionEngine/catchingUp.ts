@@ -136,6 +136,49 @@ export function describeCatchingUp(h: EngineHarness): void {
       expect(worst).toBeLessThan(500);
     });
 
+    it('yields to the event loop after every commit while it catches up', async () => {
+      const shop = contractApp();
+      for (let i = 0; i < 200; i++)
+        await shop.append(
+          `c-${i % 10}`,
+          ...Array.from({ length: 100 }, (_, j) => new Counted(`k${j % 100}`, 1)),
+        );
+      const inner = await h.store();
+      let commits = 0;
+      const store = new Proxy(inner, {
+        get(target, property) {
+          if (property !== 'transaction') return Reflect.get(target, property, target) as unknown;
+          return <T>(namespace: string, work: (tx: ReadModelTransaction) => Promise<T>) =>
+            target.transaction(namespace, work).then((result) => {
+              if (namespace.startsWith('bulk@')) commits++;
+              return result;
+            });
+        },
+      });
+      // A callback queued behind I/O (setImmediate) runs only when the loop gets a turn: count the turns.
+      let turns = 0;
+      let ticking = true;
+      const tick = () => {
+        turns++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const e = h.engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [BulkProjection],
+      });
+      try {
+        e.start();
+        await e.waitForHead(60_000);
+      } finally {
+        ticking = false;
+      }
+      expect(commits).toBeGreaterThanOrEqual(40); // 20,000 events in batches of 500
+      expect(turns).toBeGreaterThanOrEqual(commits - 1);
+    });
+
     it('moves a sparse checkpoint past unrelated appends at most once per interval, and reaches the head', async () => {
       const shop = contractApp();
       const inner = await h.store();
