@@ -1,5 +1,6 @@
 // Runs one rebuild (or, with a third argument `catch-up`, one live runner catching up from the start
-// of the log) for bench/projections.bench.js and prints {ms, processed, keys, peakRssMb}.
+// of the log) for bench/projections.bench.js and prints {ms, processed, keys, peakRssMb, worstDelayMs}:
+// worstDelayMs is how late a 50 ms timer fired at worst while it ran (how long the event loop was held).
 'use strict';
 require('reflect-metadata');
 const { createRewind, DomainEvent } = require('@rewind/core');
@@ -28,6 +29,13 @@ Projection('sales', { version: 1, batchSize: 2000 })(SalesProjection);
 
 let peak = 0;
 const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+let worstDelayMs = 0;
+let tick = Date.now();
+const lateness = setInterval(() => {
+  const now = Date.now();
+  worstDelayMs = Math.max(worstDelayMs, now - tick - 50);
+  tick = now;
+}, 50);
 
 (async () => {
   // BENCH_READ_AHEAD=off keeps every read on the main thread (to see what the worker adds).
@@ -56,11 +64,12 @@ const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss(
   await engine.stop();
   peak = Math.max(peak, process.memoryUsage.rss());
   clearInterval(sample);
+  clearInterval(lateness);
   const keys = await store.collection(result.namespace, 'sales').count();
   await store.close();
   await eventStore.close();
   process.stdout.write(
-    `${JSON.stringify({ ms, processed: result.processed, keys, peakRssMb: peak / 2 ** 20 })}\n`,
+    `${JSON.stringify({ ms, processed: result.processed, keys, peakRssMb: peak / 2 ** 20, worstDelayMs })}\n`,
   );
 })().catch((error) => {
   process.stderr.write(`${error.stack}\n`);
