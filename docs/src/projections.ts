@@ -1,7 +1,13 @@
 // The code behind docs/guides/projections-and-read-models.md, rebuilds.md and operations.md.
 // Run by docs/test/projections.unit.spec.ts and docs/test/projections.int.spec.ts.
 import { hostname } from 'node:os';
-import { createRewind, InMemoryEventStore, type EventStore, type Type } from '@rewind/core';
+import {
+  createRewind,
+  InMemoryEventStore,
+  serializePosition,
+  type EventStore,
+  type Type,
+} from '@rewind/core';
 import {
   InMemoryReadModelStore,
   On,
@@ -114,4 +120,45 @@ export async function operate(projections: ProjectionEngine) {
   }
   // #endregion
   return { sales, letters };
+}
+
+/** Where an application sends what the engine does: a logger, metrics. */
+export interface Telemetry {
+  info(message: string, fields: object): void;
+  warn(message: string, fields: object): void;
+}
+
+/** Reports the engine's events to `telemetry`; returns the function that stops reporting. */
+export function observe(projections: ProjectionEngine, telemetry: Telemetry): () => void {
+  // #region events
+  const unsubscribes = [
+    projections.on('state-changed', ({ projection, previous, state, lastError }) =>
+      telemetry.info('projection state', { projection, previous, state, lastError }),
+    ),
+    projections.on('batch-committed', ({ projection, count, checkpoint, durationMs, replay }) =>
+      telemetry.info('batch committed', {
+        projection,
+        count, // 0: only the checkpoint moved, past events this projection does not handle
+        position: serializePosition(checkpoint),
+        durationMs,
+        replay, // true for a rebuild's batches
+      }),
+    ),
+    projections.on('dead-letter-parked', ({ projection, letter }) =>
+      telemetry.warn('event parked', {
+        projection,
+        position: serializePosition(letter.position),
+        error: letter.error,
+      }),
+    ),
+    projections.on('lease-lost', ({ projection, reason }) =>
+      telemetry.warn('lease lost', { projection, reason }),
+    ),
+    projections.on('runner-error', ({ projection, error, retryInMs }) =>
+      telemetry.warn('runner error, retrying', { projection, error: String(error), retryInMs }),
+    ),
+  ];
+  const stopObserving = () => unsubscribes.forEach((unsubscribe) => unsubscribe()); // each on() returns one
+  // #endregion
+  return stopObserving;
 }

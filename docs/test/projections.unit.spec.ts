@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProjectionError } from '@rewind/core';
+import { ProjectionError, serializePosition } from '@rewind/core';
 import {
   InMemoryReadModelStore,
   On,
@@ -11,7 +11,7 @@ import {
 import { ItemAdded } from '../src/gettingStarted';
 import { expectRebuildEquivalent } from '@rewind/testing';
 import { AddItem, CheckOut } from '../src/gettingStarted';
-import { createShop, faults, operate, topSellers } from '../src/projections';
+import { createShop, faults, observe, operate, topSellers } from '../src/projections';
 
 const add = (cartId: string, sku: string, quantity: number) => ({ cartId, sku, quantity });
 
@@ -81,16 +81,60 @@ describe('projections and reactors', () => {
     await projections.stop();
   });
 
+  it('tells observers what it does: state changes, commits, parked events', async () => {
+    const { rewind, projections } = createShop();
+    const seen: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
+    const record = (level: string) => (message: string, fields: object) =>
+      seen.push({ level, message, fields: fields as Record<string, unknown> });
+    const stopObserving = observe(projections, { info: record('info'), warn: record('warn') });
+    try {
+      await projections.runner('sales-per-sku').caughtUp();
+      faults.rejectSku = 'poison';
+      const cart = randomUUID();
+      await rewind.commandBus.executePlain(AddItem, add(cart, 'poison', 1)); // position 1
+      await rewind.commandBus.executePlain(AddItem, add(cart, 'bar', 2));
+      await rewind.commandBus.executePlain(AddItem, add(cart, 'bar', 1));
+      await projections.waitForHead();
+      const head = serializePosition((await rewind.eventStore.headPosition())!);
+
+      const sales = seen.filter((e) => e.fields.projection === 'sales-per-sku');
+      expect(
+        sales.filter((e) => e.message === 'projection state').map((e) => [e.fields.previous, e.fields.state]),
+      ).toEqual([
+        ['starting', 'catching-up'],
+        ['catching-up', 'running'],
+      ]);
+      const commits = sales.filter((e) => e.message === 'batch committed');
+      expect(commits.reduce((n, e) => n + (e.fields.count as number), 0)).toBe(2); // the bars; not the parked one
+      expect(commits.at(-1)!.fields).toMatchObject({ position: head, replay: false });
+      expect(commits.every((e) => typeof e.fields.durationMs === 'number')).toBe(true);
+      expect(seen.filter((e) => e.level === 'warn')).toEqual([
+        {
+          level: 'warn',
+          message: 'event parked',
+          fields: { projection: 'sales-per-sku', position: '1', error: 'Error: sku poison is not for sale' },
+        },
+      ]);
+      stopObserving();
+    } finally {
+      await projections.stop();
+    }
+    expect(seen.some((e) => e.fields.state === 'stopped')).toBe(false); // no longer listening
+  });
+
   it('pauses and resumes', async () => {
     const { rewind, projections } = createShop();
     const cart = randomUUID();
     await projections.waitForHead();
-    await projections.pause('sales-per-sku');
+    await projections.pause('sales-per-sku'); // resolves once the runner rests
     await rewind.commandBus.executePlain(AddItem, add(cart, 'bar', 1));
-    await new Promise((r) => setTimeout(r, 50));
     const sales = projections.query('sales-per-sku').collection('sales');
     expect(await sales.get('bar')).toBeUndefined();
-    expect((await projections.status('sales-per-sku'))[0]!.paused).toBe(true);
+    expect((await projections.status('sales-per-sku'))[0]).toMatchObject({
+      paused: true,
+      state: 'paused',
+      eventsBehind: 1,
+    });
     await projections.resume('sales-per-sku');
     await projections.waitForHead();
     expect(await sales.get('bar')).toEqual({ sku: 'bar', units: 1 });
@@ -103,7 +147,8 @@ describe('projections and reactors', () => {
     const second = createShop({ store, eventStore: first.rewind.eventStore, owner: 'instance-b' });
     await first.rewind.commandBus.executePlain(AddItem, add(randomUUID(), 'bar', 1));
     await first.projections.waitForHead();
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 1000 && second.projections.runner('sales-per-sku').status().state !== 'standby'; i++)
+      await new Promise((r) => setTimeout(r, 10)); // until it has tried the lease
     expect(second.projections.runner('sales-per-sku').status().state).toBe('standby');
     expect((await second.projections.status('sales-per-sku'))[0]!.lockHolder).toBe('instance-a');
     await first.projections.stop(); // releases its locks; a crashed process's lease lapses after lockTtlMs

@@ -35,7 +35,9 @@ import { createShop } from '../src/projections';
     const b = await instance('instance-b');
     await a.rewind.commandBus.executePlain(AddItem, { cartId: randomUUID(), sku: 'bar', quantity: 2 });
     await a.projections.waitForHead(10_000);
-    await new Promise((r) => setTimeout(r, 200));
+    // B has tried the lease and stands by (it never runs while A holds it)
+    for (let i = 0; i < 1000 && b.projections.runner('sales-per-sku').status().state !== 'standby'; i++)
+      await new Promise((r) => setTimeout(r, 10));
     const [status] = await b.projections.status('sales-per-sku');
     expect(status!.lockHolder).toBe('instance-a');
     expect(b.projections.runner('sales-per-sku').status().state).toBe('standby');
