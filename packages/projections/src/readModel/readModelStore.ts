@@ -113,7 +113,7 @@ export interface ReadModelTransaction {
    * Fencing: throws {@link LockLostError} when `owner` no longer holds `lock`, so a runner whose
    * lease expired can never commit over its successor. The check must hold until the commit: a store
    * with concurrent writers keeps the lock row locked for the rest of the transaction (e.g.
-   * `SELECT ... FOR SHARE` in PostgreSQL; SQLite's write transaction already excludes other writers),
+   * `SELECT ... FOR UPDATE` in PostgreSQL; SQLite's write transaction already excludes other writers),
    * so a takeover cannot commit in between.
    */
   assertLock(lock: string, owner: string): Promise<void>;

@@ -56,8 +56,7 @@ export class RebuildProgressReporter {
   rate(now = Date.now()): number {
     const [t0, n0] = this.window[0] ?? [now, this.processed];
     if (now - t0 >= MIN_WINDOW_MS) return ((this.processed - n0) * 1000) / (now - t0);
-    const elapsed = now - this.started;
-    return elapsed > 0 ? (this.processed * 1000) / elapsed : 0;
+    return (this.processed * 1000) / Math.max(1, now - this.started);
   }
 
   /** Reports, unless the last report was under 200 ms ago (`force` for phase changes). */
@@ -94,7 +93,6 @@ export class RebuildProgressReporter {
   }
 
   private overallRate(now: number): number {
-    const elapsed = now - this.started;
-    return elapsed > 0 ? (this.processed * 1000) / elapsed : 0;
+    return (this.processed * 1000) / Math.max(1, now - this.started);
   }
 }

@@ -308,8 +308,8 @@ async function swapWhenFresh(
           for (const event of page) {
             if (comparePositions(event.position, live) > 0) break reading;
             gap.push(event);
+            if (gap.length > batchSize) return undefined; // too far behind for one transaction: pass again
           }
-          if (gap.length > batchSize) return undefined;
         }
         await applyEvents(definition, events, tx, gap, true);
         await tx.setCheckpoint(live);

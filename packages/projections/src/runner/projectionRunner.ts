@@ -9,7 +9,7 @@ import {
   type Position,
   type Subscription,
 } from '@rewind/core';
-import { LockLostError } from '../readModel/readModelErrors';
+import { LockLostError, TransactionConflictError } from '../readModel/readModelErrors';
 import type { ReadModelStore } from '../readModel/readModelStore';
 import { describeError } from './applyEvents';
 import { BatchCommitter, NamespaceSwitchedError, ProcessorStoppedError } from './batchCommitter';
@@ -288,7 +288,8 @@ export class ProjectionRunner {
           if (this.leaseLoss === undefined) this.reportLeaseLost('fenced');
           continue;
         }
-        if (error instanceof NamespaceSwitchedError) continue;
+        // A rebuild swapped the served namespace (or moved what this commit read): go on from there.
+        if (error instanceof NamespaceSwitchedError || error instanceof TransactionConflictError) continue;
         if (error instanceof ProcessorStoppedError) {
           this.setState('failed');
           break;

@@ -50,8 +50,9 @@ export class SqliteTransaction implements ReadModelTransaction, TransactionView 
       this.namespace,
       'tx.native is not available on the SQLite read-model store: handlers run before its write ' +
         'transaction begins, so raw SQL would commit on its own, outside the batch (and stay when the ' +
-        'batch rolls back). Use tx.collection(...) — its writes commit with the checkpoint — or the ' +
-        'PostgreSQL read-model store, whose tx.native runs inside the transaction.',
+        'batch rolls back). Use tx.collection(...) — its writes commit with the checkpoint —, ' +
+        'store.database for your own SQL outside handlers, or the PostgreSQL read-model store, whose ' +
+        'tx.native runs inside the transaction.',
     );
   }
 

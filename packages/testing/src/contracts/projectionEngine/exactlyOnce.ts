@@ -81,8 +81,16 @@ export function describeExactlyOnce(h: EngineHarness): void {
         store: crashing,
         processors: [CounterProjection],
       });
+      const retried: unknown[] = [];
+      e.on('runner-error', ({ projection, error, retryInMs }) => {
+        expect(projection).toBe('counters');
+        expect(retryInMs).toBeGreaterThan(0);
+        retried.push(error);
+      });
       e.start();
       await e.waitForHead(20_000);
+      expect(retried.length).toBeGreaterThan(0); // each failed commit was reported, then retried
+      expect(retried.every((error) => /crash before commit/.test(String(error)))).toBe(true);
       const counters = Object.values(
         await served<{ count: number; events: number }>(inner, 'counters', 'counters'),
       );

@@ -198,9 +198,15 @@ export function describeRebuilds(h: EngineHarness): void {
         if (ctx.isReplay && ++applied > 100) throw new Error('power cut');
         return original.call(this, event, ctx);
       });
+      const finished: Array<ProjectionEngineEvents['rebuild-finished']> = [];
+      const stopListening = s.engine.on('rebuild-finished', (e) => finished.push(e));
       await expect(rebuildProjection(s.engine, 'counters', { batchSize: 25 })).rejects.toThrow(
         /power cut.*served read model is untouched/,
       );
+      stopListening();
+      expect(finished).toEqual([
+        expect.objectContaining({ projection: 'counters', processed: 100, error: expect.any(Error) }),
+      ]);
       // A fixed handler marks the documents it creates: a resume keeps what the old run made.
       const fixed: CounterProjection['counted'] = async function (this: CounterProjection, event, ctx) {
         const counters = ctx.collection<Counter & { by?: string }>('counters');
