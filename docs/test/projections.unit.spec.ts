@@ -11,13 +11,22 @@ import {
 import { ItemAdded } from '../src/gettingStarted';
 import { expectRebuildEquivalent } from '@rewind/testing';
 import { AddItem, CheckOut } from '../src/gettingStarted';
-import { createShop, faults, observe, operate, topSellers } from '../src/projections';
+import { createShop as createDocsShop, faults, observe, operate, topSellers } from '../src/projections';
 
 const add = (cartId: string, sku: string, quantity: number) => ({ cartId, sku, quantity });
 
+/** Every engine a test starts is stopped after it, also when the test fails half-way. */
+const started: ProjectionEngine[] = [];
+function createShop(...args: Parameters<typeof createDocsShop>) {
+  const shop = createDocsShop(...args);
+  started.push(shop.projections);
+  return shop;
+}
+
 describe('projections and reactors', () => {
-  afterEach(() => {
+  afterEach(async () => {
     faults.rejectSku = undefined;
+    await Promise.all(started.splice(0).map((engine) => engine.stop()));
   });
 
   it('builds a read model and answers filtered, ordered queries', async () => {
