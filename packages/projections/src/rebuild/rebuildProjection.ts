@@ -177,6 +177,7 @@ export async function rebuildProjection(
     };
 
     let checkpoint = resumedFrom;
+    let replaced: string | undefined;
     const select = selector(options);
     for (;;) {
       reporting.newPass();
@@ -219,24 +220,14 @@ export async function rebuildProjection(
       const swap = await swapWhenFresh(engine, name, namespace, lease, checkpoint, batchSize);
       if (!swap) continue; // the served model moved on meanwhile: close the gap and try again
       checkpoint = swap.checkpoint;
-      reporter.emit('rebuild-swapped', { projection: name, namespace, replaced: swap.replaced, checkpoint });
-      await finishRebuild(store, plan);
-      if (swap.replaced && swap.replaced !== namespace && !options.keepOld)
-        await store.dropNamespace(swap.replaced);
-      await reporting.report('done', await eventStore.headPosition(), true);
-      const result = resultOf(name, plan, reporting, checkpoint, swap.replaced, resumedFrom, started);
-      reporter.emit('rebuild-finished', {
-        projection: name,
-        namespace,
-        processed: result.processed,
-        durationMs: result.durationMs,
-        error: undefined,
-      });
-      return result;
+      replaced = swap.replaced;
+      reporter.emit('rebuild-swapped', { projection: name, namespace, replaced, checkpoint });
+      break;
     }
     await finishRebuild(store, plan);
-    await reporting.report('done', head, true);
-    const result = resultOf(name, plan, reporting, checkpoint, undefined, resumedFrom, started);
+    if (replaced && replaced !== namespace && !options.keepOld) await store.dropNamespace(replaced);
+    await reporting.report('done', plan.scratch ? head : await eventStore.headPosition(), true);
+    const result = resultOf(name, plan, reporting, checkpoint, replaced, resumedFrom, started);
     reporter.emit('rebuild-finished', {
       projection: name,
       namespace,

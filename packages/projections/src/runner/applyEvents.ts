@@ -19,31 +19,21 @@ export class HandlerFailure extends Error {
  * that the registry skips, are passed over.
  * @throws HandlerFailure with the index of the failing event.
  */
-export async function applyEvents(
+export function applyEvents(
   definition: ProcessorDefinition,
   registry: EventRegistry,
   tx: ReadModelTransaction,
   events: readonly RecordedEvent[],
   isReplay: boolean,
 ): Promise<void> {
-  const { meta, handlers } = definition;
-  const collection = ((name: string) => tx.collection(name)) as ProjectionContext['collection'];
-  for (let i = 0; i < events.length; i++) {
-    const recorded = events[i]!;
-    const handler = handlers.get(recorded.type);
-    if (!handler) continue;
-    try {
-      const envelope = registry.decode(recorded);
-      if (!envelope) continue;
-      const result = handler(
-        envelope.event,
-        new HandlerProjectionContext(meta.name, envelope, tx, collection, isReplay),
-      );
-      if (result instanceof Promise) await result;
-    } catch (error) {
-      throw new HandlerFailure(i, error);
-    }
-  }
+  const { name } = definition.meta;
+  const collection = ((c: string) => tx.collection(c)) as ProjectionContext['collection'];
+  return runHandlers(
+    definition,
+    registry,
+    events,
+    (envelope) => new HandlerProjectionContext(name, envelope, tx, collection, isReplay),
+  );
 }
 
 /**
@@ -53,12 +43,28 @@ export async function applyEvents(
  * ignore the repeat.
  * @throws HandlerFailure with the index of the failing event.
  */
-export async function runReactor(
+export function runReactor(
   definition: ProcessorDefinition,
   registry: EventRegistry,
   events: readonly RecordedEvent[],
 ): Promise<void> {
-  const { meta, handlers } = definition;
+  const { name } = definition.meta;
+  return runHandlers(
+    definition,
+    registry,
+    events,
+    (envelope, recorded) => new HandlerReactorContext(name, envelope, `${name}:${recorded.id}`),
+  );
+}
+
+/** Decodes each handled event and calls its handler with the context `contextFor` gives. */
+async function runHandlers(
+  definition: ProcessorDefinition,
+  registry: EventRegistry,
+  events: readonly RecordedEvent[],
+  contextFor: (envelope: EventEnvelope, recorded: RecordedEvent) => unknown,
+): Promise<void> {
+  const { handlers } = definition;
   for (let i = 0; i < events.length; i++) {
     const recorded = events[i]!;
     const handler = handlers.get(recorded.type);
@@ -66,10 +72,7 @@ export async function runReactor(
     try {
       const envelope = registry.decode(recorded);
       if (!envelope) continue;
-      const result = handler(
-        envelope.event,
-        new HandlerReactorContext(meta.name, envelope, `${meta.name}:${recorded.id}`),
-      );
+      const result = handler(envelope.event, contextFor(envelope, recorded));
       if (result instanceof Promise) await result;
     } catch (error) {
       throw new HandlerFailure(i, error);
