@@ -82,3 +82,41 @@ describe('SqliteReadModelStore and files that are not its own', () => {
     expect(error.message).not.toMatch(/event store/);
   });
 });
+
+describe('dropping a namespace', () => {
+  it('is one transaction: when a statement fails, nothing is deleted, and the error names the store', async () => {
+    const path = join(dir, 'readmodels.db');
+    const store = SqliteReadModelStore.open(path);
+    try {
+      await store.transaction('orders@v1~pos-9', async (tx) => {
+        await tx.collection('orders').put('o-1', { total: 5 });
+        await tx.setCheckpoint({ commit: 9n, prepare: 9n });
+        await tx.parkDeadLetter({
+          projection: 'orders',
+          eventId: 'e',
+          eventType: 't',
+          streamId: 's-1',
+          revision: 0n,
+          position: { commit: 3n, prepare: 3n },
+          error: 'boom',
+          attempts: 1,
+        });
+      });
+      // the last of the three deletes fails (as a full disk or a lock would)
+      store.database.exec(
+        "CREATE TRIGGER refuse BEFORE DELETE ON rm_dead_letters BEGIN SELECT RAISE(ABORT, 'refused'); END",
+      );
+      const failure = await store.dropNamespace('orders@v1~pos-9').catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Error);
+      expect((failure as Error).message).toContain('SQLite read-model store');
+      expect((failure as Error).message).toContain('drop the namespace "orders@v1~pos-9"');
+      expect(await store.collection('orders@v1~pos-9', 'orders').get('o-1')).toEqual({ total: 5 });
+      expect(await store.getCheckpoint('orders@v1~pos-9')).toEqual({ commit: 9n, prepare: 9n });
+      store.database.exec('DROP TRIGGER refuse');
+      await store.dropNamespace('orders@v1~pos-9');
+      expect((await store.listNamespaces()).map((n) => n.namespace)).not.toContain('orders@v1~pos-9');
+    } finally {
+      await store.close();
+    }
+  });
+});
