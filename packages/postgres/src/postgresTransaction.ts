@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Position } from '@rewind/core';
 import {
+  BufferedBookkeeping,
   checkCollectionName,
   checkNamespace,
   LockLostError,
@@ -15,24 +15,20 @@ import { mapPostgresError, type PostgresTarget } from './postgresErrors';
 import type { Tables } from './schema';
 
 /** One read-model transaction on a pooled client; see {@link PostgresReadModelStore}. */
-export class PostgresTransaction implements ReadModelTransaction, WriteBehind {
+export class PostgresTransaction extends BufferedBookkeeping implements ReadModelTransaction, WriteBehind {
   private readonly collections = new Map<string, TxCollection<Document>>();
-  private checkpoint: Position | undefined;
-  private readonly served = new Map<string, string>();
-  private readonly parked: DeadLetter[] = [];
-  private readonly removed: string[] = [];
-  private readonly retried = new Map<string, string>();
   private inFlight: Promise<void> = Promise.resolve();
   private failure: unknown;
   private readonly serial: SerialClient;
 
   constructor(
-    readonly namespace: string,
+    namespace: string,
     private readonly client: PoolClient,
     private readonly t: Tables,
     private readonly target: PostgresTarget,
     private readonly writeBehindRows: number,
   ) {
+    super(namespace);
     this.serial = new SerialClient(client);
   }
 
@@ -79,10 +75,6 @@ export class PostgresTransaction implements ReadModelTransaction, WriteBehind {
     return row ? toPosition(row.commit_pos, row.prepare_pos) : undefined;
   }
 
-  async setCheckpoint(position: Position): Promise<void> {
-    this.checkpoint = { commit: position.commit, prepare: position.prepare };
-  }
-
   async getServed(projection: string): Promise<string | undefined> {
     const buffered = this.served.get(projection);
     if (buffered !== undefined) return buffered;
@@ -94,23 +86,6 @@ export class PostgresTransaction implements ReadModelTransaction, WriteBehind {
       [projection],
     );
     return rows[0]?.namespace;
-  }
-
-  async setServed(projection: string, namespace: string): Promise<void> {
-    checkNamespace(namespace);
-    this.served.set(projection, namespace);
-  }
-
-  async parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void> {
-    this.parked.push({ ...letter, id: randomUUID(), namespace: this.namespace, parkedAt: new Date() });
-  }
-
-  async removeDeadLetter(id: string): Promise<void> {
-    this.removed.push(id);
-  }
-
-  async recordDeadLetterAttempt(id: string, error: string): Promise<void> {
-    this.retried.set(id, error);
   }
 
   async assertLock(lock: string, owner: string): Promise<void> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { comparePositions, ProjectionError, type Position } from '@rewind/core';
 import {
   checkCollectionName,
@@ -12,6 +11,7 @@ import {
   parseFilter,
   parseFindOptions,
 } from './readModelErrors';
+import { BufferedBookkeeping } from './bufferedBookkeeping';
 import type {
   Collection,
   CollectionReader,
@@ -158,22 +158,19 @@ export class InMemoryReadModelStore implements ReadModelStore {
   }
 }
 
-class InMemoryTransaction implements ReadModelTransaction {
+class InMemoryTransaction extends BufferedBookkeeping implements ReadModelTransaction {
   readonly native = undefined;
   private readonly writes = new Map<string, Map<string, Document | typeof DELETED>>();
   private readonly collections = new Map<string, Collection>();
-  private checkpoint: Position | undefined;
-  private readonly served = new Map<string, string>();
-  private readonly parked: DeadLetter[] = [];
-  private readonly removed: string[] = [];
-  private readonly attempts = new Map<string, string>();
   private readonly asserted: Array<[string, string]> = [];
 
   constructor(
-    readonly namespace: string,
+    namespace: string,
     private readonly state: State,
     private readonly locks: Map<string, { owner: string; expiresAt: number }>,
-  ) {}
+  ) {
+    super(namespace);
+  }
 
   collection<D extends object = Document>(name: string): Collection<D> {
     const cached = this.collections.get(name);
@@ -214,29 +211,8 @@ class InMemoryTransaction implements ReadModelTransaction {
     return this.checkpoint ?? this.state.checkpoints.get(this.namespace);
   }
 
-  async setCheckpoint(position: Position): Promise<void> {
-    this.checkpoint = position;
-  }
-
   async getServed(projection: string): Promise<string | undefined> {
     return this.served.get(projection) ?? this.state.served.get(projection);
-  }
-
-  async setServed(projection: string, namespace: string): Promise<void> {
-    checkNamespace(namespace);
-    this.served.set(projection, namespace);
-  }
-
-  async parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void> {
-    this.parked.push({ ...letter, id: randomUUID(), namespace: this.namespace, parkedAt: new Date() });
-  }
-
-  async removeDeadLetter(id: string): Promise<void> {
-    this.removed.push(id);
-  }
-
-  async recordDeadLetterAttempt(id: string, error: string): Promise<void> {
-    this.attempts.set(id, error);
   }
 
   async assertLock(lock: string, owner: string): Promise<void> {
@@ -267,7 +243,7 @@ class InMemoryTransaction implements ReadModelTransaction {
     for (const [projection, ns] of this.served) this.state.served.set(projection, ns);
     for (const letter of this.parked) this.state.deadLetters.set(letter.id, letter);
     for (const id of this.removed) this.state.deadLetters.delete(id);
-    for (const [id, error] of this.attempts) {
+    for (const [id, error] of this.retried) {
       const letter = this.state.deadLetters.get(id);
       if (letter) this.state.deadLetters.set(id, { ...letter, error, attempts: letter.attempts + 1 });
     }

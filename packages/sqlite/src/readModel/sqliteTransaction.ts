@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { ProjectionError, type Position } from '@rewind/core';
 import {
+  BufferedBookkeeping,
   checkCollectionName,
   checkKey,
   checkNamespace,
   LockLostError,
   TransactionConflictError,
   type Collection,
-  type DeadLetter,
   type Document,
   type ReadModelTransaction,
 } from '@rewind/projections';
@@ -20,24 +19,21 @@ import { DELETED, documentReader, type SqliteReadContext, type TransactionView }
  * work read (locks, checkpoints, served pointers) and writes everything at once.
  * @internal
  */
-export class SqliteTransaction implements ReadModelTransaction, TransactionView {
+export class SqliteTransaction extends BufferedBookkeeping implements ReadModelTransaction, TransactionView {
   private readonly writes = new Map<string, Map<string, string | typeof DELETED>>();
   private readonly collections = new Map<string, Collection<Document>>();
   private readonly cachedCollections = new Map<string, Map<string, string | null>>();
-  private checkpoint: Position | undefined;
   /** Checkpoints the work read (re-checked at commit), by namespace; null = none. */
   private readonly checkpointReads = new Map<string, string | null>();
-  private readonly served = new Map<string, string>();
   private readonly servedReads = new Map<string, string | null>();
-  private readonly parked: DeadLetter[] = [];
-  private readonly removed: string[] = [];
-  private readonly retried = new Map<string, string>();
   private readonly locks: Array<[string, string]> = [];
 
   constructor(
-    readonly namespace: string,
+    namespace: string,
     private readonly store: SqliteReadContext,
-  ) {}
+  ) {
+    super(namespace);
+  }
 
   /**
    * Not available: the handlers run before SQLite's write transaction begins, so raw SQL here would
@@ -116,10 +112,6 @@ export class SqliteTransaction implements ReadModelTransaction, TransactionView 
     return { commit: BigInt(commit!), prepare: BigInt(prepare!) };
   }
 
-  async setCheckpoint(position: Position): Promise<void> {
-    this.checkpoint = position;
-  }
-
   async getServed(projection: string): Promise<string | undefined> {
     const buffered = this.served.get(projection);
     if (buffered) return buffered;
@@ -129,23 +121,6 @@ export class SqliteTransaction implements ReadModelTransaction, TransactionView 
     );
     if (!this.servedReads.has(projection)) this.servedReads.set(projection, read);
     return read ?? undefined;
-  }
-
-  async setServed(projection: string, namespace: string): Promise<void> {
-    checkNamespace(namespace);
-    this.served.set(projection, namespace);
-  }
-
-  async parkDeadLetter(letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>): Promise<void> {
-    this.parked.push({ ...letter, id: randomUUID(), namespace: this.namespace, parkedAt: new Date() });
-  }
-
-  async removeDeadLetter(id: string): Promise<void> {
-    this.removed.push(id);
-  }
-
-  async recordDeadLetterAttempt(id: string, error: string): Promise<void> {
-    this.retried.set(id, error);
   }
 
   async assertLock(lock: string, owner: string): Promise<void> {
@@ -161,13 +136,7 @@ export class SqliteTransaction implements ReadModelTransaction, TransactionView 
   /** True when committing would write something (a read-only transaction commits nothing and checks nothing). */
   get writesSomething(): boolean {
     for (const writes of this.writes.values()) if (writes.size > 0) return true;
-    return (
-      this.checkpoint !== undefined ||
-      this.served.size > 0 ||
-      this.parked.length > 0 ||
-      this.removed.length > 0 ||
-      this.retried.size > 0
-    );
+    return this.bookkeepingPending;
   }
 
   /**
