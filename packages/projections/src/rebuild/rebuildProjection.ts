@@ -3,18 +3,17 @@ import {
   comparePositions,
   isAfter,
   ProjectionError,
-  readAllInPages,
   serializePosition,
   type Position,
   type RecordedEvent,
 } from '@rewind/core';
-import { TransactionConflictError } from '../readModel/readModelErrors';
 import { applyEvents, HandlerFailure } from '../runner/applyEvents';
 import { catchUpToHead, type Selection } from '../runner/catchUp';
 import { Lease } from '../runner/lease';
 import { rebuildLockName } from '../runner/namespaces';
 import type { ProjectionEngine } from '../runner/projectionEngine';
 import { finishRebuild, planRebuild, type RebuildPlan } from './rebuildPlan';
+import { swapWhenFresh } from './swapWhenFresh';
 import { RebuildProgressReporter, type RebuildProgress } from './rebuildProgress';
 
 export type { RebuildProgress } from './rebuildProgress';
@@ -217,7 +216,11 @@ export async function rebuildProjection(
       // Far behind still (the log grew during the pass): another pass before trying to swap.
       if (pass.read >= batchSize) continue;
       await reporting.report('swapping', head, true);
-      const swap = await swapWhenFresh(engine, name, namespace, lease, checkpoint, batchSize);
+      const swap = await swapWhenFresh(engine, name, namespace, lease, checkpoint, batchSize).catch(
+        (error: unknown) => {
+          throw stoppedAt(name, error, []);
+        },
+      );
       if (!swap) continue; // the served model moved on meanwhile: close the gap and try again
       checkpoint = swap.checkpoint;
       replaced = swap.replaced;
@@ -261,58 +264,6 @@ export async function rebuildAll(
       results.push(await rebuildProjection(engine, definition.meta.name, options));
   }
   return results;
-}
-
-/**
- * Serves `namespace` in ONE transaction, fenced by the rebuild's lease, only if it is at least as
- * fresh as the model served now: when the served model's checkpoint is ahead, the events in between
- * (at most one batch) are applied here first, in the same transaction. The served checkpoint is locked
- * or re-checked at commit by the store, so the live runner cannot move it in between.
- * @returns undefined when the gap is larger than a batch or the store saw a conflict: pass again.
- */
-async function swapWhenFresh(
-  engine: ProjectionEngine,
-  name: string,
-  namespace: string,
-  lease: Lease,
-  checkpoint: Position | undefined,
-  batchSize: number,
-): Promise<{ replaced: string | undefined; checkpoint: Position | undefined } | undefined> {
-  const { store, eventStore, events } = engine.context;
-  const definition = engine.definition(name);
-  lease.check();
-  try {
-    return await store.transaction(namespace, async (tx) => {
-      await tx.assertLock(lease.lock, lease.owner);
-      const served = await tx.getServed(name);
-      if (served === namespace) return { replaced: undefined, checkpoint };
-      const live = served ? await tx.getCheckpoint(served) : undefined;
-      let reached = checkpoint;
-      if (live && isAfter(live, checkpoint)) {
-        const gap: RecordedEvent[] = [];
-        const pages = readAllInPages(
-          eventStore,
-          { ...(checkpoint ? { after: checkpoint } : {}), filter: { eventTypes: definition.eventTypes } },
-          batchSize,
-        );
-        reading: for await (const page of pages) {
-          for (const event of page) {
-            if (comparePositions(event.position, live) > 0) break reading;
-            gap.push(event);
-            if (gap.length > batchSize) return undefined; // too far behind for one transaction: pass again
-          }
-        }
-        await applyEvents(definition, events, tx, gap, true);
-        await tx.setCheckpoint(live);
-        reached = live;
-      }
-      await tx.setServed(name, namespace);
-      return { replaced: served, checkpoint: reached };
-    });
-  } catch (error) {
-    if (error instanceof TransactionConflictError) return undefined;
-    throw stoppedAt(name, error, []);
-  }
 }
 
 /** Waits up to `waitMs` for the rebuild lock. @throws ProjectionError naming the holder. */

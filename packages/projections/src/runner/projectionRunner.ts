@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   comparePositions,
-  EventDecodingError,
   ProjectionError,
   serializePosition,
   type EventRegistry,
@@ -13,13 +12,15 @@ import { LockLostError, TransactionConflictError } from '../readModel/readModelE
 import type { ReadModelStore } from '../readModel/readModelStore';
 import { describeError } from './applyEvents';
 import { BatchCommitter, NamespaceSwitchedError, ProcessorStoppedError } from './batchCommitter';
-import { Batcher } from './batcher';
+import type { Batcher } from './batcher';
 import { catchUpToHead } from './catchUp';
+import { followLog } from './followLog';
 import { EngineEmitter } from './engineEvents';
 import { Lease, type LeaseLossReason } from './lease';
-import { SYSTEM_NAMESPACE, defaultNamespace, lockName } from './namespaces';
+import { lockName } from './namespaces';
 import type { ProcessorDefinition } from './processorRegistry';
 import type { ProjectionState } from './projectionState';
+import { resolveNamespace, serveNewVersion } from './servedNamespace';
 import { Waiters } from './waiters';
 
 export type { ProjectionState } from './projectionState';
@@ -350,53 +351,11 @@ export class ProjectionRunner {
     for (const done of [...this.sleepers]) done();
   }
 
-  /**
-   * The namespace this runner writes to: the served one, or the default for its version. When the
-   * served namespace belongs to another version of the projection (the code's version was bumped),
-   * the runner builds the new version into its own namespace from the start of the log while readers
-   * keep the old one, and swaps when it has caught up (see {@link completeVersionSwap}).
-   */
-  private async resolveNamespace(): Promise<{ namespace: string; replacing: string | undefined }> {
-    const { meta } = this.definition;
-    const fallback = defaultNamespace(meta.kind, meta.name, meta.version);
-    return this.options.store.transaction(SYSTEM_NAMESPACE, async (tx) => {
-      const served = await tx.getServed(meta.name);
-      if (!served) {
-        await tx.setServed(meta.name, fallback);
-        return { namespace: fallback, replacing: undefined };
-      }
-      const version = /@v(\d+)/.exec(served)?.[1];
-      if (meta.kind === 'projection' && version !== undefined && Number(version) !== meta.version) {
-        return { namespace: fallback, replacing: served };
-      }
-      return { namespace: served, replacing: undefined };
-    });
-  }
-
-  /** Serves the freshly built version and drops the old one, once the new version has caught up. */
-  private async completeVersionSwap(namespace: string, replacing: string | undefined): Promise<void> {
-    if (!replacing) return;
-    const { store } = this.options;
-    const swapped = await store.transaction(namespace, async (tx) => {
-      await tx.assertLock(this.lease.lock, this.owner);
-      if ((await tx.getServed(this.name)) !== replacing) return false;
-      await tx.setServed(this.name, namespace);
-      return true;
-    });
-    if (!swapped) return;
-    this.emitter.emit('rebuild-swapped', {
-      projection: this.name,
-      namespace,
-      replaced: replacing,
-      checkpoint: this.checkpoint,
-    });
-    await store.dropNamespace(replacing).catch(() => undefined);
-  }
-
   private async consume(): Promise<void> {
     const { store, eventStore, events } = this.options;
     const { meta, eventTypes } = this.definition;
-    const { namespace, replacing } = await this.resolveNamespace();
+    const target = await resolveNamespace(store, meta);
+    const { namespace, replacing } = target;
     this.namespace = namespace;
     const committer = new BatchCommitter({
       definition: this.definition,
@@ -441,61 +400,36 @@ export class ProjectionRunner {
       }
       if (this.interrupted()) return;
     }
-    await this.follow(committer, checkpoint, batchSize, async () => {
-      await this.completeVersionSwap(namespace, replacing);
-      this.isCaughtUp = true;
-      this.setState('running');
-    });
-  }
-
-  /** Follows a subscription from `from`, batching; resubscribes past an event that cannot be decoded. */
-  private async follow(
-    committer: BatchCommitter,
-    from: Position | undefined,
-    batchSize: number,
-    onCaughtUp: () => Promise<void>,
-  ): Promise<void> {
-    const { eventStore } = this.options;
-    const filter = { eventTypes: this.definition.eventTypes };
-    let after = from;
-    while (!this.interrupted()) {
-      const subscription = eventStore.subscribeToAll({ ...(after ? { after } : {}), filter });
-      this.subscription = subscription;
-      const batcher = new Batcher({
+    // Then the last stretch and live events, from a subscription.
+    await followLog({
+      eventStore,
+      filter,
+      from: checkpoint,
+      committer,
+      policy: {
         batchSize,
         flushDelayMs: this.flushDelayMs,
         checkpointIntervalMs: this.checkpointIntervalMs,
         urgent: () => this.headWaits > 0,
-        commit: committer.commit,
-        onFailure: () => void subscription.close(),
-      });
-      this.batcher = batcher;
-      try {
-        for await (const message of subscription) {
-          if (message.type === 'event') await batcher.add(message.event);
-          else if (message.type === 'checkpoint') await batcher.advance(message.position);
-          else {
-            await batcher.caughtUp();
-            await onCaughtUp();
-          }
-          if (this.interrupted()) break;
+      },
+      interrupted: () => this.interrupted(),
+      onCaughtUp: async () => {
+        if (await serveNewVersion(store, this.lease, this.name, target)) {
+          this.emitter.emit('rebuild-swapped', {
+            projection: this.name,
+            namespace,
+            replaced: replacing,
+            checkpoint: this.checkpoint,
+          });
         }
-        await batcher.close();
-        return;
-      } catch (error) {
-        if (!(error instanceof EventDecodingError) || error.position === undefined) {
-          batcher.discard();
-          throw error;
-        }
-        await batcher.close();
-        await committer.undecodable(error as EventDecodingError & { position: Position });
-        after = error.position;
-      } finally {
-        this.batcher = undefined;
-        this.subscription = undefined;
-        await subscription.close();
-      }
-    }
+        this.isCaughtUp = true;
+        this.setState('running');
+      },
+      track: (subscription, batcher) => {
+        this.subscription = subscription;
+        this.batcher = batcher;
+      },
+    });
   }
 
   private committed(count: number, checkpoint: Position): void {
