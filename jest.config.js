@@ -27,7 +27,7 @@ const tier = (name) => ({
   setupFilesAfterEnv: [`<rootDir>/test-setup/timeout.${name}.js`],
 });
 
-// No forceExit: child processes, gRPC servers, PostgreSQL clusters, timers and workers are closed by
+// Jest is never forced to exit: child processes, gRPC servers, PostgreSQL clusters, timers and workers are closed by
 // the suites themselves, and the run must end on its own.
 module.exports = {
   projects: [tier('unit'), tier('int'), tier('e2e')],
