@@ -104,38 +104,8 @@ export function describeCatchingUp(h: EngineHarness): void {
       expect(e.runner('tally').status().state).toBe('stopped');
     });
 
-    it('keeps the process responsive while it catches up a long backlog', async () => {
-      const shop = contractApp();
-      for (let i = 0; i < 1000; i++)
-        await shop.append(
-          `c-${i % 10}`,
-          ...Array.from({ length: 100 }, (_, j) => new Counted(`k${j % 100}`, 1)),
-        );
-      const store = await h.store();
-      const e = h.engine({
-        eventStore: shop.eventStore,
-        events: shop.events,
-        store,
-        processors: [BulkProjection],
-      });
-      // A 50 ms timer, as a server's requests or a lease renewal would be: how late does it ever fire?
-      let last = Date.now();
-      let worst = 0;
-      const timer = setInterval(() => {
-        const now = Date.now();
-        worst = Math.max(worst, now - last - 50);
-        last = now;
-      }, 50);
-      try {
-        e.start();
-        await e.waitForHead(120_000);
-      } finally {
-        clearInterval(timer);
-      }
-      expect(Object.keys(await served(store, 'bulk', 'last'))).toHaveLength(100);
-      expect(worst).toBeLessThan(500);
-    });
-
+    // How late a timer fires during a 1M-event catch-up is a speed figure: `npm run bench` measures it
+    // (bench/projections.bench.js). The contract pins the cause structurally: a turn after every commit.
     it('yields to the event loop after every commit while it catches up', async () => {
       const shop = contractApp();
       for (let i = 0; i < 200; i++)
@@ -177,7 +147,7 @@ export function describeCatchingUp(h: EngineHarness): void {
       }
       expect(commits).toBeGreaterThanOrEqual(40); // 20,000 events in batches of 500
       expect(turns).toBeGreaterThanOrEqual(commits - 1);
-    });
+    }, 60_000); // 20,000 events appended and applied: generous for a loaded CI machine
 
     it('moves a sparse checkpoint past unrelated appends at most once per interval, and reaches the head', async () => {
       const shop = contractApp();
