@@ -1,4 +1,4 @@
-// One jest, three tiers chosen by file suffix (see STYLE.md): unit (no I/O), int (a real store),
+// One jest, three tiers chosen by file suffix (see CONTRIBUTING.md): unit (no I/O), int (a real store),
 // e2e (the CLI and the example as processes). Sources are transformed by swc; types are checked by
 // `npm run typecheck`, not here.
 const fs = require('node:fs');
