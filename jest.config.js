@@ -14,6 +14,9 @@ const base = {
   moduleNameMapper: {
     '^@rewind/energy-bar-shop$': '<rootDir>/examples/energy-bar-shop/src',
     '^@rewind/(core|projections|testing|sqlite|eventstoredb|postgres|cli)$': '<rootDir>/packages/$1/src',
+    // subpath exports (`@rewind/core/inversify`, `@rewind/testing/jest`...): one source file each
+    '^@rewind/(core|projections|testing)/(inversify|jest|eventstoredb|postgres)$':
+      '<rootDir>/packages/$1/src/$2',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   setupFiles: ['reflect-metadata'],

@@ -2,7 +2,7 @@
 // or against a real EventStoreDB when EVENTSTORE_URL is set.
 import { createRewind } from '@rewind/core';
 import { EventStoreDBEventStore } from '@rewind/eventstoredb';
-import { EventStoreDBTestServer } from '@rewind/testing';
+import { EventStoreDBTestServer } from '@rewind/testing/eventstoredb';
 import { randomUUID } from 'node:crypto';
 import { Account, Deposit, OpenAccount } from '../src/commands';
 

@@ -11,7 +11,7 @@ import {
   type ProjectionContext,
   type ProjectionEngineEvents,
 } from '@rewind/projections';
-import { withUndecodableEvent } from '@rewind/testing';
+import { withUndecodableEvent } from '@rewind/testing/jest';
 import { AddItem } from '../src/gettingStarted';
 import { createShop, faults } from '../src/projections';
 import { ItemOrdered, Tab } from '../src/timeTravel';

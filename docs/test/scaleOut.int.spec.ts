@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { PostgresReadModelStore } from '@rewind/postgres';
 import { SqliteEventStore } from '@rewind/sqlite';
-import { findPostgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing';
+import {
+  findPostgresBinaries,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from '@rewind/testing/postgres';
 import { AddItem } from '../src/gettingStarted';
 import { createShop } from '../src/projections';
 

@@ -1,7 +1,11 @@
 // The code behind docs/guides/testing.md: a throwaway PostgreSQL cluster, started and removed.
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { findPostgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing';
+import {
+  findPostgresBinaries,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from '@rewind/testing/postgres';
 
 const hasPostgres = findPostgresBinaries() !== undefined;
 

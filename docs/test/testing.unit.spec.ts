@@ -8,7 +8,8 @@ import {
   type EventToAppend,
 } from '@rewind/core';
 import { InMemoryReadModelStore } from '@rewind/projections';
-import { aggregateSpec, describeEventStoreContract, describeReadModelStoreContract } from '@rewind/testing';
+import { aggregateSpec } from '@rewind/testing';
+import { describeEventStoreContract, describeReadModelStoreContract } from '@rewind/testing/jest';
 import {
   Account,
   AccountOpened,

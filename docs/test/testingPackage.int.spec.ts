@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { SqliteReadModelStore } from '@rewind/sqlite';
-import { describeProjectionEngineContract, EventStoreDBTestServer } from '@rewind/testing';
+import { EventStoreDBTestServer } from '@rewind/testing/eventstoredb';
+import { describeProjectionEngineContract } from '@rewind/testing/jest';
 
 // #region engine-contract
 describeProjectionEngineContract('SqliteReadModelStore', () => {

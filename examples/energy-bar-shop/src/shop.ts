@@ -1,7 +1,5 @@
 import { Container, type ServiceIdentifier } from 'inversify';
 import {
-  rewindModule,
-  TOKENS,
   type CommandResult,
   type EventStore,
   type ExecuteOptions,
@@ -9,6 +7,7 @@ import {
   type Rewind,
   type Type,
 } from '@rewind/core';
+import { rewindModule, TOKENS } from '@rewind/core/inversify';
 import {
   ProjectionEngine,
   rebuildProjection,

@@ -17,7 +17,8 @@ import {
 } from '@rewind/energy-bar-shop';
 import { EventStoreDBEventStore } from '@rewind/eventstoredb';
 import { PostgresReadModelStore } from '@rewind/postgres';
-import { EventStoreDBTestServer, startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing';
+import { EventStoreDBTestServer } from '@rewind/testing/eventstoredb';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
 
 // The docker-compose set-up: events in EventStoreDB, read models in PostgreSQL, chosen by environment
 // variables alone. Here the in-process EventStoreDB protocol server (the real client talks to it) and a

@@ -84,7 +84,7 @@ export class CliContext {
       }
       this.readModelStore = await this.open('readModelStore', 'a ReadModelStore', ['transaction']);
       const container = this.config.container
-        ? await this.open('container', 'an inversify Container', ['get'])
+        ? await this.open('container', 'a container (e.g. an inversify Container)', ['get'])
         : undefined;
       this.projectionEngine = new ProjectionEngine({
         eventStore: rewind.eventStore,

@@ -1,3 +1,8 @@
-export { defineConfig, type RewindConfig, type StatePredicate } from './config/defineConfig';
+export {
+  defineConfig,
+  type ProcessorContainer,
+  type RewindConfig,
+  type StatePredicate,
+} from './config/defineConfig';
 export { run } from './program';
 export { EXIT } from './util/cliError';

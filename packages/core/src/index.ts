@@ -59,6 +59,5 @@ export * from './snapshots/snapshotStore';
 export { EventStoreSnapshotStorage, SNAPSHOT_EVENT_TYPE } from './snapshots/eventStoreSnapshotStorage';
 // wiring
 export { createRewind, type Rewind, type RewindOptions } from './rewind/createRewind';
-export { rewindModule, TOKENS } from './di/rewindModule';
 export type { Type } from './metadata/metadataKeys';
 export { closestNames, levenshtein } from './support/closestNames';

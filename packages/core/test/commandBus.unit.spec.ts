@@ -8,11 +8,11 @@ import {
   createRewind,
   InMemoryEventStore,
   Repository,
-  rewindModule,
   ValidationError,
   type CommandContext,
   type EventStore,
 } from '@rewind/core';
+import { rewindModule } from '@rewind/core/inversify';
 import { collect } from '@rewind/testing';
 import { gettingStartedCart } from './fixtures/cart';
 import { Order, OrderLine, OrderPaid, PayOrder, PlaceOrder } from './fixtures/order';

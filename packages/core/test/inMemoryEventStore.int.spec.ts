@@ -1,4 +1,4 @@
 import { InMemoryEventStore } from '@rewind/core';
-import { describeEventStoreContract } from '@rewind/testing';
+import { describeEventStoreContract } from '@rewind/testing/jest';
 
 describeEventStoreContract('InMemoryEventStore', () => ({ store: new InMemoryEventStore() }));

@@ -1,5 +1,5 @@
 import { EventStoreDBEventStore } from '@rewind/eventstoredb';
-import { describeEventStoreContract } from '@rewind/testing';
+import { describeEventStoreContract } from '@rewind/testing/jest';
 import { REAL_SERVER_URL, startTarget } from './eventStoreDBTarget';
 
 const where = REAL_SERVER_URL ? `real EventStoreDB at ${REAL_SERVER_URL}` : 'protocol test server';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { StoreUnavailableError, type RecordedEvent, type Subscription } from '@rewind/core';
 import { EventStoreDBEventStore } from '@rewind/eventstoredb';
-import { EventStoreDBTestServer, eventsOf, takeMessages, testEvent } from '@rewind/testing';
+import { eventsOf, takeMessages, testEvent } from '@rewind/testing';
+import { EventStoreDBTestServer } from '@rewind/testing/eventstoredb';
 import { createServer } from 'node:net';
 import { REAL_SERVER_URL } from './eventStoreDBTarget';
 

@@ -1,4 +1,4 @@
-import { EventStoreDBTestServer } from '@rewind/testing';
+import { EventStoreDBTestServer } from '@rewind/testing/eventstoredb';
 
 /**
  * Where the EventStoreDB suites run: a real server when EVENTSTORE_URL is set, otherwise the in-process

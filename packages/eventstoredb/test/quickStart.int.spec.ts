@@ -1,6 +1,7 @@
 import { afterAll, expect, it } from '@jest/globals';
 import { EventStoreDBEventStore } from '@rewind/eventstoredb';
-import { collect, EventStoreDBTestServer } from '@rewind/testing';
+import { collect } from '@rewind/testing';
+import { EventStoreDBTestServer } from '@rewind/testing/eventstoredb';
 
 // The README's quick start, run as a test (region "quick-start").
 const servers: EventStoreDBTestServer[] = [];

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
 import {
   applied,
   fill,

@@ -1,10 +1,7 @@
 import { StoreError, StoreUnavailableError, ValidationError } from '@rewind/core';
 import { PostgresReadModelStore } from '@rewind/postgres';
-import {
-  describeReadModelStoreContract,
-  startThrowawayPostgres,
-  type ThrowawayPostgres,
-} from '@rewind/testing';
+import { describeReadModelStoreContract } from '@rewind/testing/jest';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
 import { createServer } from 'node:net';
 import { Pool, type PoolClient } from 'pg';
 

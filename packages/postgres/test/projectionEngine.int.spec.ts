@@ -1,9 +1,6 @@
 import { PostgresReadModelStore } from '@rewind/postgres';
-import {
-  describeProjectionEngineContract,
-  startThrowawayPostgres,
-  type ThrowawayPostgres,
-} from '@rewind/testing';
+import { describeProjectionEngineContract } from '@rewind/testing/jest';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
 
 // One throwaway cluster; a fresh schema per test; each open() is another pool, as another process would have.
 let pg: ThrowawayPostgres | undefined;

@@ -1,4 +1,4 @@
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
 // #region quick-start
 import { PostgresReadModelStore } from '@rewind/postgres';
 

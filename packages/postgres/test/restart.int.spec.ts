@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoreUnavailableError } from '@rewind/core';
 import { PostgresReadModelStore } from '@rewind/postgres';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
 import { applied, fill, readModel, runProjector, untilApplying } from './fixtures/projectorProcess';
 
 const TOTAL = 3000;

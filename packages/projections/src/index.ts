@@ -48,4 +48,3 @@ export {
 } from './rebuild/rebuildProjection';
 export { REBUILDS, untilLabel } from './rebuild/rebuildPlan';
 export { diffNamespaces, type ReadModelDiff, type CollectionDiff } from './rebuild/diffNamespaces';
-export { projectionsModule, PROJECTION_TOKENS, type ProjectionsModuleOptions } from './di/projectionsModule';

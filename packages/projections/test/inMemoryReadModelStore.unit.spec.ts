@@ -1,4 +1,4 @@
 import { InMemoryReadModelStore } from '@rewind/projections';
-import { describeReadModelStoreContract } from '@rewind/testing';
+import { describeReadModelStoreContract } from '@rewind/testing/jest';
 
 describeReadModelStoreContract('InMemoryReadModelStore', () => ({ store: new InMemoryReadModelStore() }));

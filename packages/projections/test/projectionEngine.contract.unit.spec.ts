@@ -1,5 +1,5 @@
 import { InMemoryReadModelStore } from '@rewind/projections';
-import { describeProjectionEngineContract } from '@rewind/testing';
+import { describeProjectionEngineContract } from '@rewind/testing/jest';
 
 // One store shared by every "process" of a test: in memory, a database is one object.
 describeProjectionEngineContract('InMemoryReadModelStore', () => {

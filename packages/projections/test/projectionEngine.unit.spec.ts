@@ -1,13 +1,13 @@
-import { ConfigurationError, InMemoryEventStore, rewindModule } from '@rewind/core';
+import { ConfigurationError, InMemoryEventStore } from '@rewind/core';
+import { rewindModule } from '@rewind/core/inversify';
 import {
   InMemoryReadModelStore,
   On,
   Projection,
   ProjectionEngine,
-  projectionsModule,
-  PROJECTION_TOKENS,
   type ProjectionContext,
 } from '@rewind/projections';
+import { projectionsModule, PROJECTION_TOKENS } from '@rewind/projections/inversify';
 import { Container, inject, injectable } from 'inversify';
 import { app, Counted, CounterProjection, Renamed } from './fixtures/counter';
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventDecodingError, sequencePosition, type RecordedEvent } from '@rewind/core';
 import { SqliteEventStore } from '@rewind/sqlite';
-import { describeEventStoreContract, testEvent } from '@rewind/testing';
+import { testEvent } from '@rewind/testing';
+import { describeEventStoreContract } from '@rewind/testing/jest';
 
 const dirs: string[] = [];
 const tempFile = () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteReadModelStore } from '@rewind/sqlite';
-import { describeReadModelStoreContract } from '@rewind/testing';
+import { describeReadModelStoreContract } from '@rewind/testing/jest';
 
 let dir: string;
 describeReadModelStoreContract('SqliteReadModelStore', () => {

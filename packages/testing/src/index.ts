@@ -1,37 +1,11 @@
-export {
-  describeEventStoreContract,
-  testEvent,
-  collect,
-  takeMessages,
-  eventsOf,
-  type EventStoreUnderTest,
-  type EventStoreContractOptions,
-} from './contracts/eventStoreContract';
+// @rewind/testing — framework-free helpers: usable from jest, vitest or node:test, and free of gRPC.
+// The contract suites (jest) are in `@rewind/testing/jest`, the EventStoreDB protocol test server in
+// `@rewind/testing/eventstoredb`, throwaway PostgreSQL clusters in `@rewind/testing/postgres`.
 export {
   aggregateSpec,
   type AggregateSpecOptions,
   type WhenStep,
   type ThenStep,
 } from './specs/aggregateSpec';
-export {
-  startThrowawayPostgres,
-  findPostgresBinaries,
-  type ThrowawayPostgres,
-} from './postgres/throwawayPostgres';
-export {
-  describeReadModelStoreContract,
-  HOSTILE_STRINGS,
-  type ReadModelStoreUnderTest,
-} from './contracts/readModelStoreContract';
-export {
-  describeProjectionEngineContract,
-  withUndecodableEvent,
-  type CreateReadModelDatabase,
-  type ReadModelDatabase,
-} from './contracts/projectionEngineContract';
 export { expectRebuildEquivalent } from './rebuild/rebuildEquivalence';
-export {
-  EventStoreDBTestServer,
-  type EventStoreDBTestServerOptions,
-} from './eventStoreDB/eventStoreDBTestServer';
-export { EventStoreDBLog, type LogRecord } from './eventStoreDB/eventStoreDBLog';
+export { testEvent, collect, takeMessages, eventsOf } from './support/eventStoreHelpers';

@@ -14,7 +14,7 @@ import {
   type ResolvedEvent,
   type Position,
 } from '@eventstore/db-client';
-import { EventStoreDBTestServer } from '@rewind/testing';
+import { EventStoreDBTestServer } from '@rewind/testing/eventstoredb';
 
 // Conformance of the protocol test server, written from EventStoreDB's documented client behaviour and
 // driven through the real, unmodified @eventstore/db-client.

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
 
 describe('startThrowawayPostgres', () => {
   let pg: ThrowawayPostgres;

@@ -1,9 +1,17 @@
 import type { AggregateClass, EventStore, Type, Upcaster } from '@rewind/core';
 import type { ReadModelStore } from '@rewind/projections';
-import type { Container } from 'inversify';
 
 /** A named predicate on an aggregate's state, usable with `rewind bisect --predicate <name>`. */
 export type StatePredicate = (state: Record<string, unknown>) => boolean;
+
+/**
+ * What the CLI needs of a dependency-injection container: an inversify 7 `Container` fits. The CLI does
+ * not depend on inversify itself (an application's own copy is the one that holds its bindings).
+ */
+export interface ProcessorContainer {
+  /** Resolves a projector or reactor class, with its injected services. */
+  get(serviceIdentifier: Type, options: { autobind: boolean }): unknown;
+}
 
 /** What `rewind.config.ts` exports: how the CLI reaches your stores and which classes it knows. */
 export interface RewindConfig {
@@ -20,8 +28,8 @@ export interface RewindConfig {
   readonly upcasters?: readonly Upcaster[];
   /** Named predicates on aggregate state, for `rewind bisect --predicate <name>`. */
   readonly predicates?: Readonly<Record<string, StatePredicate>>;
-  /** An inversify container to resolve projectors (and their injected services) from. */
-  readonly container?: () => Container | Promise<Container>;
+  /** A container to resolve projectors (and their injected services) from, e.g. an inversify `Container`. */
+  readonly container?: () => ProcessorContainer | Promise<ProcessorContainer>;
   /**
    * How long `rewind` waits for each factory above (default 30,000 ms). A factory whose promise has not
    * settled by then fails the command with a config error (exit 3) naming it.

@@ -1,4 +1,5 @@
-import { EventRegistry, TOKENS, type Type } from '@rewind/core';
+import { EventRegistry, type Type } from '@rewind/core';
+import { TOKENS } from '@rewind/core/inversify';
 import { ContainerModule, type ServiceIdentifier } from 'inversify';
 import type { ReadModelStore } from '../readModel/readModelStore';
 import { ProjectionEngine, type ProjectionEngineOptions } from '../runner/projectionEngine';

@@ -1,10 +1,10 @@
-import { expect } from '@jest/globals';
 import {
   diffNamespaces,
   rebuildProjection,
   type ProjectionEngine,
   type ReadModelDiff,
 } from '@rewind/projections';
+import { fail } from '../support/assertions';
 
 /**
  * Checks that rebuilding a projection from scratch gives exactly the documents the live runner built:
@@ -34,7 +34,15 @@ export async function expectRebuildEquivalent(
   });
   try {
     const diff = await diffNamespaces(store, live, rebuilt.namespace);
-    expect(diff.collections).toEqual([]);
+    if (diff.collections.length > 0) {
+      fail(
+        `Rebuilding "${projection}" from the log gives other documents than the live read model: ` +
+          'make the projector a pure function of the events (no clock, random source or state outside its ' +
+          'read model). The differences:',
+        diff.collections,
+        [],
+      );
+    }
     return diff;
   } finally {
     await store.dropNamespace(rebuilt.namespace);

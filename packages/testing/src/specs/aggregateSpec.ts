@@ -1,4 +1,3 @@
-import { expect } from '@jest/globals';
 import {
   createRewind,
   getAggregateIdProperty,
@@ -8,6 +7,7 @@ import {
   type RewindOptions,
   type Type,
 } from '@rewind/core';
+import { assertEqualData, fail } from '../support/assertions';
 
 /** Options for {@link aggregateSpec}: anything `createRewind` takes besides the store. */
 export type AggregateSpecOptions = Omit<RewindOptions, 'eventStore' | 'aggregates'> & {
@@ -84,20 +84,43 @@ export function aggregateSpec(aggregateClass: AggregateClass, options: Aggregate
           if (error) throw error;
           // Event classes must be the same classes (not just the same names); nested values are data
           // (stored events keep no prototypes).
-          expect(raised.map((e) => e.constructor.name)).toEqual(expected.map((e) => e.constructor.name));
-          expect(classMismatches(raised, expected)).toEqual([]);
-          expect(raised).toEqual(expected);
+          const names = (events: readonly object[]) => events.map((e) => e.constructor.name);
+          assertEqualData(
+            names(raised),
+            names(expected),
+            'The command raised other events than the spec expects',
+          );
+          const mismatches = classMismatches(raised, expected);
+          if (mismatches.length > 0) fail(mismatches.join('\n'));
+          assertEqualData(
+            raised,
+            expected,
+            'The command raised events with other fields than the spec expects',
+          );
         },
         async thenThrows(errorClass: Type<Error>, message?: string | RegExp) {
           const { error, raised } = await run();
-          expect(error).toBeInstanceOf(errorClass);
-          if (message !== undefined) expect((error as Error).message).toMatch(message);
-          expect(raised).toEqual([]);
+          if (!(error instanceof errorClass)) {
+            fail(
+              error === undefined
+                ? `Expected the command to throw ${errorClass.name}, but it succeeded and raised ${describeEvents(raised)}`
+                : `Expected the command to throw ${errorClass.name}, but it threw ${describeError(error)}`,
+            );
+          }
+          if (message !== undefined && !matches(error.message, message)) {
+            fail(
+              `The command threw ${errorClass.name} as expected, but its message does not match ${String(message)}`,
+              error.message,
+              message,
+            );
+          }
+          if (raised.length > 0) fail(`The command threw, yet raised ${describeEvents(raised)}`);
         },
         async thenNothing() {
           const { error, raised } = await run();
           if (error) throw error;
-          expect(raised).toEqual([]);
+          if (raised.length > 0)
+            fail(`Expected the command to raise nothing, but it raised ${describeEvents(raised)}`);
         },
       };
     },
@@ -132,4 +155,16 @@ function classMismatches(raised: readonly object[], expected: readonly object[])
         '(import the event class the aggregate raises)',
     ];
   });
+}
+
+function matches(actual: string, expected: string | RegExp): boolean {
+  return typeof expected === 'string' ? actual.includes(expected) : expected.test(actual);
+}
+
+function describeEvents(events: readonly object[]): string {
+  return events.length === 0 ? 'nothing' : events.map((e) => e.constructor.name).join(', ');
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
 }
