@@ -49,7 +49,7 @@ export interface CommandContext {
   readonly attempt: number;
 }
 
-/** A route from a command class to its handler, built at start-up. @internal */
+/** A route from a command class to its handler, built at start-up by `createRewind` (never by hand). */
 export type CommandRoute =
   | {
       kind: 'aggregate';

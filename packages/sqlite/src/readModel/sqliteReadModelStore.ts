@@ -23,7 +23,7 @@ import {
   toDeadLetter,
   type ReadModelStatements,
 } from './readModelStatements';
-import { documentReader, type SqliteReadContext } from './sqliteDocuments';
+import { documentReader } from './sqliteDocuments';
 import { SqliteTransaction } from './sqliteTransaction';
 
 /** Options for {@link SqliteReadModelStore.open}. */
@@ -54,7 +54,7 @@ export interface SqliteReadModelStoreOptions {
  * @example
  * const store = SqliteReadModelStore.open({ path: '.data/readmodels.db' });
  */
-export class SqliteReadModelStore implements ReadModelStore, SqliteReadContext {
+export class SqliteReadModelStore implements ReadModelStore {
   readonly path: string;
   /** @internal */
   readonly db: Database.Database;
