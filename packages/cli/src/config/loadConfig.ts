@@ -43,15 +43,11 @@ const isTypeScript = (filename: string | null | undefined): boolean =>
   !filename.includes(`${'/'}node_modules${'/'}`);
 
 /**
- * Compiles TypeScript (ESM or CommonJS syntax, `.ts`/`.mts`/`.cts`) to CommonJS with swc. `import.meta`
- * becomes its CommonJS equivalent (`url`, `dirname`, `filename`), since the output is a CommonJS module.
+ * Compiles TypeScript (ESM or CommonJS syntax, `.ts`/`.mts`/`.cts`) to CommonJS with swc, which also
+ * turns `import.meta.url` and `import.meta.dirname` into their CommonJS equivalents.
  */
 export function compileTypeScript(source: string, filename: string): string {
-  const { code } = transformSync(source, { ...SWC_OPTIONS, filename });
-  return code.replace(
-    /\bimport\.meta\b/g,
-    "({ url: require('node:url').pathToFileURL(__filename).href, dirname: __dirname, filename: __filename })",
-  );
+  return transformSync(source, { ...SWC_OPTIONS, filename }).code;
 }
 
 /**
