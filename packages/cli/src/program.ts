@@ -43,7 +43,7 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
   return { message, exitCode: EXIT.failure };
 }
 
-/** This package's version, read from its package.json (next to dist/ and src/) when asked for. */
+/** This package's version, from its own package.json (one level above dist/ and src/). */
 export function cliVersion(): string {
   const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
     version?: unknown;

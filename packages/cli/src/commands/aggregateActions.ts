@@ -23,7 +23,7 @@ function eventSummary(entry: HistoryEntry): Record<string, unknown> {
   };
 }
 
-/** `travel`. */
+/** `rewind travel`: the aggregate's state at a revision or a moment. */
 export async function travel(
   ctx: CliContext,
   aggregate: string,
@@ -51,7 +51,7 @@ export async function travel(
   for (const line of stateLines(state)) ctx.out.line(line);
 }
 
-/** `history`. */
+/** `rewind history`: each event of an aggregate with the state change it caused. */
 export async function history(
   ctx: CliContext,
   aggregate: string,
@@ -86,7 +86,7 @@ export async function history(
   ctx.out.data({ aggregate, id, events: entries, ...ctx.reportSkippedEvents() });
 }
 
-/** `bisect`. */
+/** `rewind bisect`: the first revision at which a condition holds (exit 4 when it never does). */
 export async function bisect(
   ctx: CliContext,
   aggregate: string,

@@ -34,7 +34,7 @@ function statusRows(statuses: readonly ProjectionStatus[]): string[][] {
   ];
 }
 
-/** `listProjections`. */
+/** `rewind projections list`: the configured projections and reactors. */
 export async function listProjections(ctx: CliContext): Promise<number | void> {
   const engine = await ctx.engine();
   const list = engine.definitions.map((d) => ({
@@ -51,7 +51,7 @@ export async function listProjections(ctx: CliContext): Promise<number | void> {
   );
 }
 
-/** `status`. */
+/** `rewind projections status [name]`: state, checkpoint, lag and errors. */
 export async function status(ctx: CliContext, name: string | undefined): Promise<number | void> {
   const engine = await ctx.engine();
   if (name !== undefined) await ctx.projection(name);
@@ -60,7 +60,7 @@ export async function status(ctx: CliContext, name: string | undefined): Promise
   ctx.out.line(table(statusRows(statuses), ctx.out.colors.bold));
 }
 
-/** `pause` and `resume`. */
+/** `rewind projections pause|resume <name>`. */
 export async function pauseOrResume(
   verb: 'pause' | 'resume',
   ctx: CliContext,
@@ -75,7 +75,7 @@ export async function pauseOrResume(
   );
 }
 
-/** `listDeadLetters`. */
+/** `rewind dead-letters list [projection]`. */
 export async function listDeadLetters(
   ctx: CliContext,
   projection: string | undefined,
@@ -104,7 +104,7 @@ export async function listDeadLetters(
   );
 }
 
-/** `retryDeadLetters`. */
+/** `rewind dead-letters retry <id>|--all` (exit 1 when some still fail). */
 export async function retryDeadLetters(
   ctx: CliContext,
   id: string | undefined,
@@ -133,7 +133,7 @@ export async function retryDeadLetters(
   return failed.length ? EXIT.failure : EXIT.ok;
 }
 
-/** `skipDeadLetter`. */
+/** `rewind dead-letters skip <id>`. */
 export async function skipDeadLetter(ctx: CliContext, id: string): Promise<number | void> {
   const engine = await ctx.engine();
   await engine.skipDeadLetter(await knownLetter(engine, id));

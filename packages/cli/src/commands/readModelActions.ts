@@ -31,7 +31,7 @@ export interface ReadModelOptions {
   limit?: string;
 }
 
-/** `readmodel <projection>`. */
+/** `rewind readmodel <projection>`: documents, namespaces, a diff, or a drop. */
 export async function showReadModel(
   ctx: CliContext,
   projection: string,

@@ -55,7 +55,7 @@ export function pastPoint(
   };
 }
 
-/** `rebuild`. */
+/** `rewind rebuild`: a rebuild with swap, or one as of a past moment into a scratch namespace. */
 export async function rebuild(
   ctx: CliContext,
   names: string[],

@@ -4,7 +4,7 @@ import type { CliContext } from '../context';
 import { show, table } from '../output/format';
 import { parseNonNegative } from '../util/parseInput';
 
-/** `listStreams`. */
+/** `rewind streams list`. */
 export async function listStreams(
   ctx: CliContext,
   opts: { prefix?: string; limit: string },
@@ -30,7 +30,7 @@ export async function listStreams(
     );
 }
 
-/** `readStream`. */
+/** `rewind streams read <stream>`. */
 export async function readStream(
   ctx: CliContext,
   stream: string,
