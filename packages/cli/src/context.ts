@@ -4,7 +4,8 @@ import { ProjectionEngine, type ReadModelStore } from '@rewind/projections';
 import type { RewindConfig } from './config/defineConfig';
 import { findConfig } from './config/findConfig';
 import { loadConfig } from './config/loadConfig';
-import { palette, toPlain, useColor } from './output/format';
+import { palette, useColor } from './output/color';
+import { toPlain } from './output/format';
 import { CliError, EXIT } from './util/cliError';
 import { suggestion } from './util/suggest';
 
@@ -51,9 +52,9 @@ export class CliContext {
   }
 
   /** Finds and loads the config. @throws CliError when there is none or it is broken. */
-  static open(options: GlobalOptions, cwd = process.cwd()): CliContext {
+  static async open(options: GlobalOptions, cwd = process.cwd()): Promise<CliContext> {
     const path = findConfig(cwd, options.config);
-    return new CliContext(path, loadConfig(path), options);
+    return new CliContext(path, await loadConfig(path), options);
   }
 
   /** Core wiring over the configured event store. */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerAggregateCommands } from './commands/aggregateCommands';
 import { makeAction } from './commands/action';
@@ -5,8 +7,7 @@ import { registerProjectionCommands } from './commands/projectionCommands';
 import { registerReadModelCommands } from './commands/readModelCommands';
 import { registerRebuildCommands } from './commands/rebuildCommands';
 import { registerStreamCommands } from './commands/streamCommands';
-import { DeadLetterNotFoundError, NamespaceNotFoundError } from '@rewind/projections';
-import { palette, useColor } from './output/format';
+import { palette, useColor } from './output/color';
 import { CliError, EXIT } from './util/cliError';
 
 const REWIND_EXIT: Record<string, [number, string]> = {
@@ -27,6 +28,10 @@ const REWIND_EXIT: Record<string, [number, string]> = {
 /** Maps any failure to a message (cause and fix) and an exit code. */
 export function describeFailure(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  // Loaded only on this path: `--help` and `--version` never load @rewind/projections.
+  const { DeadLetterNotFoundError, NamespaceNotFoundError } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@rewind/projections') as typeof import('@rewind/projections');
   if (error instanceof NamespaceNotFoundError || error instanceof DeadLetterNotFoundError)
     return { message: error.message, exitCode: EXIT.notFound };
   const code = (error as { code?: unknown })?.code;
@@ -38,15 +43,24 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
   return { message, exitCode: EXIT.failure };
 }
 
+/** This package's version, from its own package.json (one level above dist/ and src/). */
+export function cliVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
+    version?: unknown;
+  };
+  return String(manifest.version);
+}
+
 /** Builds the `rewind` program; `setExit` receives each command's exit code. */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('rewind')
     .description('Rewind: rebuild read models, watch projections and travel in time from the terminal')
     .option(
       '-c, --config <path>',
-      'config file (default: rewind.config.ts or .js, searched upwards from here)',
+      'config file (default: rewind.config.{ts,mts,cts,js,mjs,cjs}, searched upwards from here)',
     )
     .option('--json', 'print machine-readable JSON')
+    .version(cliVersion(), '-V, --version', 'print the version of rewind')
     .showHelpAfterError()
     .exitOverride()
     .addHelpText(

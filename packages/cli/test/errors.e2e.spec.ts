@@ -18,7 +18,7 @@ describe('rewind: config and failures', () => {
     const run = await runCli(['streams', 'list'], { cwd: empty });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain(
-      `No rewind.config.ts or rewind.config.js found in ${empty} or any parent directory`,
+      `No config file (rewind.config.ts, rewind.config.mts, rewind.config.cts, rewind.config.js, rewind.config.mjs, rewind.config.cjs) found in ${empty} or any parent directory`,
     );
     expect(run.stderr).toContain('Create rewind.config.ts in your project root');
     expect(run.stderr).toContain('--config <path>');
@@ -37,7 +37,9 @@ describe('rewind: config and failures', () => {
     expect(JSON.parse(run.stderr)).toEqual({
       error: {
         exitCode: 3,
-        message: expect.stringContaining('No rewind.config.ts or rewind.config.js found'),
+        message: expect.stringContaining(
+          'No config file (rewind.config.ts, rewind.config.mts, rewind.config.cts, rewind.config.js, rewind.config.mjs, rewind.config.cjs) found',
+        ),
       },
     });
   });

@@ -1,4 +1,5 @@
-import { formatChanges, formatPath, palette, show, table, toPlain } from '../src/output/format';
+import { palette } from '../src/output/color';
+import { formatChanges, formatPath, show, table, toPlain } from '../src/output/format';
 import { formatEta } from '../src/output/progress';
 
 describe('output formatting', () => {

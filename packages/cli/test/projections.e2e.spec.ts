@@ -119,6 +119,43 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
   });
 
   describe('readmodel', () => {
+    it('prints at most --limit documents of each collection and says when there are more', async () => {
+      const human = await rewind(['readmodel', 'order-summary', '--collection', 'orders', '--limit', '1']);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toContain('orders      o-1');
+      expect(human.stdout).not.toContain('o-2');
+      expect(human.stdout).toContain('orders holds more: raise --limit to see them');
+      const json = await rewind([
+        '--json',
+        'readmodel',
+        'order-summary',
+        '--collection',
+        'orders',
+        '--limit',
+        '1',
+      ]);
+      expect(JSON.parse(json.stdout)).toMatchObject({ limit: 1, truncated: ['orders'] });
+      expect(Object.keys(JSON.parse(json.stdout).collections.orders)).toEqual(['o-1']);
+      const all = await rewind([
+        '--json',
+        'readmodel',
+        'order-summary',
+        '--collection',
+        'orders',
+        '--limit',
+        '50',
+      ]);
+      expect(JSON.parse(all.stdout)).toMatchObject({ limit: 50, truncated: [] });
+      expect(Object.keys(JSON.parse(all.stdout).collections.orders)).toEqual(['o-1', 'o-2']);
+    });
+
+    it.each(['0', '-3', '2.5', 'ten'])('refuses --limit %s, naming the flag and the value', async (value) => {
+      const run = await rewind(['readmodel', 'order-summary', `--limit=${value}`]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`--limit "${value}" is not a positive integer. Use e.g. --limit 20.`);
+      expect(run.stdout).toBe('');
+    });
+
     it('prints one document', async () => {
       const run = await rewind(['readmodel', 'order-summary', '--collection', 'orders', '--id', 'o-1']);
       expect(run.code).toBe(0);
@@ -250,7 +287,7 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
       const before = [await model('order-summary'), await model('customer-revenue')];
       const run = await rewind(['rebuild', '--all', '--yes'], fixed);
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/order-summary: building \d+ events/);
+      expect(run.stderr).toMatch(/order-summary: building \d+ events/); // progress, on stderr
       expect(run.stdout).toMatch(
         /order-summary: 7 events in [\d.]+s into order-summary@v1\S* \(now served, replaced order-summary@v1\)/,
       );

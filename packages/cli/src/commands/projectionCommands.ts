@@ -1,38 +1,10 @@
-import { serializePosition, type Position } from '@rewind/core';
-import type { ProjectionEngine, ProjectionStatus } from '@rewind/projections';
 import type { Command } from 'commander';
-import { table } from '../output/format';
-import { CliError, EXIT } from '../util/cliError';
 import type { Action } from './action';
 
-const pos = (p: Position | undefined): string => (p ? serializePosition(p) : '-');
-
-/** The id, once checked against the parked letters. @throws CliError (not found) for an unknown id. */
-async function knownLetter(engine: ProjectionEngine, id: string): Promise<string> {
-  if ((await engine.deadLetters()).some((letter) => letter.id === id)) return id;
-  throw new CliError(
-    `No dead letter with id "${id}". List them, with their ids, with: rewind dead-letters list.`,
-    EXIT.notFound,
-  );
-}
-
-function statusRows(statuses: readonly ProjectionStatus[]): string[][] {
-  return [
-    ['NAME', 'KIND', 'VERSION', 'STATE', 'CHECKPOINT', 'HEAD', 'BEHIND', 'EVENTS/S', 'DEAD', 'LAST ERROR'],
-    ...statuses.map((s) => [
-      s.name,
-      s.kind,
-      String(s.version),
-      s.paused ? 'paused' : s.state === 'unknown' && s.lockHolder ? `held by ${s.lockHolder}` : s.state,
-      pos(s.checkpoint),
-      pos(s.head),
-      s.eventsBehind === undefined ? '?' : String(s.eventsBehind),
-      s.eventsPerSecond.toFixed(0),
-      String(s.deadLetters),
-      s.lastError ?? '',
-    ]),
-  ];
-}
+/** The command bodies, loaded when one runs: `--help` loads none of @rewind/core or @rewind/projections. */
+const actions = (): typeof import('./projectionActions') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('./projectionActions') as typeof import('./projectionActions');
 
 /** Registers `projections list|status|pause|resume` and `dead-letters list|retry|skip`. */
 export function registerProjectionCommands(program: Command, action: Action): void {
@@ -42,23 +14,7 @@ export function registerProjectionCommands(program: Command, action: Action): vo
     .command('list')
     .description('list the configured projections and reactors')
     .addHelpText('after', '\nExample:\n  $ rewind projections list --json')
-    .action(
-      action(async (ctx) => {
-        const engine = await ctx.engine();
-        const list = engine.definitions.map((d) => ({
-          name: d.meta.name,
-          kind: d.meta.kind,
-          version: 'version' in d.meta ? d.meta.version : undefined,
-        }));
-        ctx.out.data({ projections: list });
-        ctx.out.line(
-          table(
-            [['NAME', 'KIND', 'VERSION'], ...list.map((p) => [p.name, p.kind, String(p.version ?? '-')])],
-            ctx.out.colors.bold,
-          ),
-        );
-      }),
-    );
+    .action(action((ctx) => actions().listProjections(ctx)));
 
   projections
     .command('status [name]')
@@ -67,32 +23,14 @@ export function registerProjectionCommands(program: Command, action: Action): vo
       'after',
       '\nExamples:\n  $ rewind projections status\n  $ rewind projections status order-summary --json',
     )
-    .action(
-      action(async (ctx, name: string | undefined) => {
-        const engine = await ctx.engine();
-        if (name !== undefined) await ctx.projection(name);
-        const statuses = await engine.status(name);
-        ctx.out.data({ projections: statuses });
-        ctx.out.line(table(statusRows(statuses), ctx.out.colors.bold));
-      }),
-    );
+    .action(action((ctx, name: string | undefined) => actions().status(ctx, name)));
 
   for (const verb of ['pause', 'resume'] as const) {
     projections
       .command(`${verb} <name>`)
       .description(verb === 'pause' ? 'pause a projection in every process' : 'resume a paused projection')
       .addHelpText('after', `\nExample:\n  $ rewind projections ${verb} order-summary`)
-      .action(
-        action(async (ctx, name: string) => {
-          const engine = await ctx.engine();
-          await ctx.projection(name);
-          await engine[verb](name);
-          ctx.out.data({ projection: name, paused: verb === 'pause' });
-          ctx.out.line(
-            `${name}: ${verb === 'pause' ? 'paused' : 'resumed'} (runners in every process see it within a second).`,
-          );
-        }),
-      );
+      .action(action((ctx, name: string) => actions().pauseOrResume(verb, ctx, name)));
   }
 
   const letters = program.command('dead-letters').description('list, retry or skip parked events');
@@ -101,32 +39,7 @@ export function registerProjectionCommands(program: Command, action: Action): vo
     .command('list [projection]')
     .description('list parked events, of one projection or all')
     .addHelpText('after', '\nExample:\n  $ rewind dead-letters list order-summary')
-    .action(
-      action(async (ctx, projection: string | undefined) => {
-        const engine = await ctx.engine();
-        if (projection !== undefined) await ctx.projection(projection);
-        const list = await engine.deadLetters(projection);
-        ctx.out.data({ deadLetters: list });
-        if (list.length === 0) return ctx.out.line('No dead letters.');
-        ctx.out.line(
-          table(
-            [
-              ['ID', 'PROJECTION', 'EVENT', 'STREAM@REV', 'POSITION', 'ATTEMPTS', 'ERROR'],
-              ...list.map((l) => [
-                l.id,
-                l.projection,
-                l.eventType,
-                `${l.streamId}@${l.revision}`,
-                pos(l.position),
-                String(l.attempts),
-                l.error,
-              ]),
-            ],
-            ctx.out.colors.bold,
-          ),
-        );
-      }),
-    );
+    .action(action((ctx, projection: string | undefined) => actions().listDeadLetters(ctx, projection)));
 
   letters
     .command('retry [id]')
@@ -137,43 +50,14 @@ export function registerProjectionCommands(program: Command, action: Action): vo
       '\nExamples:\n  $ rewind dead-letters retry 3f9a…\n  $ rewind dead-letters retry --all',
     )
     .action(
-      action(async (ctx, id: string | undefined, opts: { all?: boolean }) => {
-        if ((id === undefined) === !opts.all)
-          throw new CliError('Give a dead-letter id or --all (not both).', EXIT.usage);
-        const engine = await ctx.engine();
-        const ids = opts.all
-          ? (await engine.deadLetters()).map((l) => l.id)
-          : [await knownLetter(engine, id!)];
-        const retried: string[] = [];
-        const failed: Array<{ id: string; error: string }> = [];
-        for (const letter of ids) {
-          try {
-            await engine.retryDeadLetter(letter);
-            retried.push(letter);
-          } catch (error) {
-            if (!opts.all) throw error;
-            failed.push({ id: letter, error: (error as Error).message });
-          }
-        }
-        ctx.out.data({ retried, failed });
-        ctx.out.line(
-          `Retried ${retried.length} dead letter(s)${failed.length ? `; ${failed.length} still fail:` : '.'}`,
-        );
-        for (const f of failed) ctx.out.line(`  ${f.id}: ${f.error}`);
-        return failed.length ? EXIT.failure : EXIT.ok;
-      }),
+      action((ctx, id: string | undefined, opts: { all?: boolean }) =>
+        actions().retryDeadLetters(ctx, id, opts),
+      ),
     );
 
   letters
     .command('skip <id>')
     .description('drop a parked event without applying it')
     .addHelpText('after', '\nExample:\n  $ rewind dead-letters skip 3f9a…')
-    .action(
-      action(async (ctx, id: string) => {
-        const engine = await ctx.engine();
-        await engine.skipDeadLetter(await knownLetter(engine, id));
-        ctx.out.data({ skipped: id });
-        ctx.out.line(`Skipped ${id}.`);
-      }),
-    );
+    .action(action((ctx, id: string) => actions().skipDeadLetter(ctx, id)));
 }

@@ -3,7 +3,14 @@ import { dirname, join, resolve } from 'node:path';
 import { CliError, EXIT } from '../util/cliError';
 
 /** File names looked for in each directory, in order. */
-export const CONFIG_NAMES = ['rewind.config.ts', 'rewind.config.js', 'rewind.config.cjs'] as const;
+export const CONFIG_NAMES = [
+  'rewind.config.ts',
+  'rewind.config.mts',
+  'rewind.config.cts',
+  'rewind.config.js',
+  'rewind.config.mjs',
+  'rewind.config.cjs',
+] as const;
 
 /**
  * Finds the config: `explicit` when given, else the first `rewind.config.*` walking up from `cwd`.
@@ -33,7 +40,7 @@ export function findConfig(cwd: string, explicit?: string): string {
     dir = parent;
   }
   throw new CliError(
-    `No rewind.config.ts or rewind.config.js found in ${searched[0]} or any parent directory ` +
+    `No config file (${CONFIG_NAMES.join(', ')}) found in ${searched[0]} or any parent directory ` +
       `(searched ${searched.length} directories up to ${searched[searched.length - 1]}). ` +
       `Create rewind.config.ts in your project root exporting defineConfig({ eventStore: () => ... }) ` +
       `from "@rewind/cli", or pass --config <path>.`,

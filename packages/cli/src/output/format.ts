@@ -1,24 +1,5 @@
 import { isPosition, serializePosition } from '@rewind/core';
-
-/** Whether to color human output: stdout is a TTY and NO_COLOR is unset. */
-export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
-  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== undefined);
-}
-
-/** ANSI styles that turn into plain text when `enabled` is false. */
-export function palette(
-  enabled: boolean,
-): Record<'green' | 'red' | 'yellow' | 'bold' | 'dim', (s: string) => string> {
-  const wrap = (open: number, close: number) => (s: string) =>
-    enabled ? `\x1b[${open}m${s}\x1b[${close}m` : s;
-  return {
-    green: wrap(32, 39),
-    red: wrap(31, 39),
-    yellow: wrap(33, 39),
-    bold: wrap(1, 22),
-    dim: wrap(2, 22),
-  };
-}
+import { palette } from './color';
 
 /** Makes a value JSON-safe: bigint → string, positions → their text form, Date → ISO, Map → object. */
 export function toPlain(value: unknown): unknown {

@@ -8,10 +8,13 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-/** Picks the reporter for the stream: nothing under --json, a bar on a TTY, lines otherwise. */
+/**
+ * Picks the reporter: nothing under --json, a bar when `stream` is a TTY, lines otherwise. Progress
+ * goes to stderr by default, so stdout carries only the result (`rewind rebuild ... > out.txt`).
+ */
 export function progressReporter(
   json: boolean,
-  stream: NodeJS.WriteStream = process.stdout,
+  stream: NodeJS.WriteStream = process.stderr,
 ): ProgressReporter {
   if (json) return { update: () => undefined, stop: () => undefined };
   if (stream.isTTY) return barReporter(stream);
@@ -30,38 +33,53 @@ export function progressReporter(
   };
 }
 
+/**
+ * The total a bar can honestly show: the events processed plus those the store counted as remaining,
+ * or the events processed once done; undefined while the store has not counted what remains (or
+ * cannot), when a percentage would be a guess.
+ */
+export function knownTotal(p: RebuildProgress): number | undefined {
+  if (p.phase === 'done') return Math.max(p.processed, 1);
+  if (p.etaSeconds === undefined) return undefined;
+  return Math.max(p.processed, Math.round(p.processed + p.etaSeconds * p.eventsPerSecond), 1);
+}
+
+/**
+ * One frame of the bar: `name [███░░] 40% | 400/1000 events | ...` once the total is known, and
+ * `name [counting…] 400 events | ...` (no percentage, no total, no ETA) before.
+ */
+export function barFrame(p: RebuildProgress, barSize = 30): string {
+  const total = knownTotal(p);
+  const position = p.position ? serializePosition(p.position) : '-';
+  const rate = `${Math.round(p.eventsPerSecond)} ev/s`;
+  if (total === undefined)
+    return `${p.projection} [counting…] ${p.processed} events | ${rate} | position ${position} | ${p.phase}`;
+  const value = p.phase === 'done' ? total : Math.min(p.processed, total);
+  const filled = Math.round((value / total) * barSize);
+  const bar = '\u2588'.repeat(filled) + '\u2591'.repeat(barSize - filled);
+  const eta = p.phase === 'done' ? '0s' : formatEta(p.etaSeconds);
+  return `${p.projection} [${bar}] ${Math.floor((value / total) * 100)}% | ${value}/${total} events | ${rate} | position ${position} | ETA ${eta} | ${p.phase}`;
+}
+
 function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
+  // cli-progress draws (cursor hidden, the line redrawn in place); barFrame decides what a frame says.
   const bar = new SingleBar({
     stream,
-    format:
-      '{projection} [{bar}] {percentage}% | {value}/{total} events | {eps} ev/s | position {position} | ETA {etaText} | {phase}',
-    barCompleteChar: '\u2588',
-    barIncompleteChar: '\u2591',
+    format: (_options, _params, payload: { frame?: string }) => payload.frame ?? '',
     hideCursor: true,
     clearOnComplete: false,
-    etaBuffer: 50,
   });
   let started = false;
   return {
     update(p) {
-      const total = Math.max(
-        p.processed,
-        p.etaSeconds !== undefined ? Math.round(p.processed + p.etaSeconds * p.eventsPerSecond) : p.processed,
-        1,
-      );
-      const payload = {
-        projection: p.projection,
-        eps: Math.round(p.eventsPerSecond),
-        position: p.position ? serializePosition(p.position) : '-',
-        phase: p.phase,
-        etaText: p.phase === 'done' ? '0s' : formatEta(p.etaSeconds),
-      };
+      const payload = { frame: barFrame(p) };
+      const total = knownTotal(p) ?? Math.max(p.processed, 1);
       if (!started) {
         bar.start(total, p.processed, payload);
         started = true;
       } else {
-        bar.setTotal(p.phase === 'done' ? p.processed || 1 : total);
-        bar.update(p.phase === 'done' ? p.processed || 1 : p.processed, payload);
+        bar.setTotal(total);
+        bar.update(Math.min(p.processed, total), payload);
       }
     },
     stop() {

@@ -65,6 +65,15 @@ export function parseNonNegative(text: string, option: string): bigint {
   return BigInt(text.trim());
 }
 
+/** Parses a positive integer option (a count such as `--limit`). @throws CliError (usage) naming the option and the value. */
+export function parsePositive(text: string, option: string): number {
+  const value = /^\s*\d+\s*$/.test(text) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new CliError(`${option} "${text}" is not a positive integer. Use e.g. ${option} 20.`, EXIT.usage);
+  }
+  return value;
+}
+
 /**
  * Parses `--until`/`--as-of`: a position in the text form of `serializePosition` (`42`, or
  * `commit/prepare` on EventStoreDB; parsed by core's `tryParsePosition`) or an ISO time.
