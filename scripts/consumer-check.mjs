@@ -5,7 +5,15 @@
 // the registry, compiles the getting-started code with `skipLibCheck: false`, runs it, and drives the
 // `rewind` CLI from node_modules/.bin with a TypeScript config. Needs `npm run build` first.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,11 +61,15 @@ const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
 const packed = {};
 for (const name of PUBLIC) {
-  const json = execFileSync('npm', ['pack', '-w', `packages/${name}`, '--pack-destination', tarballs, '--json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const json = execFileSync(
+    'npm',
+    ['pack', '-w', `packages/${name}`, '--pack-destination', tarballs, '--json'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   const [info] = JSON.parse(json);
   packed[`@rewind/${name}`] = join(tarballs, info.filename);
   const leaked = info.files.map((f) => f.path).filter((p) => /tsbuildinfo|\/test\/|\.spec\./.test(p));
@@ -249,10 +261,9 @@ function consumer(kind) {
     rmSync(join(dir, 'rewind.config.mts'));
     writeFileSync(
       join(dir, 'rewind.config.mjs'),
-      configSource('./dist/src/domain.js').replace("import { defineConfig } from '@rewind/cli';\n", '').replace(
-        'export default defineConfig(',
-        'export default (',
-      ),
+      configSource('./dist/src/domain.js')
+        .replace("import { defineConfig } from '@rewind/cli';\n", '')
+        .replace('export default defineConfig(', 'export default ('),
     );
     run(rewind, ['readmodel', 'cart-summary', '--collection', 'carts'], { cwd: dir, expect: ['"items": 3'] });
   }

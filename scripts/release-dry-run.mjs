@@ -33,15 +33,18 @@ try {
   console.log(sh('node', [CHANGESET, 'version'], clone));
   for (const name of PUBLIC) {
     const pkg = read(clone, name);
-    if (pkg.version !== next) failures.push(`@rewind/${name} is at ${pkg.version} after versioning, not ${next}`);
+    if (pkg.version !== next)
+      failures.push(`@rewind/${name} is at ${pkg.version} after versioning, not ${next}`);
     for (const [dep, range] of Object.entries(pkg.dependencies ?? {})) {
-      if (dep.startsWith('@rewind/') && range !== next) failures.push(`@rewind/${name} depends on ${dep}@${range}`);
+      if (dep.startsWith('@rewind/') && range !== next)
+        failures.push(`@rewind/${name} depends on ${dep}@${range}`);
     }
     const changelog = readFileSync(join(clone, 'packages', name, 'CHANGELOG.md'), 'utf8');
     if (!changelog.includes(`## ${next}`)) failures.push(`@rewind/${name}'s CHANGELOG.md has no ## ${next}`);
   }
   const sqliteLog = readFileSync(join(clone, 'packages', 'sqlite', 'CHANGELOG.md'), 'utf8');
-  if (!sqliteLog.includes('A rehearsal of the release procedure.')) failures.push('the changeset text is not in the changelog');
+  if (!sqliteLog.includes('A rehearsal of the release procedure.'))
+    failures.push('the changeset text is not in the changelog');
   console.log(`versioned ${before} → ${next} in the rehearsal clone`);
 } finally {
   rmSync(clone, { recursive: true, force: true });
