@@ -46,6 +46,11 @@ export function buildServer(shop: Shop, options: ServerOptions = {}): FastifyIns
     // What does not fit a schema is refused, never rewritten: no coercion, no silently dropped field.
     // One error per request (ajv's allErrors off): validation stops at the first oversized field.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Errors met before routing (a URL that does not decode, a path parameter over its length) too.
+    frameworkErrors: (error, request, reply) => {
+      void reply.header(REQUEST_ID_HEADER, request.id);
+      return answerWithProblem(error, request, reply);
+    },
   });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   // Bodies are JSON or nothing: a text/plain body is a 415, not a string for the schema to refuse.
@@ -54,17 +59,7 @@ export function buildServer(shop: Shop, options: ServerOptions = {}): FastifyIns
   app.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
-  app.setErrorHandler((error, request, reply) => {
-    const body = errorToProblem(error, {
-      path: pathOf(request),
-      id: request.id,
-      params: request.params as Record<string, unknown> | undefined,
-    });
-    // The full error, with Rewind's advice to developers, stays in the server log.
-    if (body.status >= 500) request.log.error({ err: error }, body.title);
-    else request.log.info({ err: error }, body.title);
-    return sendProblem(reply, body);
-  });
+  app.setErrorHandler(answerWithProblem);
   app.setNotFoundHandler((request, reply) => {
     const path = pathOf(request);
     return sendProblem(
@@ -238,6 +233,19 @@ async function routes(app: FastifyInstance, shop: Shop, options: ServerOptions):
 
   // sales
   app.get('/sales', { schema: S['GET /sales'] }, () => shop.queries.sales());
+}
+
+/** The error handler: the problem details for `error`; the full error itself goes to the log. */
+function answerWithProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const body = errorToProblem(error, {
+    path: pathOf(request),
+    id: request.id,
+    params: request.params as Record<string, unknown> | undefined,
+  });
+  // Rewind's messages (advice to developers) and causes stay in the server log.
+  if (body.status >= 500) request.log.error({ err: error }, body.title);
+  else request.log.info({ err: error }, body.title);
+  return sendProblem(reply, body);
 }
 
 function sendProblem(reply: FastifyReply, body: ProblemDetails): FastifyReply {

@@ -60,6 +60,21 @@ describe('HTTP API errors: application/problem+json (RFC 9457)', () => {
     expect(body).toMatchObject({ instance: '/coupons/7', detail: 'No route answers GET /coupons/7.' });
   });
 
+  it('answers errors met before routing (a URL that does not decode) in the same shape', async () => {
+    const response = await app.inject({ method: 'GET', url: '/orders/%E0%A4%A' });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toEqual({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      detail: "'/orders/%E0%A4%A' is not a valid url component",
+      instance: '/orders/%E0%A4%A',
+      requestId: response.headers['x-request-id'],
+    });
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
   it('answers a body that is not JSON with 415 unsupported-media-type', async () => {
     const response = await app.inject({
       method: 'POST',
