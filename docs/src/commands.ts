@@ -13,7 +13,6 @@ import {
   DomainEvent,
   EventSourcingHandler,
   InMemoryEventStore,
-  isRewindError,
   ValidationError,
   type CommandContext,
 } from '@rewind/core';
@@ -146,19 +145,29 @@ export function createBank() {
 // #endregion
 
 // #region http
-/** Maps what the command bus throws to an HTTP status and body, in one place. */
+/**
+ * Maps what the command bus throws to an HTTP status and an RFC 9457 problem body, in one place.
+ * Rewind's messages are written for developers (they name the call or the option that fixes it):
+ * log them, and answer clients with a detail written for them.
+ */
 export function toHttpResponse(error: unknown): { status: number; body: Record<string, unknown> } {
+  const problem = (status: number, slug: string, detail: string, more: object = {}) => ({
+    status,
+    body: { type: `/problems/${slug}`, title: slug.replace(/-/g, ' '), status, detail, ...more },
+  });
   if (error instanceof ValidationError) {
-    return { status: 400, body: { code: error.code, message: error.message, violations: error.violations } };
+    const errors = error.violations.map((v) => ({
+      path: v.path,
+      message: Object.values(v.constraints).join('; '),
+    }));
+    return problem(400, 'validation-failed', 'Some fields were refused.', { errors });
   }
   if (error instanceof AggregateNotFoundError)
-    return { status: 404, body: { code: error.code, message: error.message } };
+    return problem(404, 'not-found', `No ${error.aggregateType} "${error.aggregateId}".`);
   if (error instanceof ConcurrencyError)
-    return { status: 409, body: { code: error.code, message: error.message } };
-  if (error instanceof DomainError)
-    return { status: 422, body: { code: error.code, message: error.message } };
-  if (isRewindError(error)) return { status: 500, body: { code: error.code, message: 'Internal error' } };
-  return { status: 500, body: { message: 'Internal error' } };
+    return problem(409, 'concurrent-modification', 'Changed by another request meanwhile; retry.');
+  if (error instanceof DomainError) return problem(422, 'business-rule', error.message); // your own messages
+  return problem(500, 'internal-error', 'The request failed on the server.');
 }
 // #endregion
 

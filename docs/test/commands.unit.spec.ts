@@ -88,21 +88,20 @@ describe('aggregates and commands', () => {
 
 describe('validation', () => {
   const id = randomUUID();
-  it('maps an invalid body to 400 with every field', async () => {
-    const response = await handleDeposit({ accountId: 'nope', amount: 0, channel: 'card', extra: 1 });
-    expect(response.status).toBe(400);
-    const violations = (response.body.violations as ValidationError['violations']).map((v) => [
-      v.path,
-      Object.keys(v.constraints),
-    ]);
-    expect(violations).toEqual([
+  it('maps an invalid body to 400 with every field, without the advice meant for developers', async () => {
+    const body = { accountId: 'nope', amount: 0, channel: 'card', extra: 1 };
+    const refused = await createBank()
+      .commandBus.executePlain(Deposit, body)
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ValidationError);
+    const { violations, message } = refused as ValidationError;
+    expect(violations.map((v) => [v.path, Object.keys(v.constraints)])).toEqual([
       ['extra', ['whitelistValidation']],
       ['accountId', ['isUuid']],
       ['amount', ['min']],
       ['channel', ['isIn']],
     ]);
-    expect(response.body.code).toBe('VALIDATION');
-    expect(response.body.violations).toEqual([
+    expect(violations).toEqual([
       { path: 'extra', value: 1, constraints: { whitelistValidation: 'property extra should not exist' } },
       { path: 'accountId', value: 'nope', constraints: { isUuid: 'accountId must be a UUID' } },
       { path: 'amount', value: 0, constraints: { min: 'amount must not be less than 1' } },
@@ -112,29 +111,51 @@ describe('validation', () => {
         constraints: { isIn: 'channel must be one of the following values: cash, transfer' },
       },
     ]);
-    expect(response.body.message).toMatch(
+    expect(message).toMatch(
       /^Invalid command Deposit: extra: property extra should not exist \| accountId: .*\. Fix the listed fields and send it again\.$/,
     );
+
+    const response = await handleDeposit(body);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ type: '/problems/validation-failed', status: 400 });
+    expect(response.body.errors).toEqual([
+      { path: 'extra', message: 'property extra should not exist' },
+      { path: 'accountId', message: 'accountId must be a UUID' },
+      { path: 'amount', message: 'amount must not be less than 1' },
+      { path: 'channel', message: 'channel must be one of the following values: cash, transfer' },
+    ]);
+    expect(JSON.stringify(response.body)).not.toMatch(/Fix the listed fields/);
   });
 
   it('rejects a body that is not an object', async () => {
     const response = await handleDeposit([1, 2]);
     expect(response.status).toBe(400);
-    expect(response.body.violations).toEqual([
-      { path: '(root)', value: [1, 2], constraints: { isObject: 'the command must be a JSON object' } },
-    ]);
+    expect(response.body.errors).toEqual([{ path: '(root)', message: 'the command must be a JSON object' }]);
   });
 
   it('maps a missing aggregate to 404', async () => {
     const response = await handleDeposit({ accountId: randomUUID(), amount: 5 });
     expect(response.status).toBe(404);
-    expect(response.body.code).toBe('AGGREGATE_NOT_FOUND');
+    expect(response.body).toMatchObject({ type: '/problems/not-found', status: 404 });
+    // Rewind's advice to developers ("create it first with a command handler...") is not sent.
+    expect(response.body.detail).toMatch(/^No account "[0-9a-f-]+"\.$/);
   });
 
   it('maps a domain error to 422 and a conflict to 409', () => {
     expect(toHttpResponse(new InsufficientFunds('no')).status).toBe(422);
     expect(toHttpResponse(new ConcurrencyError('account-1', 0n, 1n)).status).toBe(409);
-    expect(toHttpResponse(new Error('boom'))).toEqual({ status: 500, body: { message: 'Internal error' } });
+    expect(toHttpResponse(new ConcurrencyError('account-1', 0n, 1n)).body.detail).not.toMatch(
+      /expectedRevision/,
+    );
+    expect(toHttpResponse(new Error('boom'))).toEqual({
+      status: 500,
+      body: {
+        type: '/problems/internal-error',
+        title: 'internal error',
+        status: 500,
+        detail: 'The request failed on the server.',
+      },
+    });
   });
 
   it('validates events before append: nothing is written', async () => {

@@ -123,8 +123,8 @@ describe('the HTTP API under a flood of oversized orders (node dist/serve.js)', 
     expect(refusals.length).toBeGreaterThanOrEqual(4);
     expect(new Set(refusals.map((r) => r.status))).toEqual(new Set([400]));
     expect(JSON.parse(refusals[0]!.body)).toMatchObject({
-      error: 'validation',
-      violations: [{ path: 'lines', constraints: { maxItems: expect.stringMatching(/at most 20/) } }],
+      type: '/problems/validation-failed',
+      errors: [{ in: 'body', path: 'lines', message: 'must NOT have more than 20 items' }],
     });
     expect((await send(server.base, 'GET', '/orders')).body).toBe('[]');
   });

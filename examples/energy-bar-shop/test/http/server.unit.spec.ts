@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
-import { buildServer } from '@rewind/energy-bar-shop';
+import { ValidationError } from '@rewind/core';
+import { buildServer, PlaceOrder } from '@rewind/energy-bar-shop';
 import { openShop } from '../shopFixture';
 
 // fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest 30 on Node 20 cannot
@@ -46,30 +47,49 @@ describe('HTTP API', () => {
       expect(placed.json().value.orderId).toMatch(/^[0-9a-f]{8}$/);
     });
 
-    it('rejects an invalid command with 400 and every field that failed', async () => {
+    it('refuses a body that breaks the route schema with 400 validation-failed naming the field', async () => {
       const response = await app.inject({
         method: 'POST',
         url: '/orders',
-        payload: order({
-          customer: '',
-          paymentMethod: 'cash',
-          lines: [{ productId: 'energy-bar', quantity: 0 }],
-        }),
+        payload: order({ lines: [{ productId: 'energy-bar', quantity: 0 }] }),
       });
       expect(response.statusCode).toBe(400);
-      const body = response.json();
-      expect(body.error).toBe('validation');
-      expect(body.violations.map((v: { path: string }) => v.path).sort()).toEqual([
-        'customer',
-        'lines.0.quantity',
-        'paymentMethod',
-      ]);
-      expect(body.violations.find((v: { path: string }) => v.path === 'lines.0.quantity')).toEqual({
-        path: 'lines.0.quantity',
-        value: 0,
-        constraints: { min: 'quantity must not be less than 1' },
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toEqual({
+        type: '/problems/validation-failed',
+        title: 'The request is not valid',
+        status: 400,
+        detail: 'A field was refused: body.lines.0.quantity.',
+        instance: '/orders',
+        requestId: response.headers['x-request-id'],
+        errors: [{ in: 'body', path: 'lines.0.quantity', message: 'must be >= 1' }],
       });
       expect((await app.inject({ method: 'GET', url: '/orders' })).json()).toEqual([]);
+    });
+
+    it("answers the domain's own validation (class-validator, behind the schema) with the same 400", async () => {
+      const shop = await openShop();
+      const local = buildServer(shop);
+      // A ValidationError as the command bus raises it for input the schema let through.
+      const refused = await shop.rewind.commandBus
+        .executePlain(PlaceOrder, order({ customer: '', paymentMethod: 'cash' }))
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ValidationError);
+      jest.spyOn(shop, 'executePlain').mockRejectedValueOnce(refused);
+      try {
+        const response = await local.inject({ method: 'POST', url: '/orders', payload: order() });
+        expect(response.statusCode).toBe(400);
+        const body = response.json();
+        expect(body).toMatchObject({ type: '/problems/validation-failed', status: 400, instance: '/orders' });
+        expect(body.errors).toEqual([
+          { in: 'body', path: 'customer', message: 'customer must be longer than or equal to 1 characters' },
+          { in: 'body', path: 'paymentMethod', message: 'paymentMethod must look like "card-4242"' },
+        ]);
+        // The framework's advice to developers ("Fix the listed fields...") stays in the server log.
+        expect(response.body).not.toMatch(/Fix the listed fields/);
+      } finally {
+        await local.close();
+      }
     });
 
     it('refuses more lines than allowed in the route schema (400 naming lines): the command bus never sees them', async () => {
@@ -80,10 +100,10 @@ describe('HTTP API', () => {
         const lines = Array.from({ length: 25_000 }, () => ({ productId: 'energy-bar', quantity: 1 }));
         const response = await local.inject({ method: 'POST', url: '/orders', payload: order({ lines }) });
         expect(response.statusCode).toBe(400);
-        expect(response.json()).toEqual({
-          error: 'validation',
-          message: 'Invalid request body: lines must contain at most 20 items.',
-          violations: [{ path: 'lines', constraints: { maxItems: 'lines must contain at most 20 items' } }],
+        expect(response.json()).toMatchObject({
+          type: '/problems/validation-failed',
+          status: 400,
+          errors: [{ in: 'body', path: 'lines', message: 'must NOT have more than 20 items' }],
         });
         expect(bus).not.toHaveBeenCalled();
       } finally {
@@ -98,18 +118,17 @@ describe('HTTP API', () => {
         payload: order({ lines: { productId: 'energy-bar', quantity: 1 } }),
       });
       expect(response.statusCode).toBe(400);
-      expect(response.json().violations).toEqual([
-        { path: 'lines', constraints: { type: 'lines must be array' } },
-      ]);
+      expect(response.json().errors).toEqual([{ in: 'body', path: 'lines', message: 'must be array' }]);
       expect((await app.inject({ method: 'GET', url: '/orders' })).json()).toEqual([]);
     });
 
     it('rejects unknown fields and a body that is not an object with 400', async () => {
       const extra = await app.inject({ method: 'POST', url: '/orders', payload: order({ discount: 100 }) });
       expect(extra.statusCode).toBe(400);
-      expect(extra.json().violations[0].path).toBe('discount');
+      expect(extra.json().errors).toEqual([{ in: 'body', path: 'discount', message: 'is not allowed' }]);
       const array = await app.inject({ method: 'POST', url: '/orders', payload: [1, 2] });
       expect(array.statusCode).toBe(400);
+      expect(array.json().errors).toEqual([{ in: 'body', path: '', message: 'must be object' }]);
       const broken = await app.inject({
         method: 'POST',
         url: '/orders',
@@ -117,6 +136,10 @@ describe('HTTP API', () => {
         payload: '{"orderId": ',
       });
       expect(broken.statusCode).toBe(400);
+      expect(broken.json()).toMatchObject({
+        type: '/problems/malformed-body',
+        detail: 'The body is not valid JSON.',
+      });
     });
 
     it('answers a domain rule on unprocessable input with 422', async () => {
@@ -127,8 +150,10 @@ describe('HTTP API', () => {
       });
       expect(response.statusCode).toBe(422);
       expect(response.json()).toMatchObject({
-        error: 'ProductUnavailable',
-        message: expect.stringMatching(/kale-bar/),
+        type: '/problems/unprocessable-request',
+        status: 422,
+        rule: 'product-unavailable',
+        detail: expect.stringMatching(/kale-bar/),
       });
     });
 
@@ -136,10 +161,10 @@ describe('HTTP API', () => {
       await app.inject({ method: 'POST', url: '/orders', payload: order() });
       const again = await app.inject({ method: 'POST', url: '/orders', payload: order() });
       expect(again.statusCode).toBe(409);
-      expect(again.json().error).toBe('OrderAlreadyPlaced');
+      expect(again.json()).toMatchObject({ type: '/problems/conflict', rule: 'order-already-placed' });
       const early = await app.inject({ method: 'POST', url: '/deliveries/1001/confirm' });
       expect(early.statusCode).toBe(409);
-      expect(early.json().error).toBe('DeliveryNotReady');
+      expect(early.json()).toMatchObject({ type: '/problems/conflict', rule: 'delivery-not-ready' });
     });
 
     it('answers 404 for an aggregate or a document that does not exist', async () => {
@@ -149,7 +174,19 @@ describe('HTTP API', () => {
         payload: { cook: 'Hana' },
       });
       expect(start.statusCode).toBe(404);
-      expect((await app.inject({ method: 'GET', url: '/orders/9999' })).statusCode).toBe(404);
+      // Rewind's message tells a developer to create the aggregate with a { mode: "create" } handler.
+      expect(start.json()).toMatchObject({
+        type: '/problems/not-found',
+        status: 404,
+        detail: 'No ticket with id "9999".',
+        instance: '/kitchen/tickets/9999/start',
+      });
+      expect(start.body).not.toMatch(/mode|handler|create it/i);
+      const summary = await app.inject({ method: 'GET', url: '/orders/9999' });
+      expect(summary.json()).toMatchObject({
+        type: '/problems/not-found',
+        detail: 'No order with id "9999".',
+      });
       expect((await app.inject({ method: 'GET', url: '/orders/9999/history' })).statusCode).toBe(404);
     });
 
@@ -232,6 +269,9 @@ describe('HTTP API', () => {
       expect(then.statusCode).toBe(200);
       const bad = await app.inject({ method: 'GET', url: '/orders/1001/state?at=yesterday' });
       expect(bad.statusCode).toBe(400);
+      expect(bad.json().errors).toEqual([
+        { in: 'querystring', path: 'at', message: 'must match format "date-time"' },
+      ]);
     });
   });
 });
