@@ -43,6 +43,10 @@ export function buildServer(shop: Shop, options: ServerOptions = {}): FastifyIns
   const app = Fastify({
     logger: options.logger ?? false,
     genReqId: requestId,
+    // The largest valid request (an order of 20 lines) is a few KiB. A bigger body is refused from its
+    // Content-Length, before a byte of it is read or parsed: parsing a 1 MB JSON body costs the event
+    // loop tens of ms, and a flood of them would starve every other request.
+    bodyLimit: 16 * 1024,
     // What does not fit a schema is refused, never rewritten: no coercion, no silently dropped field.
     // One error per request (ajv's allErrors off): validation stops at the first oversized field.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

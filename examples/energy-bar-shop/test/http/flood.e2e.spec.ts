@@ -81,8 +81,8 @@ describe('the HTTP API under a flood of oversized orders (node dist/serve.js)', 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('refuses 25,000-line orders up front (400 naming lines) and keeps answering GET /menu fast', async () => {
-    // ~1 MB each, under the body limit: 25,000 lines where 20 are allowed.
+  it('refuses a flood of 1 MB orders from their length alone (413), answering GET /menu throughout', async () => {
+    // ~1 MB each: 25,000 lines where 20 are allowed.
     const flood = Buffer.from(
       JSON.stringify({
         customer: 'Flood',
@@ -91,41 +91,46 @@ describe('the HTTP API under a flood of oversized orders (node dist/serve.js)', 
         lines: Array.from({ length: 25_000 }, () => ({ productId: 'energy-bar', quantity: 1 })),
       }),
     );
-    const floodFor = 2_000;
-    const started = performance.now();
     const refusals: Array<{ status: number; body: string }> = [];
     let flooding = true;
     const flooders = Array.from({ length: 4 }, async () => {
-      while (performance.now() - started < floodFor) {
+      for (let i = 0; i < 25; i++) {
         const { status, body } = await send(server.base, 'POST', '/orders', flood);
         refusals.push({ status, body });
       }
     });
-    const menuLatencies: number[] = [];
+    const menus: number[] = [];
     const prober = (async () => {
-      while (flooding) {
-        const menu = await send(server.base, 'GET', '/menu');
-        expect(menu.status).toBe(200);
-        menuLatencies.push(menu.ms);
-      }
+      while (flooding) menus.push((await send(server.base, 'GET', '/menu')).status);
     })();
     await Promise.all(flooders);
     flooding = false;
     await prober;
 
-    console.log(
-      `probes ${menuLatencies.length}, worst ${Math.max(...menuLatencies).toFixed(0)} ms, refusals ${refusals.length}`,
+    // How fast the server answers under the flood is a speed figure, not asserted here; what is pinned is
+    // the cause of the old stall: no oversized body is read or parsed.
+    expect(refusals).toHaveLength(100);
+    expect(new Set(refusals.map((r) => r.status))).toEqual(new Set([413]));
+    expect(JSON.parse(refusals[0]!.body)).toMatchObject({ type: '/problems/payload-too-large', status: 413 });
+    expect(menus.length).toBeGreaterThan(0);
+    expect(new Set(menus)).toEqual(new Set([200]));
+    expect((await send(server.base, 'GET', '/orders')).body).toBe('[]');
+  });
+
+  it('refuses an order over 20 lines that fits the body limit by its schema (400 naming lines)', async () => {
+    const order = Buffer.from(
+      JSON.stringify({
+        customer: 'Many',
+        address: '1 Many-ro',
+        paymentMethod: 'card-4242',
+        lines: Array.from({ length: 25 }, () => ({ productId: 'energy-bar', quantity: 1 })),
+      }),
     );
-    expect(menuLatencies.length).toBeGreaterThan(1);
-    // Before route schemas every such order was validated line by line (~1-3 s each); four at once
-    // stalled the server for seconds. A generous bound, so a loaded machine does not fail it.
-    expect(Math.max(...menuLatencies)).toBeLessThan(500);
-    expect(refusals.length).toBeGreaterThanOrEqual(4);
-    expect(new Set(refusals.map((r) => r.status))).toEqual(new Set([400]));
-    expect(JSON.parse(refusals[0]!.body)).toMatchObject({
+    const { status, body } = await send(server.base, 'POST', '/orders', order);
+    expect(status).toBe(400);
+    expect(JSON.parse(body)).toMatchObject({
       type: '/problems/validation-failed',
       errors: [{ in: 'body', path: 'lines', message: 'must NOT have more than 20 items' }],
     });
-    expect((await send(server.base, 'GET', '/orders')).body).toBe('[]');
   });
 });

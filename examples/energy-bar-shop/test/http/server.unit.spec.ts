@@ -97,7 +97,7 @@ describe('HTTP API', () => {
       const local = buildServer(shop);
       const bus = jest.spyOn(shop, 'executePlain');
       try {
-        const lines = Array.from({ length: 25_000 }, () => ({ productId: 'energy-bar', quantity: 1 }));
+        const lines = Array.from({ length: 25 }, () => ({ productId: 'energy-bar', quantity: 1 }));
         const response = await local.inject({ method: 'POST', url: '/orders', payload: order({ lines }) });
         expect(response.statusCode).toBe(400);
         expect(response.json()).toMatchObject({
