@@ -1,3 +1,9 @@
+/**
+ * Given/when/then specs, store contract suites and the EventStoreDB protocol test server.
+ *
+ * @packageDocumentation
+ * @module @rewind/testing
+ */
 export {
   describeEventStoreContract,
   testEvent,
