@@ -34,7 +34,7 @@ function linksOutsideTheSite(md: MarkdownRenderer): void {
         if (!href || /^([a-z][a-z0-9+.-]*:|#|\/)/i.test(href)) continue;
         const [path = '', hash] = href.split('#', 2);
         const target = posix.normalize(posix.join(posix.dirname(page), decodeURI(path)));
-        const insideSite = !target.startsWith('../') && !/^(src|test|dist)(\/|$)/.test(target);
+        const insideSite = !target.startsWith('../') && !notPages.includes(target.split('/')[0]!);
         if (insideSite && (target.endsWith('.md') || target.endsWith('.html'))) continue;
         const file = join(docsDir, target);
         if (!existsSync(file))
