@@ -6,6 +6,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = join(__dirname, '..', '..');
+// Generated pages are not ours to check: docs/api (TypeDoc) and the site's build under docs/.vitepress.
+const generated = [join(root, 'docs', 'api'), join(root, 'docs', '.vitepress')];
 // Package READMEs are held to the same rule once they carry markers (see docs/README.md).
 const docFiles = [
   join(root, 'README.md'),
@@ -20,7 +22,7 @@ function hasMarkers(file: string): boolean {
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
-    if (name === 'node_modules' || name === 'dist') return [];
+    if (name === 'node_modules' || name === 'dist' || generated.includes(full)) return [];
     return statSync(full).isDirectory() ? walk(full) : [full];
   });
 }

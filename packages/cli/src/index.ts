@@ -1,3 +1,9 @@
+/**
+ * The rewind command: rebuild, status, time travel and dead letters.
+ *
+ * @packageDocumentation
+ * @module @rewind/cli
+ */
 export {
   defineConfig,
   type ProcessorContainer,

@@ -1,3 +1,9 @@
+/**
+ * Aggregates, events, commands, repository, time travel and the EventStore port.
+ *
+ * @packageDocumentation
+ * @module @rewind/core
+ */
 import 'reflect-metadata';
 
 // errors

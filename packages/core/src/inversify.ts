@@ -1,3 +1,8 @@
-// @rewind/core/inversify — wiring Rewind into an inversify container. A subpath of its own so that
-// `@rewind/core` works without inversify, which is an optional peer dependency.
+/**
+ * Wiring Rewind into an inversify container. A subpath of its own so that `@rewind/core` works without
+ * inversify, an optional peer dependency.
+ *
+ * @packageDocumentation
+ * @module @rewind/core/inversify
+ */
 export { rewindModule, TOKENS } from './di/rewindModule';

@@ -1,3 +1,9 @@
+/**
+ * EventStore on EventStoreDB via @eventstore/db-client.
+ *
+ * @packageDocumentation
+ * @module @rewind/eventstoredb
+ */
 export {
   EventStoreDBEventStore,
   endpointOf,

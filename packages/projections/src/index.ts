@@ -1,3 +1,9 @@
+/**
+ * Projectors, read models, checkpoints, rebuild and dead letters.
+ *
+ * @packageDocumentation
+ * @module @rewind/projections
+ */
 export * from './readModel/readModelStore';
 export {
   LockLostError,

@@ -1,3 +1,9 @@
+/**
+ * Embedded, durable event store and read-model store on SQLite.
+ *
+ * @packageDocumentation
+ * @module @rewind/sqlite
+ */
 export { SqliteEventStore, type SqliteEventStoreOptions } from './eventStore/sqliteEventStore';
 export { SqliteSnapshotStorage } from './eventStore/sqliteSnapshotStorage';
 export { mapSqliteError } from './eventStore/sqliteErrors';

@@ -1,6 +1,10 @@
-// @rewind/testing/eventstoredb — an in-process server that speaks EventStoreDB's gRPC protocol, for
-// testing the EventStoreDB adapter without a server (needs `@grpc/grpc-js`, `google-protobuf` and
-// `@eventstore/db-client`, optional peers of this package).
+/**
+ * An in-process server that speaks EventStoreDB's gRPC protocol, for testing the EventStoreDB adapter
+ * without a server. Needs `@grpc/grpc-js`, `google-protobuf` and `@eventstore/db-client` (optional peers).
+ *
+ * @packageDocumentation
+ * @module @rewind/testing/eventstoredb
+ */
 export {
   EventStoreDBTestServer,
   type EventStoreDBTestServerOptions,

@@ -1,6 +1,12 @@
-// @rewind/testing — framework-free helpers: usable from jest, vitest or node:test, and free of gRPC.
-// The contract suites (jest) are in `@rewind/testing/jest`, the EventStoreDB protocol test server in
-// `@rewind/testing/eventstoredb`, throwaway PostgreSQL clusters in `@rewind/testing/postgres`.
+/**
+ * Framework-free test helpers — given/when/then specs for aggregates, the rebuild-equivalence check and
+ * event-store helpers — usable from jest, vitest, node:test or plain node, and free of gRPC. The contract
+ * suites (jest) are at `@rewind/testing/jest`, the EventStoreDB protocol test server at
+ * `@rewind/testing/eventstoredb`, throwaway PostgreSQL clusters at `@rewind/testing/postgres`.
+ *
+ * @packageDocumentation
+ * @module @rewind/testing
+ */
 export {
   aggregateSpec,
   type AggregateSpecOptions,

@@ -1,4 +1,10 @@
-// @rewind/testing/jest — the shared contract suites, written for jest (they import `@jest/globals`).
+/**
+ * The shared contract suites, written for jest (they import `@jest/globals`): event stores, read-model
+ * stores and the projection engine.
+ *
+ * @packageDocumentation
+ * @module @rewind/testing/jest
+ */
 export {
   describeEventStoreContract,
   type EventStoreUnderTest,

@@ -1,4 +1,9 @@
-// @rewind/testing/postgres — throwaway PostgreSQL clusters (initdb + pg_ctl) for integration tests.
+/**
+ * Throwaway PostgreSQL clusters (`initdb` + `pg_ctl` on a free loopback port) for integration tests.
+ *
+ * @packageDocumentation
+ * @module @rewind/testing/postgres
+ */
 export {
   startThrowawayPostgres,
   findPostgresBinaries,

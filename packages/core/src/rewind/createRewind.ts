@@ -53,7 +53,7 @@ export interface Rewind {
  * const rewind = createRewind({ eventStore: new InMemoryEventStore(), aggregates: [Order] });
  * await rewind.commandBus.execute(new PlaceOrder('order-1', ...));
  * @throws ConfigurationError for a missing @Aggregate, two handlers for one event or command, a command
- * without @AggregateId or validation rules, an undecorated event, or a broken upcaster chain.
+ * without `@AggregateId` or validation rules, an undecorated event, or a broken upcaster chain.
  */
 export function createRewind(options: RewindOptions): Rewind {
   const events = new EventRegistry(options.events ?? [], {

@@ -70,8 +70,8 @@ const RETRY_MS = 500;
 /**
  * Runs one projector or reactor. It holds the projection's lease (renewed while it runs, and while it
  * is paused); catches up a page at a time to the head with the same loop a rebuild uses
- * ({@link catchUpToHead}); then follows a subscription filtered to the handled event types, batching
- * what arrives ({@link Batcher}). Every commit goes through one path ({@link BatchCommitter}): fenced
+ * (`catchUpToHead`); then follows a subscription filtered to the handled event types, batching
+ * what arrives (`Batcher`). Every commit goes through one path (`BatchCommitter`): fenced
  * by the lease inside the transaction, writes and checkpoint together, so nothing is lost or applied
  * twice across crashes and takeovers.
  */
