@@ -12,6 +12,7 @@ const base = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
+    '^cookie$': '<rootDir>/test-setup/cookie.js',
     '^@rewind/energy-bar-shop$': '<rootDir>/examples/energy-bar-shop/src',
     '^@rewind/(core|projections|testing|sqlite|eventstoredb|postgres|cli)$': '<rootDir>/packages/$1/src',
     // subpath exports (`@rewind/core/inversify`, `@rewind/testing/jest`...): one source file each

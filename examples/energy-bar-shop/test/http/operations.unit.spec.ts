@@ -4,12 +4,6 @@ import type { RecordedEvent } from '@rewind/core';
 import { buildServer, type Shop } from '@rewind/energy-bar-shop';
 import { openShop } from '../shopFixture';
 
-// fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest 30 on Node 20 cannot
-// require it. Only its stringifySetCookie is used, and only for injected cookies (these tests send none).
-jest.mock('cookie', () => ({
-  stringifySetCookie: (cookie: { name: string; value: string }) => `${cookie.name}=${cookie.value}`,
-}));
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('HTTP API operations', () => {

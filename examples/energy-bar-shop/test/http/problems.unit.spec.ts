@@ -9,12 +9,6 @@ import {
 import { buildServer, errorToProblem, PROBLEM_TYPES, type Shop } from '@rewind/energy-bar-shop';
 import { openShop } from '../shopFixture';
 
-// fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest 30 on Node 20 cannot
-// require it. Only its stringifySetCookie is used, and only for injected cookies (these tests send none).
-jest.mock('cookie', () => ({
-  stringifySetCookie: (cookie: { name: string; value: string }) => `${cookie.name}=${cookie.value}`,
-}));
-
 const PROBLEM_FIELDS = ['type', 'title', 'status', 'detail', 'instance', 'requestId'];
 const EXTENSIONS = ['errors', 'rule', 'checks'];
 

@@ -6,12 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer, type Shop } from '@rewind/energy-bar-shop';
 import { openShop } from '../shopFixture';
 
-// fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest 30 on Node 20 cannot
-// require it. Only its stringifySetCookie is used, and only for injected cookies (these tests send none).
-jest.mock('cookie', () => ({
-  stringifySetCookie: (cookie: { name: string; value: string }) => `${cookie.name}=${cookie.value}`,
-}));
-
 describe('GET /ready on the SQLite stores', () => {
   let dataDir: string;
   let shop: Shop;

@@ -4,12 +4,6 @@ import { ValidationError } from '@rewind/core';
 import { buildServer, PlaceOrder } from '@rewind/energy-bar-shop';
 import { openShop } from '../shopFixture';
 
-// fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest 30 on Node 20 cannot
-// require it. Only its stringifySetCookie is used, and only for injected cookies (these tests send none).
-jest.mock('cookie', () => ({
-  stringifySetCookie: (cookie: { name: string; value: string }) => `${cookie.name}=${cookie.value}`,
-}));
-
 describe('HTTP API', () => {
   let app: FastifyInstance;
 
