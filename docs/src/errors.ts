@@ -13,6 +13,8 @@ export function adviceFor(
     STORE_UNAVAILABLE: 'retry', // the store could not be reached or opened; try later
     AGGREGATE_NOT_FOUND: 'not-found',
     STREAM_NOT_FOUND: 'not-found',
+    STREAM_DELETED: 'not-found', // tombstoned on EventStoreDB: use another id
+    APPEND_OUTCOME_UNKNOWN: 'retry', // run the same command again with the same commandId
     DOMAIN: 'refused', // a business rule said no: show the message
     HANDLER_NOT_FOUND: 'fix-code',
     CONFIGURATION: 'fix-code',

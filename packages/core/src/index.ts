@@ -21,6 +21,12 @@ export {
   MAX_REVISION,
 } from './eventStore/storeSupport';
 export {
+  decideAppend,
+  deriveEventId,
+  type AppendDecision,
+  type StoredEventId,
+} from './eventStore/idempotentAppend';
+export {
   catchUpSubscription,
   AppendNotifier,
   type CatchUpSource,
@@ -54,6 +60,7 @@ export {
   type CommandBusOptions,
   type CommandContext,
   type CommandResult,
+  type CommandOutcome,
   type ExecuteOptions,
 } from './commands/commandBus';
 export { runInContext, currentContext, type ExecutionContext } from './context/executionContext';

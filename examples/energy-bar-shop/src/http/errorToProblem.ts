@@ -1,6 +1,7 @@
 import type { FastifyError, FastifySchemaValidationError } from 'fastify';
 import {
   AggregateNotFoundError,
+  AppendOutcomeUnknownError,
   ConcurrencyError,
   DomainError,
   StoreUnavailableError,
@@ -80,6 +81,15 @@ export function errorToProblem(error: unknown, request: FailedRequest): ProblemD
       'concurrent-modification',
       request.path,
       'Another request changed the same resource at the same moment. Read it again, then retry.',
+      base,
+    );
+  }
+  if (error instanceof AppendOutcomeUnknownError) {
+    return problem(
+      'service-unavailable',
+      request.path,
+      'The request may or may not have been recorded: the event store did not answer in time. Send it ' +
+        'again with the same Idempotency-Key header; it is then applied once.',
       base,
     );
   }

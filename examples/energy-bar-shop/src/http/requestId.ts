@@ -19,3 +19,17 @@ export function requestId(request: IncomingMessage): string {
   const sent = request.headers[REQUEST_ID_HEADER];
   return typeof sent === 'string' && ACCEPTED.test(sent) ? sent : randomUUID();
 }
+
+/** The header a client names a command attempt with, so that sending it again applies it once. */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
+/**
+ * The command id for a request: the client's `Idempotency-Key` when it sends a usable one (same rule
+ * as a request id), scoped to the route so one key cannot stand for two different commands; otherwise
+ * undefined (the command bus then picks a new one). A request sent again with the same key, after an
+ * answer that was lost or a 503, is recognised and applied once (the answer says `alreadyApplied`).
+ */
+export function commandIdOf(request: IncomingMessage, route: string): string | undefined {
+  const sent = request.headers[IDEMPOTENCY_KEY_HEADER];
+  return typeof sent === 'string' && ACCEPTED.test(sent) ? `${route} ${sent}` : undefined;
+}

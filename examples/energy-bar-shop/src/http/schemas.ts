@@ -47,11 +47,20 @@ function route(
   };
 }
 
-/** A command's answer: how many attempts the command bus made, and what the handler returned. */
+/**
+ * A command's answer: how many attempts the command bus made, and what the handler returned; with
+ * `alreadyApplied` when a request sent again with the same Idempotency-Key found its command applied
+ * (the value is then null).
+ */
 const accepted = (value: JsonSchema = { type: 'null' }): JsonSchema => ({
   type: 'object',
   required: ['ok', 'attempts', 'value'],
-  properties: { ok: { type: 'boolean', const: true }, attempts: { type: 'integer' }, value },
+  properties: {
+    ok: { type: 'boolean', const: true },
+    attempts: { type: 'integer' },
+    alreadyApplied: { type: 'boolean' },
+    value: value.type === 'null' ? value : { anyOf: [value, { type: 'null' }] },
+  },
 });
 const ok = (description: string, value?: JsonSchema) => ({
   status: 200 as const,

@@ -11,7 +11,7 @@ import { MENU_ID, type Shop } from '../shop';
 import { errorToProblem } from './errorToProblem';
 import { PROBLEM_CONTENT_TYPE, problem, type ProblemDetails } from './problems';
 import { checkReadiness } from './readiness';
-import { REQUEST_ID_HEADER, requestId } from './requestId';
+import { commandIdOf, REQUEST_ID_HEADER, requestId } from './requestId';
 import { ROUTE_SCHEMAS, SHARED_SCHEMAS } from './schemas';
 
 /** Options for {@link buildServer}. */
@@ -82,7 +82,8 @@ export function buildServer(shop: Shop, options: ServerOptions = {}): FastifyIns
         version: '0.1.0',
         description:
           "Rewind's reference application. Errors are application/problem+json (RFC 9457); " +
-          'x-request-id is echoed and becomes the correlation id of the events a request raises.',
+          'x-request-id is echoed and becomes the correlation id of the events a request raises. ' +
+          'Commands accept an Idempotency-Key header: a request sent again with the same key is applied once.',
       },
     },
     // Shared schemas become components named by their $id (`#/components/schemas/Problem`).
@@ -109,12 +110,18 @@ async function routes(app: FastifyInstance, shop: Shop, options: ServerOptions):
     { withBody = false, status = 200 } = {},
   ) => {
     const body = withBody ? (request.body as Record<string, unknown>) : {};
+    const commandId = commandIdOf(request.raw, `${request.method} ${request.routeOptions.url}`);
     const result = await shop.executePlain(
       commandClass,
       { ...body, ...fields },
-      { correlationId: request.id },
+      { correlationId: request.id, ...(commandId ? { commandId } : {}) },
     );
-    return reply.status(status).send({ ok: true, attempts: result.attempts, value: result.value ?? null });
+    return reply.status(status).send({
+      ok: true,
+      attempts: result.attempts,
+      ...(result.alreadyApplied ? { alreadyApplied: true } : {}),
+      value: result.value ?? null,
+    });
   };
 
   // operations

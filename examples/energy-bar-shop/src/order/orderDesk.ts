@@ -39,7 +39,12 @@ export class OrderDesk {
    */
   @CommandHandler(PlaceOrder)
   async place(command: PlaceOrder, context: CommandContext): Promise<PlacedOrder> {
-    if (await context.repository.find(Order, command.orderId)) {
+    const existing = await context.repository.find(Order, command.orderId);
+    // Placed by this very command before (sent again with the same Idempotency-Key): the same answer.
+    if (existing && context.repository.wasAlreadyApplied(existing)) {
+      return { orderId: existing.id, total: existing.total };
+    }
+    if (existing) {
       throw new OrderAlreadyPlaced(`Order ${command.orderId} was placed already. Use a new order id.`);
     }
     const lines: PricedLine[] = [];

@@ -31,6 +31,38 @@ describe('HTTP API', () => {
       expect(summary.json()).toMatchObject({ orderId: '1001', status: 'paid', total: 5000 });
     });
 
+    it('applies a command sent again with the same Idempotency-Key once', async () => {
+      const send = (key: string) =>
+        app.inject({ method: 'POST', url: '/orders', payload: order(), headers: { 'idempotency-key': key } });
+      const first = await send('attempt-7');
+      expect(first.statusCode).toBe(201);
+      expect(first.json().alreadyApplied).toBeUndefined();
+      const again = await send('attempt-7');
+      // PlaceOrder's handler (a handler class) sees its own events and answers as the first time.
+      expect(again.statusCode).toBe(201);
+      expect(again.json()).toEqual(first.json());
+      // Another key is another command: this order exists already.
+      const other = await send('attempt-8');
+      expect(other.statusCode).toBe(409);
+    });
+
+    it('answers alreadyApplied to an aggregate command sent again with the same Idempotency-Key', async () => {
+      const reprice = (key?: string) =>
+        app.inject({
+          method: 'PUT',
+          url: '/menu/products/energy-bar/price',
+          payload: { price: 2700 },
+          headers: key ? { 'idempotency-key': key } : {},
+        });
+      const first = await reprice('price-1');
+      expect(first.statusCode).toBe(200);
+      const again = await reprice('price-1');
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toEqual({ ok: true, attempts: 1, alreadyApplied: true, value: null });
+      // Without the key it is a new command, and the price is already 2700.
+      expect((await reprice()).statusCode).toBe(422);
+    });
+
     it('gives an order without an id a new one', async () => {
       const placed = await app.inject({
         method: 'POST',

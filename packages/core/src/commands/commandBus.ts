@@ -26,8 +26,19 @@ export interface ExecuteOptions {
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
-/** What a command did. */
-export interface CommandResult<R = unknown> {
+/**
+ * What a command did. `alreadyApplied` is true when the same command (the same `commandId`) had
+ * already been applied (its events were found in the aggregate's stream, e.g. after a lost answer and
+ * a retry): the handler did not run again and nothing was written, so there is no `value`.
+ */
+export type CommandResult<R = unknown> = CommandOutcome &
+  (
+    | { readonly alreadyApplied?: false; /** What the handler method returned. */ readonly value: R }
+    | { readonly alreadyApplied: true; readonly value: undefined }
+  );
+
+/** What every {@link CommandResult} has. */
+export interface CommandOutcome {
   readonly commandId: string;
   /** The aggregate the command was for (aggregate handlers). */
   readonly aggregateId?: string;
@@ -36,8 +47,6 @@ export interface CommandResult<R = unknown> {
   readonly append?: AppendResult;
   /** How many attempts it took (1 without conflicts). */
   readonly attempts: number;
-  /** What the handler method returned. */
-  readonly value: R;
 }
 
 /** What a command-handler class receives besides the command. */
@@ -149,6 +158,7 @@ export class CommandBus {
     const commandId = options.commandId ?? randomUUID();
     const correlationId = options.correlationId ?? commandId;
     const context = {
+      commandId,
       correlationId,
       causationId: options.causationId ?? commandId,
       ...(options.metadata ? { custom: options.metadata } : {}),
@@ -191,6 +201,9 @@ export class CommandBus {
       aggregate = await this.repository.load(route.aggregateClass, id);
     } else {
       const existing = await this.repository.find(route.aggregateClass, id);
+      if (existing && this.repository.wasAlreadyApplied(existing)) {
+        return alreadyApplied(commandId, id, attempt, existing.revision);
+      }
       if (existing && route.mode === 'create') {
         throw new ConcurrencyError(
           this.repository.streamId(route.aggregateClass, id),
@@ -205,6 +218,9 @@ export class CommandBus {
         );
       }
       aggregate = existing ?? this.repository.create(route.aggregateClass, id);
+    }
+    if (this.repository.wasAlreadyApplied(aggregate)) {
+      return alreadyApplied(commandId, id, attempt, aggregate.revision);
     }
     const method = (aggregate as unknown as Record<string | symbol, (c: object) => unknown>)[route.method]!;
     const value = (await method.call(aggregate, command)) as R;
@@ -239,4 +255,14 @@ export class CommandBus {
       }
     }
   }
+}
+
+/** The result of a command found already applied: nothing ran, nothing was written. */
+function alreadyApplied<R>(
+  commandId: string,
+  aggregateId: string,
+  attempts: number,
+  revision: bigint,
+): CommandResult<R> {
+  return { commandId, aggregateId, attempts, revision, alreadyApplied: true, value: undefined };
 }

@@ -5,6 +5,12 @@ export interface ExecutionContext {
   readonly correlationId: string;
   /** The id of the command or event being handled. */
   readonly causationId: string;
+  /**
+   * The command being handled. Events saved in this context get ids derived from it
+   * (`deriveEventId`), so a retried save or a re-run of the same command is recognised and written
+   * only once. Set by the CommandBus; give one yourself to make your own saves idempotent.
+   */
+  readonly commandId?: string;
   /** Metadata of your own added to every event saved in this context. */
   readonly custom?: Readonly<Record<string, unknown>>;
 }

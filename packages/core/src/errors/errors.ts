@@ -99,6 +99,56 @@ export class StreamNotFoundError extends RewindError {
   }
 }
 
+/**
+ * A stream was deleted for good (EventStoreDB's hard delete, a "tombstone"): it can never be read or
+ * written again, under any expected revision. (A soft-deleted stream reads as not found and can be
+ * written again: see `StreamNotFoundError`.)
+ */
+export class StreamDeletedError extends RewindError {
+  readonly code = 'STREAM_DELETED' as const;
+
+  constructor(
+    readonly streamId: string,
+    options?: { cause?: unknown; operation?: string },
+  ) {
+    super(
+      `Stream "${streamId}" was deleted permanently (tombstoned)${options?.operation ? `, so ${options.operation} is refused` : ''}: ` +
+        'it can never be read or written again. Use another stream id (a new aggregate id).',
+      options,
+    );
+  }
+}
+
+/**
+ * An append may or may not have been written: the store took it, and then the answer was lost (the
+ * connection dropped, the server's commit timed out). Retrying the same append (the same event ids and
+ * the same expected revision) is safe on every Rewind store: if the first attempt got through, the
+ * retry writes nothing and succeeds. `Repository.save` retries it itself; the CommandBus passes it on
+ * once those retries are spent: run the same command again with the same `commandId`, and what was
+ * already written is recognised (the result says `alreadyApplied`).
+ */
+export class AppendOutcomeUnknownError extends RewindError {
+  readonly code = 'APPEND_OUTCOME_UNKNOWN' as const;
+
+  constructor(
+    readonly streamId: string,
+    readonly expectedRevision: ExpectedRevision,
+    /** The ids of the events of the append, which a retry must reuse. */
+    readonly eventIds: readonly string[],
+    reason: string,
+    options?: { cause?: unknown; hint?: string },
+  ) {
+    super(
+      `The append of ${eventIds.length} event(s) to "${streamId}" (expected ${describeRevision(expectedRevision)}) ` +
+        `may or may not have been written: ${reason}. ` +
+        (options?.hint ??
+          'Retry it with the same event ids and the same expected revision (it then writes nothing if the first ' +
+            'attempt got through); through the CommandBus, run the same command again with the same commandId.'),
+      options,
+    );
+  }
+}
+
 /** A command, event or query has no handler where one is required. */
 export class HandlerNotFoundError extends RewindError {
   readonly code = 'HANDLER_NOT_FOUND' as const;

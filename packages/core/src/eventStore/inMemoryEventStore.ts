@@ -15,7 +15,8 @@ import type {
   Subscription,
 } from './eventStore';
 import { sequencePosition, type Position } from './position';
-import { checkExpectedRevision, matchesFilter, validateAppend, validateStreamName } from './storeSupport';
+import { decideAppend } from './idempotentAppend';
+import { matchesFilter, validateAppend, validateStreamName } from './storeSupport';
 
 const PAGE_SIZE = 512;
 
@@ -51,7 +52,14 @@ export class InMemoryEventStore implements EventStore {
     const expected = validateAppend(streamId, events, options);
     const stream = this.streams.get(streamId);
     const actual = stream ? BigInt(stream.length - 1) : undefined;
-    checkExpectedRevision(streamId, expected, actual);
+    const decision = decideAppend(
+      streamId,
+      expected,
+      actual,
+      events.map((event) => event.id),
+      (from, to) => stream!.slice(Number(from), Number(to) + 1),
+    );
+    if (decision.kind === 'already-written') return decision.result;
     const target = stream ?? [];
     const recordedAt = this.clock();
     let last: RecordedEvent | undefined;

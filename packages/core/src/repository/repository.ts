@@ -8,8 +8,22 @@ import {
   type AggregateRoot,
 } from '../aggregates/aggregateRoot';
 import { requireAggregateMetadata } from '../aggregates/aggregate.decorator';
-import { AggregateNotFoundError, StreamNotFoundError, ValidationError } from '../errors/errors';
-import type { AppendResult, EventStore, ExpectedRevision, ReadStreamOptions } from '../eventStore/eventStore';
+import { randomUUID } from 'node:crypto';
+import { currentContext, type ExecutionContext } from '../context/executionContext';
+import {
+  AggregateNotFoundError,
+  AppendOutcomeUnknownError,
+  StreamNotFoundError,
+  ValidationError,
+} from '../errors/errors';
+import { deriveEventId } from '../eventStore/idempotentAppend';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadStreamOptions,
+} from '../eventStore/eventStore';
 import type { EventEnvelope } from '../events/eventEnvelope';
 import type { EventRegistry } from '../events/eventRegistry';
 import type { SnapshotStore } from '../snapshots/snapshotStore';
@@ -61,7 +75,20 @@ export interface HistoryOptions {
 export interface RepositoryOptions {
   /** Stores and reads snapshots for aggregates declared with `snapshotEvery`. */
   readonly snapshots?: SnapshotStore;
+  /**
+   * How many times a save whose outcome is unknown (`AppendOutcomeUnknownError`: the answer was lost)
+   * is retried, with the same event ids and expected revision, before the error is passed on
+   * (default 3; retrying is always safe: a retry of a written append writes nothing).
+   */
+  readonly ambiguousAppendRetries?: number;
+  /** First pause before such a retry, doubled each time (default 200 ms). */
+  readonly ambiguousAppendBackoffMs?: number;
 }
+
+/** Per execution context: how many events it saved to each stream (the index of the next derived id). */
+const savedPerStream = new WeakMap<ExecutionContext, Map<string, number>>();
+/** Aggregates whose loaded stream already holds events of the command running when they were loaded. */
+const appliedByRunningCommand = new WeakSet<AggregateRoot>();
 
 /**
  * Loads aggregates from their streams and saves what they raised, guarded by optimistic concurrency.
@@ -142,9 +169,12 @@ export class Repository {
     let applied = snapshot ? 1 : 0;
     let seen = 0;
     let lastRevision = snapshot?.revision;
+    const commandId = currentContext()?.commandId;
+    const firstIdOfCommand = commandId ? deriveEventId(commandId, streamId, 0) : undefined;
     try {
       for await (const recorded of this.store.readStream(streamId, read)) {
         seen++;
+        if (recorded.id === firstIdOfCommand) appliedByRunningCommand.add(aggregate);
         lastRevision = recorded.revision;
         const envelope = this.events.decode(recorded);
         if (!envelope) {
@@ -185,19 +215,83 @@ export class Repository {
     if (pending.length === 0) return undefined;
     const aggregateClass = aggregate.constructor as AggregateClass;
     const streamId = this.streamId(aggregateClass, aggregate.id);
-    const toAppend = pending.map(({ event, metadata }) => this.events.serialize(event, metadata));
+    const context = currentContext();
+    let saved: Map<string, number> | undefined;
+    if (context?.commandId) {
+      saved = savedPerStream.get(context) ?? new Map<string, number>();
+      savedPerStream.set(context, saved);
+    }
+    // Indexes are taken before the append (two saves of one command never share ids) and given back
+    // when it fails, so the command's first event in a stream always has index 0.
+    const first = saved?.get(streamId) ?? 0;
+    saved?.set(streamId, first + pending.length);
+    // Ids fixed once per save (derived from the command when there is one): retries reuse them.
+    const toAppend = pending.map(({ event, metadata }, index) => ({
+      ...this.events.serialize(event, metadata),
+      id: context?.commandId ? deriveEventId(context.commandId, streamId, first + index) : randomUUID(),
+    }));
     const expectedRevision =
       options.expectedRevision === undefined
         ? aggregate.revision < 0n
           ? 'no_stream'
           : aggregate.revision
         : options.expectedRevision;
-    const result = await this.store.append(streamId, toAppend, { expectedRevision });
+    let result: AppendResult;
+    try {
+      result = await this.appendRetryingUnknownOutcomes(streamId, toAppend, expectedRevision);
+    } catch (error) {
+      if (saved?.get(streamId) === first + pending.length) saved.set(streamId, first);
+      throw error;
+    }
     markCommitted(aggregate, result.nextExpectedRevision);
     if (this.options.snapshots) {
       await this.options.snapshots.maybeSave(aggregate, aggregateClass, streamId, undefined, pending.length);
     }
     return result;
+  }
+
+  /**
+   * Whether the aggregate, when it was loaded, already held events saved by the command running now
+   * (the `commandId` of the execution context): the command was applied before, and its answer was
+   * lost. The CommandBus then reports it as `alreadyApplied` instead of running it twice. Events older
+   * than the snapshot the aggregate was loaded from are not looked at.
+   */
+  wasAlreadyApplied(aggregate: AggregateRoot): boolean {
+    return appliedByRunningCommand.has(aggregate);
+  }
+
+  /**
+   * Appends, retrying an append whose outcome is unknown with the same ids and expected revision
+   * (safe on every store: a retry of a written append writes nothing and returns its result).
+   */
+  private async appendRetryingUnknownOutcomes(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    const retries = this.options.ambiguousAppendRetries ?? 3;
+    const backoffMs = this.options.ambiguousAppendBackoffMs ?? 200;
+    let unknown: AppendOutcomeUnknownError | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.store.append(streamId, events, { expectedRevision });
+      } catch (error) {
+        const ambiguous = error instanceof AppendOutcomeUnknownError;
+        // Once an outcome is unknown, it stays unknown until an attempt gets an answer.
+        if (ambiguous) unknown = error;
+        else if (!unknown || !isTransient(error)) throw error;
+        if (attempt >= retries) {
+          throw new AppendOutcomeUnknownError(
+            streamId,
+            expectedRevision,
+            events.map((event) => event.id!),
+            `${retries + 1} attempts got no answer (last: ${(error as Error).message})`,
+            { cause: error },
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** attempt));
+      }
+    }
   }
 
   /**
@@ -314,4 +408,10 @@ function checkId(aggregateClass: AggregateClass, id: string): void {
       { path: 'id', value: id, constraints: { required: 'an aggregate id must be a non-empty string' } },
     ]);
   }
+}
+
+/** An error after which the store may answer again (it was unreachable): a retry may get an answer. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === 'STORE_UNAVAILABLE';
 }

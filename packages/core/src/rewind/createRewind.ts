@@ -10,7 +10,7 @@ import { requireDomainEventMetadata } from '../events/domainEvent.decorator';
 import { EventRegistry } from '../events/eventRegistry';
 import type { Upcaster } from '../events/upcaster';
 import type { Type } from '../metadata/metadataKeys';
-import { Repository, type AggregateClass } from '../repository/repository';
+import { Repository, type AggregateClass, type RepositoryOptions } from '../repository/repository';
 import { SnapshotStore, type SnapshotStorage, type SnapshotStoreOptions } from '../snapshots/snapshotStore';
 
 /** Everything Rewind needs to know at start-up. */
@@ -29,6 +29,10 @@ export interface RewindOptions {
   /** How to get an instance of a handler class; defaults to `new HandlerClass()`. Pass your container's. */
   readonly resolve?: <T>(handlerClass: Type<T>) => T;
   readonly commandBus?: CommandBusOptions;
+  /**
+   * How saves whose outcome is unknown are retried (see `RepositoryOptions.ambiguousAppendRetries`).
+   */
+  readonly appendRetries?: Pick<RepositoryOptions, 'ambiguousAppendRetries' | 'ambiguousAppendBackoffMs'>;
   /** See `EventRegistryOptions.unknownTypes`. */
   readonly unknownEventTypes?: 'error' | 'skip';
   /** See `EventRegistryOptions.onSkippedEvent`. */
@@ -155,6 +159,7 @@ export function createRewind(options: RewindOptions): Rewind {
   }
 
   const repository = new Repository(options.eventStore, events, {
+    ...options.appendRetries,
     ...(options.snapshots
       ? { snapshots: new SnapshotStore(options.snapshots, options.snapshotOptions) }
       : {}),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  checkExpectedRevision,
+  decideAppend,
   sequencePosition,
   ValidationError,
   type AppendResult,
@@ -16,6 +16,8 @@ export interface PendingAppend {
   readonly expected: ExpectedRevision;
   /** [eventId, type, data JSON, metadata JSON] per event. */
   readonly rows: ReadonlyArray<readonly [string, string, string, string]>;
+  /** Whether the caller gave the event ids (only then can the append be a retry of a written one). */
+  readonly idsGiven: boolean;
 }
 
 /**
@@ -35,11 +37,20 @@ export function writeAppends(
       ? revisions.get(pending.streamId)
       : s.streamRevision.get(pending.streamId)?.revision;
     try {
-      checkExpectedRevision(
+      const decision = decideAppend(
         pending.streamId,
         pending.expected,
         current === undefined ? undefined : BigInt(current),
+        pending.rows.map(([eventId]) => (pending.idsGiven ? eventId : undefined)),
+        (from, to) =>
+          s.storedIds
+            .all(pending.streamId, Number(from), Number(to))
+            .map((row) => ({ id: row.event_id, position: sequencePosition(row.position) })),
       );
+      if (decision.kind === 'already-written') {
+        outcomes.push({ ok: true, value: decision.result });
+        continue;
+      }
     } catch (error) {
       outcomes.push({ ok: false, error });
       continue;

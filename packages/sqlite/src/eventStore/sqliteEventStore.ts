@@ -196,6 +196,7 @@ export class SqliteEventStore implements EventStore {
         streamId,
         expected,
         rows: serialize(streamId, events),
+        idsGiven: events.every((event) => event.id !== undefined),
       };
     } catch (error) {
       return Promise.reject(error);

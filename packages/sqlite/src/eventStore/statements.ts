@@ -28,6 +28,8 @@ export interface EventStatements {
   readonly revisionAt: Database.Statement<[string, number], number>;
   readonly streamForwards: Database.Statement<[string, number, number, number]>;
   readonly streamBackwards: Database.Statement<[string, number, number, number]>;
+  /** Event ids and positions of a stream's revisions from..to, to recognise a retried append. */
+  readonly storedIds: Database.Statement<[string, number, number], { event_id: string; position: number }>;
   readonly listStreams: Database.Statement<
     [string, string, string, number],
     { stream_id: string; revision: number }
@@ -66,6 +68,9 @@ export function prepareStatements(db: Database.Database): EventStatements {
         `SELECT ${COLUMNS} FROM rewind_events WHERE stream_id = ? AND revision <= ? AND revision >= ? ORDER BY revision DESC LIMIT ?`,
       )
       .raw(true),
+    storedIds: db.prepare<[string, number, number], { event_id: string; position: number }>(
+      'SELECT event_id, position FROM rewind_events WHERE stream_id = ? AND revision BETWEEN ? AND ? ORDER BY revision',
+    ),
     listStreams: db.prepare<[string, string, string, number], { stream_id: string; revision: number }>(
       'SELECT stream_id, revision FROM rewind_streams WHERE stream_id > ? AND substr(stream_id, 1, length(?)) = ? ORDER BY stream_id LIMIT ?',
     ),

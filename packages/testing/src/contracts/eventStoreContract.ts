@@ -121,6 +121,72 @@ export function describeEventStoreContract(
         expect((await collect(store.readStream(s))).map((e) => e.revision)).toEqual([0n, 1n]);
       });
 
+      describe('idempotent appends (same event ids + same expected revision = success, nothing written)', () => {
+        const withIds = (...types: string[]) =>
+          types.map((type) => ({ ...testEvent(type), id: randomUUID() }));
+        const retries: Array<[string, (first: bigint | undefined) => ExpectedRevision]> = [
+          ['an exact revision', (first) => first!],
+          ['no_stream', () => 'no_stream'],
+          ['any', () => 'any'],
+        ];
+        it.each(retries)(
+          'a retried append with %s writes nothing and returns what the first one did',
+          async (label, expectedFor) => {
+            const s = stream();
+            const before = label === 'no_stream' ? undefined : await store.append(s, [testEvent('start')]);
+            const expectedRevision = expectedFor(before?.nextExpectedRevision);
+            const events = withIds('a', 'b');
+            const first = await store.append(s, events, { expectedRevision });
+            const retry = await store.append(s, events, { expectedRevision });
+            expect(retry.nextExpectedRevision).toBe(first.nextExpectedRevision);
+            expect(comparePositions(retry.position, first.position)).toBe(0);
+            const stored = await collect(store.readStream(s));
+            expect(stored.map((e) => e.type)).toEqual([...(before ? ['start'] : []), 'a', 'b']);
+            expect(stored.slice(-2).map((e) => e.id)).toEqual(events.map((e) => e.id));
+          },
+        );
+
+        it('is still a retry after other events were appended (exact revision)', async () => {
+          const s = stream();
+          await store.append(s, [testEvent('start')], { expectedRevision: 'no_stream' });
+          const events = withIds('a');
+          const first = await store.append(s, events, { expectedRevision: 0n });
+          await store.append(s, [testEvent('later')], { expectedRevision: 1n });
+          const retry = await store.append(s, events, { expectedRevision: 0n });
+          expect(retry.nextExpectedRevision).toBe(1n);
+          expect(comparePositions(retry.position, first.position)).toBe(0);
+          expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['start', 'a', 'later']);
+        });
+
+        it('is a conflict, not a retry, when other ids stand at that revision or only some ids match', async () => {
+          const s = stream();
+          const events = withIds('a', 'b');
+          await store.append(s, events, { expectedRevision: 'no_stream' });
+          // Different events at the same expected revision: an ordinary conflict.
+          await expect(
+            store.append(s, withIds('c'), { expectedRevision: 'no_stream' }),
+          ).rejects.toBeInstanceOf(ConcurrencyError);
+          // The first id matches, the second does not: a different append reusing an id.
+          await expect(
+            store.append(s, [events[0]!, ...withIds('other')], { expectedRevision: 'no_stream' }),
+          ).rejects.toBeInstanceOf(ConcurrencyError);
+          // More events than were written: not the same append either.
+          await expect(
+            store.append(s, [...events, ...withIds('more')], { expectedRevision: 'no_stream' }),
+          ).rejects.toBeInstanceOf(ConcurrencyError);
+          expect((await collect(store.readStream(s))).map((e) => e.type)).toEqual(['a', 'b']);
+        });
+
+        it('writes events without ids every time (the store gives each a new id)', async () => {
+          const s = stream();
+          await store.append(s, [testEvent('a')], { expectedRevision: 'any' });
+          await store.append(s, [testEvent('a')], { expectedRevision: 'any' });
+          const stored = await collect(store.readStream(s));
+          expect(stored).toHaveLength(2);
+          expect(stored[0]!.id).not.toBe(stored[1]!.id);
+        });
+      });
+
       it('rejects an empty stream name, a system stream name and an empty append', async () => {
         await expect(store.append('', [testEvent('a')])).rejects.toBeInstanceOf(ValidationError);
         await expect(store.append('$system', [testEvent('a')])).rejects.toBeInstanceOf(ValidationError);
