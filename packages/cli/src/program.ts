@@ -16,6 +16,8 @@ const REWIND_EXIT: Record<string, [number, string]> = {
     'List ids with: rewind streams list --prefix <aggregate>-; revisions and times with: rewind history <aggregate> <id>.',
   ],
   STREAM_NOT_FOUND: [EXIT.notFound, 'List streams with: rewind streams list.'],
+  STREAM_DELETED: [EXIT.notFound, ''],
+  APPEND_OUTCOME_UNKNOWN: [EXIT.unavailable, ''],
   STORE_UNAVAILABLE: [
     EXIT.unavailable,
     'Check that the store is running and the connection settings in your config.',

@@ -18,14 +18,32 @@ export function toClientExpectedRevision(expected: ExpectedRevision): AppendExpe
   return expected;
 }
 
-/** An event to append as the client's JSON event, Rewind's metadata object as its metadata. */
-export function toJsonEvent(event: EventToAppend): ReturnType<typeof jsonEvent> {
+/**
+ * An event to append as the client's JSON event (with the id it must keep: a retry reuses it), Rewind's
+ * metadata as its metadata, correlation and causation under EventStoreDB's own names
+ * (`$correlationId`, `$causationId`), which its `$by_correlation_id` projection reads.
+ */
+export function toJsonEvent(event: EventToAppend & { readonly id: string }): ReturnType<typeof jsonEvent> {
+  const { correlationId, causationId, ...rest } = event.metadata;
   return jsonEvent({
-    ...(event.id ? { id: event.id } : {}),
+    id: event.id,
     type: event.type,
     data: event.data as JSONType,
-    metadata: event.metadata as unknown as JSONType,
+    metadata: { ...rest, $correlationId: correlationId, $causationId: causationId } as unknown as JSONType,
   });
+}
+
+/**
+ * Stored metadata in Rewind's form: `$correlationId`/`$causationId` (written since 0.2) and
+ * `correlationId`/`causationId` (written before) both read as `correlationId`/`causationId`.
+ */
+export function fromStoredMetadata(stored: Record<string, unknown>): StoredEventMetadata {
+  const { $correlationId, $causationId, ...rest } = stored;
+  return {
+    ...rest,
+    correlationId: rest['correlationId'] ?? $correlationId,
+    causationId: rest['causationId'] ?? $causationId,
+  } as StoredEventMetadata;
 }
 
 /** Whether an event is EventStoreDB's own (`$`-prefixed type or stream): left out of every Rewind read. */
@@ -43,12 +61,15 @@ export function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent
   if (!event.position) {
     throw new StoreError(
       `EventStoreDB sent event ${event.streamId}@${event.revision} without a $all position; Rewind needs ` +
-        'positions on every event (EventStoreDB 20.6 or later).',
+        'positions on every event (EventStoreDB 23.10 or later).',
     );
   }
-  const metadata = (
-    event.metadata && !(event.metadata instanceof Uint8Array) ? event.metadata : {}
-  ) as StoredEventMetadata;
+  const metadata = fromStoredMetadata(
+    (event.metadata && !(event.metadata instanceof Uint8Array) ? event.metadata : {}) as Record<
+      string,
+      unknown
+    >,
+  );
   return {
     id: event.id,
     streamId: event.streamId,

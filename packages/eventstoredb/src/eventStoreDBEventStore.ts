@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
 import {
   comparePositions,
@@ -19,6 +20,7 @@ import {
 } from '@rewind/core';
 import { isSystemEvent, toClientExpectedRevision, toJsonEvent, toRecordedEvent } from './eventMapping';
 import { mapEventStoreDBError, type EventStoreDBErrorContext } from './mapEventStoreDBError';
+import { MINIMUM_SERVER_VERSION, serverVersionOf, unsupportedServerVersion } from './serverVersion';
 import { ResubscribingSubscription, type ReconnectOptions } from './subscription';
 
 /** Options for {@link EventStoreDBEventStore}. */
@@ -51,6 +53,8 @@ export class EventStoreDBEventStore implements EventStore {
   readonly endpoint: string;
   private readonly ownsClient: boolean;
   private readonly subscriptions = new Set<ResubscribingSubscription>();
+  /** The server's version, once checked (see {@link serverVersion}). */
+  private checkedVersion: Promise<string> | undefined;
 
   /** @throws ConfigurationError when neither a connection string nor a client is given. */
   constructor(private readonly options: EventStoreDBEventStoreOptions) {
@@ -78,8 +82,11 @@ export class EventStoreDBEventStore implements EventStore {
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     const expectedRevision = validateAppend(streamId, events, options);
+    await this.serverVersion();
+    // Ids are fixed here, so that an append whose outcome is lost can be retried with the same ones.
+    const withIds = events.map((event) => ({ ...event, id: event.id ?? randomUUID() }));
     try {
-      const result = await this.client.appendToStream(streamId, events.map(toJsonEvent), {
+      const result = await this.client.appendToStream(streamId, withIds.map(toJsonEvent), {
         expectedRevision: toClientExpectedRevision(expectedRevision),
       });
       if (!result.position) throw new Error('the server returned no position for a successful append');
@@ -88,12 +95,18 @@ export class EventStoreDBEventStore implements EventStore {
         position: { commit: result.position.commit, prepare: result.position.prepare },
       };
     } catch (error) {
-      throw this.mapError(error, { operation: `append to "${streamId}"`, streamId, expectedRevision });
+      throw this.mapError(error, {
+        operation: `append to "${streamId}"`,
+        streamId,
+        expectedRevision,
+        eventIds: withIds.map((event) => event.id),
+      });
     }
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     validateStreamName(streamId, 'read');
+    await this.serverVersion();
     const backwards = options.direction === 'backwards';
     const limit = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     if (limit <= 0) return;
@@ -135,6 +148,7 @@ export class EventStoreDBEventStore implements EventStore {
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    await this.serverVersion();
     const backwards = options.direction === 'backwards';
     const limit = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     if (limit <= 0) return;
@@ -163,6 +177,7 @@ export class EventStoreDBEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     const subscription = new ResubscribingSubscription(this.client, options, {
+      ready: () => this.serverVersion(),
       mapError: (error) => this.mapError(error, { operation: 'subscribe to $all' }),
       reconnect: this.options.reconnect,
       onClose: () => this.subscriptions.delete(subscription),
@@ -191,6 +206,34 @@ export class EventStoreDBEventStore implements EventStore {
       if (options.limit !== undefined && count++ >= options.limit) return;
       yield { streamId, revision };
     }
+  }
+
+  /**
+   * The server's version (asked once, from its ServerFeatures service), checked against the floor
+   * Rewind supports: every operation waits for it, so an unsupported server fails at the first one.
+   * @throws ConfigurationError naming the version and the floor, when the server is older than
+   * {@link MINIMUM_SERVER_VERSION}.
+   * @throws StoreUnavailableError when the server cannot be reached (asked again next time).
+   */
+  serverVersion(): Promise<string> {
+    this.checkedVersion ??= serverVersionOf(this.client).then(
+      (version) => {
+        const problem = unsupportedServerVersion(version);
+        if (problem) {
+          throw new ConfigurationError(
+            `EventStoreDB at ${this.endpoint} is not supported: ${problem}; Rewind needs ${MINIMUM_SERVER_VERSION} ` +
+              'or later (older servers never tell a subscription it has caught up, so projections could not ' +
+              'follow the log live). Upgrade the server: 24.10.5 or later, or 25.0.1 or later, is recommended.',
+          );
+        }
+        return version;
+      },
+      (error: unknown) => {
+        this.checkedVersion = undefined;
+        throw this.mapError(error, { operation: 'ask the server for its version' });
+      },
+    );
+    return this.checkedVersion;
   }
 
   async close(): Promise<void> {

@@ -13,8 +13,10 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import {
+  AppendOutcomeUnknownError,
   ConcurrencyError,
   isRewindError,
+  StreamDeletedError as RewindStreamDeletedError,
   StoreError,
   StoreUnavailableError,
   StreamNotFoundError,
@@ -32,6 +34,11 @@ export interface EventStoreDBErrorContext {
   readonly streamId?: string;
   /** Rewind's expected revision for an append (the client may report it in another form). */
   readonly expectedRevision?: ExpectedRevision;
+  /**
+   * The ids of the events of an append. Set for appends only: a transport failure then means the
+   * outcome is unknown (the server may have written them), not merely that the server is unreachable.
+   */
+  readonly eventIds?: readonly string[];
 }
 
 /**
@@ -66,6 +73,18 @@ export function mapEventStoreDBError(error: unknown, context: EventStoreDBErrorC
     vendor instanceof TimeoutError ||
     vendor instanceof CancelledError
   ) {
+    if (context.eventIds && context.streamId !== undefined) {
+      // The request may have reached the server and been committed (a dropped connection, a commit
+      // timeout): the client cannot tell, so the caller must retry with the same ids.
+      return new AppendOutcomeUnknownError(
+        context.streamId,
+        context.expectedRevision ?? 'any',
+        context.eventIds,
+        `${where} did not answer (${vendor instanceof Error ? vendor.message : String(vendor)}): it was ` +
+          'unreachable, the connection dropped, or its commit timed out',
+        options,
+      );
+    }
     return new StoreUnavailableError(
       `${where} is unreachable (${context.operation}). Check that the server is running and reachable from here, ` +
         'the host and port in the connection string, and its TLS setting (tls=false for an insecure node).',
@@ -101,11 +120,10 @@ export function mapEventStoreDBError(error: unknown, context: EventStoreDBErrorC
     );
   }
   if (vendor instanceof StreamDeletedError) {
-    return new StoreError(
-      `Stream "${context.streamId ?? vendor.streamName}" was deleted (tombstoned) in ${where} (${context.operation}); ` +
-        'it cannot be written or read again. Use another stream name.',
-      options,
-    );
+    return new RewindStreamDeletedError(context.streamId ?? vendor.streamName, {
+      ...options,
+      operation: context.operation,
+    });
   }
   const detail = vendor instanceof Error ? vendor.message : String(vendor);
   return new StoreError(`${where} failed (${context.operation}): ${detail}`, options);

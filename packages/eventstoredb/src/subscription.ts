@@ -1,4 +1,6 @@
 import {
+  BACKWARDS,
+  END,
   eventTypeFilter,
   excludeSystemEvents,
   START,
@@ -32,6 +34,8 @@ export interface ReconnectOptions {
 }
 
 interface SubscriptionHooks {
+  /** Resolves when the server is known to be supported (see `EventStoreDBEventStore.serverVersion`). */
+  readonly ready: () => Promise<unknown>;
   readonly mapError: (error: unknown) => RewindError;
   readonly reconnect: ReconnectOptions | undefined;
   readonly onClose: () => void;
@@ -39,6 +43,9 @@ interface SubscriptionHooks {
 
 /** Buffered messages above which the client stream is paused until the consumer catches up. */
 const HIGH_WATER = 1000;
+
+/** The largest position a log can hold: positions are signed 64-bit offsets on the server. */
+const MAX_POSITION = 2n ** 63n - 1n;
 
 /** Escapes a string for use in a server-side (.NET) regular expression. */
 function escapeRegex(text: string): string {
@@ -73,6 +80,12 @@ export function serverFilter(
  * A catch-up subscription to `$all` that survives dropped connections: it resubscribes with backoff from
  * the last position it has taken in (event or checkpoint), and drops anything at or before it, so the
  * consumer sees no gap and no duplicate. Messages keep the server's order.
+ *
+ * Checkpoints are trusted only when they name a place the log has reached: one above 2^63−1 (KDB-710:
+ * servers 24.2–24.10.4 send the log's "End", 2^64−1, when a filtered subscription from the start goes
+ * live before anything matched) or beyond the newest record (KDB-744, and the end-of-catch-up
+ * checkpoint some versions send at the position the next record will take) is dropped. Stored, such a
+ * checkpoint would make the next events look "already seen" and the projection silently dead.
  */
 export class ResubscribingSubscription implements Subscription {
   private readonly queue: SubscriptionMessage[] = [];
@@ -83,6 +96,10 @@ export class ResubscribingSubscription implements Subscription {
   private current: AllStreamSubscription | undefined;
   private attempts = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** The newest position known to hold a record (events seen, or the log's last record when read). */
+  private knownHead: Position | undefined;
+  /** Checkpoints dropped as untrustworthy (see the class), for tests and diagnostics. */
+  droppedCheckpoints = 0;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -90,10 +107,24 @@ export class ResubscribingSubscription implements Subscription {
     private readonly hooks: SubscriptionHooks,
   ) {
     this.last = options.after;
+    this.knownHead = options.after;
     this.connect();
   }
 
+  /** Subscribes once the server is known to be supported (a refused server fails the subscription). */
   private connect(): void {
+    if (this.closed) return;
+    this.hooks.ready().then(
+      () => this.subscribe(),
+      (error: unknown) => {
+        const mapped = this.hooks.mapError(error);
+        if (isTransient(mapped)) this.scheduleReconnect(mapped);
+        else this.fail(mapped);
+      },
+    );
+  }
+
+  private subscribe(): void {
     if (this.closed) return;
     let seen = 0;
     // Markers (checkpoint, caught-up) arrive beside the event stream: hold each until the events the
@@ -156,14 +187,40 @@ export class ResubscribingSubscription implements Subscription {
     // After a resubscription the server may resend what was already taken in: drop it.
     if (this.last && comparePositions(event.position, this.last) <= 0) return;
     this.last = event.position;
+    if (!this.knownHead || comparePositions(event.position, this.knownHead) > 0)
+      this.knownHead = event.position;
     if (isSystemEvent(event) || !matchesFilter(event, this.options.filter)) return;
     this.push({ type: 'event', event });
   }
 
   private takeCheckpoint(position: Position): void {
+    if (position.commit > MAX_POSITION || position.prepare > MAX_POSITION) {
+      this.droppedCheckpoints++;
+      return;
+    }
     if (this.last && comparePositions(position, this.last) <= 0) return;
-    this.last = position;
+    // Taken in (as `last`) only once trusted: see `trusted`, called in order by the consumer.
     this.push({ type: 'checkpoint', position });
+  }
+
+  /**
+   * Whether a checkpoint names a place the log has reached: at or before the newest record known,
+   * reading the log's last record (one read, system records included) when it is beyond that.
+   */
+  private async trusted(position: Position): Promise<boolean> {
+    if (this.knownHead && comparePositions(position, this.knownHead) <= 0) return true;
+    const reader = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+    try {
+      for await (const resolved of reader) {
+        const head = resolved.event?.position;
+        if (head && (!this.knownHead || comparePositions(head, this.knownHead) > 0)) {
+          this.knownHead = { commit: head.commit, prepare: head.prepare };
+        }
+      }
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+    return this.knownHead !== undefined && comparePositions(position, this.knownHead) <= 0;
   }
 
   private push(message: SubscriptionMessage): void {
@@ -190,6 +247,23 @@ export class ResubscribingSubscription implements Subscription {
       const next = this.queue.shift();
       if (next) {
         if (this.queue.length < HIGH_WATER / 2 && this.current?.isPaused()) this.current.resume();
+        if (next.type === 'checkpoint') {
+          // Passed already by an event taken in since (nothing to add), or not a place in the log.
+          if (this.last && comparePositions(next.position, this.last) <= 0) continue;
+          let trusted: boolean;
+          try {
+            trusted = await this.trusted(next.position);
+          } catch (error) {
+            // Unverifiable now: skip it (a later checkpoint or event carries the position on).
+            this.hooks.mapError(error);
+            continue;
+          }
+          if (!trusted) {
+            this.droppedCheckpoints++;
+            continue;
+          }
+          this.last = next.position;
+        }
         yield next;
         continue;
       }

@@ -1,4 +1,4 @@
-import type { Position, RecordedEvent } from '@rewind/core';
+import { comparePositions, type Position, type RecordedEvent } from '@rewind/core';
 
 /** Options for {@link Batcher}. */
 export interface BatcherOptions {
@@ -29,6 +29,8 @@ export interface BatcherOptions {
 export class Batcher {
   private events: RecordedEvent[] = [];
   private checkpoint: Position | undefined;
+  /** The newest position taken in (event or checkpoint): the checkpoint never moves back from it. */
+  private highest: Position | undefined;
   private live = false;
   private lastCommitAt = 0;
   private firstPendingAt = 0;
@@ -45,13 +47,19 @@ export class Batcher {
     if (this.events.length === 0) this.firstPendingAt = Date.now();
     this.events.push(event);
     this.checkpoint = event.position;
+    this.highest = event.position;
     if (this.events.length >= this.options.batchSize) await this.flush();
     else this.schedule();
   }
 
-  /** Everything up to `position` was seen: the checkpoint may move there (see the class). */
+  /**
+   * Everything up to `position` was seen: the checkpoint may move there (see the class). A position at
+   * or before one already taken in is ignored (the checkpoint never moves back).
+   */
   async advance(position: Position): Promise<void> {
     this.rethrow();
+    if (this.highest && comparePositions(position, this.highest) <= 0) return;
+    this.highest = position;
     this.checkpoint = position;
     this.schedule();
   }

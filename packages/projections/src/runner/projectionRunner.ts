@@ -195,6 +195,8 @@ export class ProjectionRunner {
     this.throwIfFailed();
     this.headWaits++;
     this.batcher?.flushSoon();
+    const waiting = { done: false };
+    void this.settleSparse(head, timeoutMs, waiting).catch(() => undefined);
     try {
       await this.waiters.wait(
         () =>
@@ -208,9 +210,42 @@ export class ProjectionRunner {
           ),
       );
     } finally {
+      waiting.done = true;
       this.headWaits--;
+      this.waiters.recheck();
     }
     this.throwIfFailed();
+  }
+
+  /**
+   * Lets a sparse processor reach `head` without waiting for the store's next checkpoint (which, on
+   * EventStoreDB, comes only after dozens more events to any stream, and never at the head while
+   * catching up). Once the runner follows the log live, one read finds the last event it handles up to
+   * `head`; once that one is committed, nothing it handles lies between its checkpoint and `head`, so
+   * the checkpoint moves to `head`. One read per wait, no polling.
+   */
+  private async settleSparse(head: Position, timeoutMs: number, waiting: { done: boolean }): Promise<void> {
+    const gaveUp = () => new Error('waitForHead ended');
+    const live = () => this.isCaughtUp && this.batcher !== undefined;
+    await this.waiters.wait(() => waiting.done || this.failed() || live(), timeoutMs, gaveUp);
+    const from = this.checkpoint;
+    if (waiting.done || !live() || (from && comparePositions(from, head) >= 0)) return;
+    let lastHandled: Position | undefined;
+    for await (const event of this.options.eventStore.readAll({
+      ...(from ? { after: from } : {}),
+      filter: { eventTypes: this.definition.eventTypes },
+    })) {
+      if (comparePositions(event.position, head) > 0) break;
+      lastHandled = event.position;
+    }
+    const passed = () =>
+      lastHandled === undefined ||
+      (this.checkpoint !== undefined && comparePositions(this.checkpoint, lastHandled) >= 0);
+    await this.waiters.wait(() => waiting.done || this.failed() || passed(), timeoutMs, gaveUp);
+    const checkpoint = this.checkpoint;
+    if (waiting.done || !passed() || (checkpoint && comparePositions(checkpoint, head) >= 0)) return;
+    await this.batcher?.advance(head);
+    this.batcher?.flushSoon();
   }
 
   /** This runner's state, checkpoint, throughput and last error, as this process sees them. */
