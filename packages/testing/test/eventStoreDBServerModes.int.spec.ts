@@ -133,6 +133,10 @@ describe.each(EVENTSTOREDB_SERVER_MODES)('EventStoreDB test server in mode %s', 
       await w.sawEvent('live-marker');
       const caughtUps = w.before('live-marker').filter((m) => m.kind === 'caught-up');
       expect(caughtUps).toHaveLength(mode === '22.10' ? 0 : 1);
+      // no filter (the client sends no_filter): every record, system ones included (Streams.Read.cs NoFilter)
+      const delivered = w.before('live-marker').flatMap((m) => (m.kind === 'event' ? [m.type] : []));
+      expect(delivered).toContain('$epoch-information');
+      expect(delivered).toContain('$>');
     } finally {
       await w.sub.unsubscribe();
     }

@@ -54,6 +54,9 @@ export interface EventStoreDBAppendFault {
  * An in-process gRPC server that speaks EventStoreDB's client protocol, built on the client package's
  * own generated service definitions, so the real `@eventstore/db-client` runs against it unmodified.
  * It proves how Rewind uses the client — not EventStoreDB's own semantics (use `EVENTSTORE_URL` for those).
+ * It imitates one server release at a time (`version`, see {@link EventStoreDBServerMode}): subscription
+ * messages and checkpoints differ between releases; stream semantics (deletes, metadata, idempotency,
+ * MaxAppendSize) are the same in every mode.
  *
  * @example
  * const server = await EventStoreDBTestServer.start({ batchAppend: true });
