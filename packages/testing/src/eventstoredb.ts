@@ -7,6 +7,8 @@
  */
 export {
   EventStoreDBTestServer,
+  type EventStoreDBAppendFault,
   type EventStoreDBTestServerOptions,
 } from './eventStoreDB/eventStoreDBTestServer';
-export { EventStoreDBLog, type LogRecord } from './eventStoreDB/eventStoreDBLog';
+export { EventStoreDBLog, type EventStoreDBLogOptions, type LogRecord } from './eventStoreDB/eventStoreDBLog';
+export { EVENTSTOREDB_SERVER_MODES, type EventStoreDBServerMode } from './eventStoreDB/serverModes';

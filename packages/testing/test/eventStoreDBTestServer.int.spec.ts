@@ -75,9 +75,12 @@ for (const batchAppend of [true, false, 'unimplemented'] as const) {
       expect(read.map((e) => e.event!.revision)).toEqual([0n, 1n, 2n]);
       // byte offsets: far apart, never consecutive integers
       expect(positions[1]!.prepare - positions[0]!.prepare).toBeGreaterThan(50n);
-      // two events of one append share their commit position
-      expect(positions[1]!.commit).toBe(positions[0]!.commit);
+      // each event is its own committed prepare record: commit = prepare, per event (AllReader.cs)
+      for (const p of positions) expect(p.commit).toBe(p.prepare);
+      expect(positions[1]!.commit).toBeGreaterThan(positions[0]!.commit);
       expect(positions[2]!.commit).toBeGreaterThan(positions[1]!.commit);
+      // the append answers with the last event's position (WriteEvents.cs ClientSuccessMsg)
+      expect(a.position).toEqual(positions[1]);
       expect(b.position).toEqual(positions[2]);
     });
 

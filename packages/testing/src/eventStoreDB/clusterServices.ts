@@ -7,10 +7,8 @@ import { exceptionError, status, uuidMessage } from './protocol';
 /** How the server answers `ServerFeatures.GetSupportedMethods`. */
 export type FeaturesMode = 'batch-append' | 'append-only' | 'unimplemented';
 
-const SERVER_VERSION = '24.10.0';
-
 /** `ServerFeatures` service: advertises BatchAppend or not, or answers UNIMPLEMENTED like an old server. */
-export function serverFeaturesService(mode: () => FeaturesMode): IServerFeaturesServer {
+export function serverFeaturesService(mode: () => FeaturesMode, version: string): IServerFeaturesServer {
   return {
     getSupportedMethods: (_call, callback) => {
       if (mode() === 'unimplemented') {
@@ -22,10 +20,7 @@ export function serverFeaturesService(mode: () => FeaturesMode): IServerFeatures
       const methods = [method(streams, 'read'), method(streams, 'append')];
       if (mode() === 'batch-append') methods.push(method(streams, 'batchappend'));
       methods.push(method('event_store.client.gossip.gossip', 'read'));
-      callback(
-        null,
-        new SupportedMethods().setEventStoreServerVersion(SERVER_VERSION).setMethodsList(methods),
-      );
+      callback(null, new SupportedMethods().setEventStoreServerVersion(version).setMethodsList(methods));
     },
   };
 }

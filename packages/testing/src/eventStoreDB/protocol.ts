@@ -45,12 +45,12 @@ export function streamIdentifier(name: string): shared.StreamIdentifier {
   return new shared.StreamIdentifier().setStreamName(Buffer.from(name, 'utf8'));
 }
 
-/** A `ReadResp` carrying one recorded event, with `created` in ticks and its `$all` position. */
-export function eventResponse(record: LogRecord, structuredIds: boolean): ReadResp {
+/** A recorded-event message with `created` in ticks and its `$all` position. */
+function recordedEvent(record: LogRecord, structuredIds: boolean): ReadResp.ReadEvent.RecordedEvent {
   const recorded = new ReadResp.ReadEvent.RecordedEvent()
     .setId(uuidMessage(record.id, structuredIds))
     .setStreamIdentifier(streamIdentifier(record.streamId))
-    .setStreamRevision(record.revision.toString())
+    .setStreamRevision(BigInt.asUintN(64, record.revision).toString())
     .setCommitPosition(record.commit.toString())
     .setPreparePosition(record.prepare.toString())
     .setData(record.data)
@@ -59,11 +59,25 @@ export function eventResponse(record: LogRecord, structuredIds: boolean): ReadRe
   map.set('type', record.type);
   map.set('content-type', record.contentType);
   map.set('created', record.created.toString());
-  const event = new ReadResp.ReadEvent().setEvent(recorded).setCommitPosition(record.commit.toString());
+  return recorded;
+}
+
+/**
+ * A `ReadResp` carrying one recorded event. With `link`, `record` is the event a `$>` link points at and
+ * the link is sent alongside it (a read or subscription with `resolveLinkTos`); the position is the link's.
+ */
+export function eventResponse(record: LogRecord, structuredIds: boolean, link?: LogRecord): ReadResp {
+  const event = new ReadResp.ReadEvent()
+    .setEvent(recordedEvent(record, structuredIds))
+    .setCommitPosition((link ?? record).commit.toString());
+  if (link) event.setLink(recordedEvent(link, structuredIds));
   return new ReadResp().setEvent(event);
 }
 
-/** A gRPC error with EventStoreDB's `exception` trailer (the third error channel). */
+/**
+ * A gRPC error with EventStoreDB's `exception` trailer (the third error channel); an empty `exception`
+ * sends none (a plain status, as RpcExceptions.Timeout or a dropped connection).
+ */
 export function exceptionError(
   code: status,
   exception: string,
@@ -71,7 +85,7 @@ export function exceptionError(
   keys: Record<string, string> = {},
 ): ServiceError {
   const metadata = new Metadata();
-  metadata.set('exception', exception);
+  if (exception) metadata.set('exception', exception);
   for (const [key, value] of Object.entries(keys)) metadata.set(key, value);
   return Object.assign(new Error(details), { code, details, metadata });
 }
@@ -91,9 +105,51 @@ export function wrongExpectedVersionStatus(
   const details = new Any();
   details.pack(wev.serializeBinary(), 'event_store.client.WrongExpectedVersion');
   return new Status()
-    .setCode(9) // FAILED_PRECONDITION
+    .setCode(6) // Grpc/Status.cs WrongExpectedVersion: Code.AlreadyExists
     .setMessage('WrongExpectedVersion')
     .setDetails(details);
 }
 
 export { status };
+
+/**
+ * Another `google.rpc.Status` a BatchAppend response carries (Grpc/Status.cs): stream deleted
+ * (NOT_FOUND), timeout (DEADLINE_EXCEEDED) or maximum append size exceeded (INVALID_ARGUMENT).
+ */
+export function batchErrorStatus(
+  error:
+    | { readonly kind: 'stream-deleted'; readonly stream: string }
+    | { readonly kind: 'timeout' }
+    | { readonly kind: 'max-append-size'; readonly maxAppendSize: number },
+): Status {
+  const details = new Any();
+  switch (error.kind) {
+    case 'stream-deleted':
+      details.pack(
+        new shared.StreamDeleted().setStreamIdentifier(streamIdentifier(error.stream)).serializeBinary(),
+        'event_store.client.StreamDeleted',
+      );
+      return new Status().setCode(5).setMessage('StreamDeleted').setDetails(details);
+    case 'timeout':
+      details.pack(new shared.Timeout().serializeBinary(), 'event_store.client.Timeout');
+      return new Status().setCode(4).setMessage('Timeout').setDetails(details);
+    case 'max-append-size':
+      details.pack(
+        new shared.MaximumAppendSizeExceeded().setMaxappendsize(error.maxAppendSize).serializeBinary(),
+        'event_store.client.MaximumAppendSizeExceeded',
+      );
+      return new Status().setCode(3).setMessage('MaximumAppendSizeExceeded').setDetails(details);
+  }
+}
+
+/** RpcExceptions.StreamDeleted: FAILED_PRECONDITION with `exception: stream-deleted`. */
+export function streamDeletedError(stream: string): Error {
+  return exceptionError(
+    status.FAILED_PRECONDITION,
+    'stream-deleted',
+    `Event stream '${stream}' is deleted.`,
+    {
+      'stream-name': stream,
+    },
+  );
+}

@@ -2,6 +2,7 @@ import type {
   sendUnaryData,
   ServerDuplexStream,
   ServerReadableStream,
+  ServerUnaryCall,
   ServerWritableStream,
 } from '@grpc/grpc-js';
 import * as shared from '@eventstore/db-client/generated/shared_pb';
@@ -11,25 +12,43 @@ import {
   AppendResp,
   BatchAppendReq,
   BatchAppendResp,
+  DeleteReq,
+  DeleteResp,
   ReadReq,
   ReadResp,
+  TombstoneReq,
+  TombstoneResp,
 } from '@eventstore/db-client/generated/streams_pb';
 import {
   compareLogPositions,
+  sizeOnDisk,
+  type AppendOutcome,
   type EventStoreDBLog,
   type LogRecord,
   type ProposedRecord,
   type ProtocolExpected,
 } from './eventStoreDBLog';
 import {
+  batchErrorStatus,
   eventResponse,
   exceptionError,
   status,
+  streamDeletedError,
   streamIdentifier,
   streamName,
   uuidToString,
   wrongExpectedVersionStatus,
 } from './protocol';
+import type { ServerModeBehaviour } from './serverModes';
+import { SimulatedSubscription, type SubscriptionTarget } from './subscriptions';
+
+/** A fault the next append suffers (see `EventStoreDBTestServer.failNextAppend`). */
+export interface AppendFault {
+  /** Whether the events are written before the fault. */
+  readonly committed: boolean;
+  /** `lost-response`: the call fails UNAVAILABLE; `commit-timeout`: the server's commit-timeout answer. */
+  readonly as: 'lost-response' | 'commit-timeout';
+}
 
 /** What the Streams service needs from the server around it (fault injection, bookkeeping). */
 export interface StreamsServiceHost {
@@ -37,9 +56,19 @@ export interface StreamsServiceHost {
   /** An error to answer every call with instead (e.g. "not leader"), or undefined. */
   refusal(): Error | undefined;
   /** Registers a live subscription call so faults can drop it; returns the unregister function. */
-  track(call: ServerWritableStream<ReadReq, ReadResp>, stop: () => void): () => void;
+  track(
+    call: ServerWritableStream<ReadReq, ReadResp>,
+    subscription: { stop: () => void; fallBehind: () => void },
+  ): () => void;
+  /** The server version being imitated. */
+  readonly mode: ServerModeBehaviour;
+  /** MaxAppendSize in bytes (ClusterVNodeOptions.cs: 1_024 * 1_024). */
+  readonly maxAppendSize: number;
+  /** Takes the fault armed for the next append, if any. */
+  takeAppendFault(): AppendFault | undefined;
 }
 
+/** Enumerator.cs `ReadBatchSize`: the search window when the client sends none. */
 const DEFAULT_SEARCH_WINDOW = 32;
 
 /** `Streams` service: Append, BatchAppend and Read (reads and catch-up subscriptions). */
@@ -49,15 +78,97 @@ export function streamsService(host: StreamsServiceHost): IStreamsServer {
       append(host, call, callback),
     batchAppend: (call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => batchAppend(host, call),
     read: (call: ServerWritableStream<ReadReq, ReadResp>) => read(host, call),
-    delete: (_call, callback) =>
-      callback(
-        exceptionError(status.UNIMPLEMENTED, 'unsupported', 'delete is not supported by the test server'),
+    delete: (call: ServerUnaryCall<DeleteReq, DeleteResp>, callback: sendUnaryData<DeleteResp>) =>
+      deleteStream(host, call.request.getOptions(), false, (error, position) =>
+        error
+          ? callback(error)
+          : callback(
+              null,
+              new DeleteResp().setPosition(
+                new DeleteResp.Position()
+                  .setCommitPosition(position.commit)
+                  .setPreparePosition(position.prepare),
+              ),
+            ),
       ),
-    tombstone: (_call, callback) =>
-      callback(
-        exceptionError(status.UNIMPLEMENTED, 'unsupported', 'tombstone is not supported by the test server'),
+    tombstone: (call: ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: sendUnaryData<TombstoneResp>) =>
+      deleteStream(host, call.request.getOptions(), true, (error, position) =>
+        error
+          ? callback(error)
+          : callback(
+              null,
+              new TombstoneResp().setPosition(
+                new TombstoneResp.Position()
+                  .setCommitPosition(position.commit)
+                  .setPreparePosition(position.prepare),
+              ),
+            ),
       ),
   };
+}
+
+type Answer = (error: Error | null, position: { commit: string; prepare: string }) => void;
+
+/** Streams.Delete.cs / Streams.Tombstone.cs: soft or hard delete with an expected revision. */
+function deleteStream(
+  host: StreamsServiceHost,
+  options: DeleteReq.Options | TombstoneReq.Options | undefined,
+  hard: boolean,
+  answer: Answer,
+): void {
+  const none = { commit: '0', prepare: '0' };
+  const refusal = host.refusal();
+  if (refusal) return answer(refusal, none);
+  if (!options)
+    return answer(exceptionError(status.INVALID_ARGUMENT, 'invalid-argument', 'no options'), none);
+  const name = streamName(options.getStreamIdentifier());
+  const expected: ProtocolExpected = options.hasRevision()
+    ? BigInt(options.getRevision())
+    : options.hasNoStream()
+      ? 'no_stream'
+      : options.hasStreamExists()
+        ? 'stream_exists'
+        : 'any';
+  const outcome = host.log.delete(name, expected, hard);
+  if (outcome.ok)
+    return answer(null, { commit: outcome.commit.toString(), prepare: outcome.prepare.toString() });
+  if (outcome.reason === 'stream-deleted') return answer(streamDeletedError(name), none);
+  // RpcExceptions.WrongExpectedVersion("Delete", ...): the versions as longs (-2 any, -1 no stream, -4 exists).
+  const expectedVersion =
+    expected === 'any'
+      ? '-2'
+      : expected === 'no_stream'
+        ? '-1'
+        : expected === 'stream_exists'
+          ? '-4'
+          : expected.toString();
+  const actual = outcome.actual ?? -1n;
+  answer(
+    exceptionError(
+      status.FAILED_PRECONDITION,
+      'wrong-expected-version',
+      `${hard ? 'Tombstone' : 'Delete'} failed due to WrongExpectedVersion. Stream: ${name}, Expected version: ${expectedVersion}, Actual version: ${actual}`,
+      { 'stream-name': name, 'expected-version': expectedVersion, 'actual-version': actual.toString() },
+    ),
+    none,
+  );
+}
+
+/** A connection dropped before the answer arrived: UNAVAILABLE, no EventStoreDB exception. */
+function lostResponse(): Error {
+  return exceptionError(status.UNAVAILABLE, '', 'Connection dropped (test server fault: response lost)');
+}
+
+/** Appends, or decides without writing when a fault says the write is lost. */
+function appendWithFault(
+  host: StreamsServiceHost,
+  name: string,
+  events: readonly ProposedRecord[],
+  expected: ProtocolExpected,
+): { outcome: AppendOutcome; fault: AppendFault | undefined } {
+  const fault = host.takeAppendFault();
+  const outcome = host.log.append(name, events, expected, fault ? fault.committed : true);
+  return { outcome, fault };
 }
 
 function proposed(message: AppendReq.ProposedMessage | BatchAppendReq.ProposedMessage): ProposedRecord {
@@ -80,12 +191,32 @@ function append(
   if (refusal) return callback(refusal);
   let options: AppendReq.Options | undefined;
   const events: ProposedRecord[] = [];
+  let size = 0;
+  let answered = false;
   call.on('data', (req: AppendReq) => {
+    if (answered) return;
     if (req.hasOptions()) options = req.getOptions();
-    else if (req.hasProposedMessage()) events.push(proposed(req.getProposedMessage()!));
+    else if (req.hasProposedMessage()) {
+      const event = proposed(req.getProposedMessage()!);
+      // Streams.Append.cs: the running Event.SizeOnDisk total is checked as each event arrives.
+      size += sizeOnDisk(event);
+      if (size > host.maxAppendSize) {
+        answered = true;
+        return callback(
+          exceptionError(
+            status.INVALID_ARGUMENT,
+            'maximum-append-size-exceeded',
+            `Maximum Append Size of ${host.maxAppendSize} Exceeded.`,
+            { 'maximum-append-size': String(host.maxAppendSize) },
+          ),
+        );
+      }
+      events.push(event);
+    }
   });
   call.on('error', () => undefined);
   call.on('end', () => {
+    if (answered) return;
     if (!options) {
       return callback(exceptionError(status.INVALID_ARGUMENT, 'invalid-argument', 'append without options'));
     }
@@ -97,7 +228,14 @@ function append(
         : options.hasStreamExists()
           ? 'stream_exists'
           : 'any';
-    const outcome = host.log.append(name, events, expected);
+    const { outcome, fault } = appendWithFault(host, name, events, expected);
+    if (fault?.as === 'lost-response') return callback(lostResponse());
+    if (fault?.as === 'commit-timeout') {
+      // Streams.Append.cs: Prepare/CommitTimeout → RpcExceptions.Timeout: ABORTED, no exception key.
+      const phase = fault.committed ? 'Commit' : 'Prepare';
+      return callback(exceptionError(status.ABORTED, '', `Operation timed out: ${phase} phase timeout.`));
+    }
+    if (!outcome.ok && outcome.reason === 'stream-deleted') return callback(streamDeletedError(name));
     const resp = new AppendResp();
     if (outcome.ok) {
       resp.setSuccess(
@@ -159,7 +297,6 @@ function batchAppend(
         : options.hasStreamExists()
           ? 'stream_exists'
           : 'any';
-    const outcome = host.log.append(name, events, expected);
     const resp = new BatchAppendResp()
       .setCorrelationId(correlation)
       .setStreamIdentifier(streamIdentifier(name));
@@ -167,6 +304,22 @@ function batchAppend(
     else if (expected === 'no_stream') resp.setNoStream(new shared.Empty());
     else if (expected === 'stream_exists') resp.setStreamExists(new shared.Empty());
     else resp.setAny(new shared.Empty());
+    // Streams.BatchAppend.cs: the request's total Event.SizeOnDisk against MaxAppendSize.
+    if (events.reduce((sum, e) => sum + sizeOnDisk(e), 0) > host.maxAppendSize) {
+      call.write(
+        resp.setError(batchErrorStatus({ kind: 'max-append-size', maxAppendSize: host.maxAppendSize })),
+      );
+      return;
+    }
+    const { outcome, fault } = appendWithFault(host, name, events, expected);
+    if (fault?.as === 'lost-response') {
+      call.emit('error', lostResponse());
+      return;
+    }
+    if (fault?.as === 'commit-timeout') {
+      call.write(resp.setError(batchErrorStatus({ kind: 'timeout' })));
+      return;
+    }
     if (outcome.ok) {
       resp.setSuccess(
         new BatchAppendResp.Success()
@@ -177,6 +330,8 @@ function batchAppend(
               .setPreparePosition(outcome.prepare.toString()),
           ),
       );
+    } else if (outcome.reason === 'stream-deleted') {
+      resp.setError(batchErrorStatus({ kind: 'stream-deleted', stream: name }));
     } else {
       // Second error channel: google.rpc.Status with a packed WrongExpectedVersion.
       resp.setError(wrongExpectedVersionStatus(expected, outcome.actual));
@@ -189,10 +344,10 @@ function batchAppend(
 
 interface ReadPlan {
   readonly structuredIds: boolean;
+  readonly resolveLinks: boolean;
   readonly backwards: boolean;
   readonly count: number;
   readonly filter: ((record: LogRecord) => boolean) | undefined;
-  readonly checkpointEvery: number;
 }
 
 function compileFilter(options: ReadReq.Options): ReadPlan['filter'] {
@@ -210,6 +365,20 @@ function compileFilter(options: ReadReq.Options): ReadPlan['filter'] {
   return (r) => prefixes.some((p) => field(r).startsWith(p));
 }
 
+/** The response for a record; a `$>` link is resolved to its target when the client asked for it. */
+function responder(host: StreamsServiceHost, plan: ReadPlan): (record: LogRecord) => ReadResp {
+  return (record) => {
+    if (plan.resolveLinks && record.type === '$>') {
+      const text = Buffer.from(record.data).toString('utf8');
+      const at = text.indexOf('@');
+      const revision = at > 0 ? BigInt(text.slice(0, at)) : -1n;
+      const target = host.log.stream(text.slice(at + 1))?.find((r) => r.revision === revision);
+      if (target) return eventResponse(target, plan.structuredIds, record);
+    }
+    return eventResponse(record, plan.structuredIds);
+  };
+}
+
 function read(host: StreamsServiceHost, call: ServerWritableStream<ReadReq, ReadResp>): void {
   const refusal = host.refusal();
   if (refusal) {
@@ -221,25 +390,24 @@ function read(host: StreamsServiceHost, call: ServerWritableStream<ReadReq, Read
     call.emit('error', exceptionError(status.INVALID_ARGUMENT, 'invalid-argument', 'read without options'));
     return;
   }
-  const filter = options.hasFilter() ? options.getFilter() : undefined;
-  const window = filter?.hasMax() ? filter.getMax() : DEFAULT_SEARCH_WINDOW;
   const plan: ReadPlan = {
     structuredIds: options.getUuidOption()?.hasStructured() ?? false,
+    resolveLinks: options.getResolveLinks(),
     backwards: options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS,
     count: options.hasCount() ? Number(options.getCount()) : Number.MAX_SAFE_INTEGER,
     filter: compileFilter(options),
-    checkpointEvery: Math.max(1, (filter?.getCheckpointintervalmultiplier() || 1) * window),
   };
   if (options.hasSubscription()) return subscribe(host, call, options, plan);
   const records = options.hasStream()
     ? readStream(host, call, options.getStream()!, plan)
     : readAll(host, options.getAll()!, plan);
   if (records === undefined) return;
+  const respond = responder(host, plan);
   let sent = 0;
   for (const record of records) {
     if (sent >= plan.count) break;
     if (plan.filter && !plan.filter(record)) continue;
-    call.write(eventResponse(record, plan.structuredIds));
+    call.write(respond(record));
     sent++;
   }
   call.end();
@@ -252,9 +420,14 @@ function readStream(
   plan: ReadPlan,
 ): readonly LogRecord[] | undefined {
   const name = streamName(options.getStreamIdentifier());
-  const records = host.log.stream(name);
-  if (!records) {
-    // A missing stream is a response message, not a gRPC error.
+  const found = host.log.readStream(name);
+  if (found.kind === 'deleted') {
+    // A tombstoned stream: RpcExceptions.StreamDeleted.
+    call.emit('error', streamDeletedError(name));
+    return undefined;
+  }
+  if (found.kind === 'not-found') {
+    // A missing (or soft-deleted) stream is a response message, not a gRPC error.
     call.write(
       new ReadResp().setStreamNotFound(
         new ReadResp.StreamNotFound().setStreamIdentifier(streamIdentifier(name)),
@@ -263,15 +436,13 @@ function readStream(
     call.end();
     return undefined;
   }
+  const records = found.records;
+  const last = records[records.length - 1]?.revision ?? -1n;
   if (plan.backwards) {
-    const from = options.hasRevision() ? BigInt(options.getRevision()) : BigInt(records.length - 1);
+    const from = options.hasRevision() ? BigInt(options.getRevision()) : last;
     return records.filter((r) => r.revision <= from).reverse();
   }
-  const from = options.hasRevision()
-    ? BigInt(options.getRevision())
-    : options.hasEnd()
-      ? BigInt(records.length)
-      : 0n;
+  const from = options.hasRevision() ? BigInt(options.getRevision()) : options.hasEnd() ? last + 1n : 0n;
   return records.filter((r) => r.revision >= from);
 }
 
@@ -305,66 +476,53 @@ function subscribe(
   options: ReadReq.Options,
   plan: ReadPlan,
 ): void {
-  const toAll = options.hasAll();
-  let accept: (record: LogRecord) => boolean;
-  if (toAll) {
-    const from = allStart(options.getAll()!);
-    const head = host.log.records[host.log.records.length - 1];
-    const after = from === 'end' ? head : from === 'start' ? undefined : from;
-    accept = (r) => after === undefined || compareLogPositions(r, after) > 0;
+  let target: SubscriptionTarget;
+  if (options.hasAll()) {
+    const filter = options.hasFilter() ? options.getFilter() : undefined;
+    // Streams.Read.cs: `max` is the search window; `count` (the client's default) means none given.
+    const window = filter?.hasMax() ? filter.getMax() : DEFAULT_SEARCH_WINDOW;
+    target = {
+      kind: 'all',
+      from: allStart(options.getAll()!),
+      // No filter (the client sends `no_filter`): every record, system ones included, and no checkpoints.
+      filter: plan.filter,
+      maxSearchWindow: window,
+      checkpointInterval: Math.max(1, (filter?.getCheckpointintervalmultiplier() || 1) * window),
+    };
   } else {
     const stream = options.getStream()!;
-    const name = streamName(stream.getStreamIdentifier());
-    const existing = host.log.stream(name);
-    const after = stream.hasRevision()
-      ? BigInt(stream.getRevision())
-      : stream.hasEnd()
-        ? existing
-          ? BigInt(existing.length - 1)
-          : -1n
-        : -1n;
-    accept = (r) => r.streamId === name && r.revision > after;
+    target = {
+      kind: 'stream',
+      stream: streamName(stream.getStreamIdentifier()),
+      from: stream.hasRevision() ? BigInt(stream.getRevision()) : stream.hasEnd() ? 'end' : 'start',
+    };
   }
   let stopped = false;
-  let scanned = 0;
-  const deliver = (record: LogRecord) => {
-    if (!accept(record)) return;
-    scanned++;
-    if (!plan.filter || plan.filter(record)) call.write(eventResponse(record, plan.structuredIds));
-    if (toAll && plan.filter && scanned % plan.checkpointEvery === 0) {
-      call.write(
-        new ReadResp().setCheckpoint(
-          new ReadResp.Checkpoint()
-            .setCommitPosition(record.commit.toString())
-            .setPreparePosition(record.prepare.toString()),
-        ),
-      );
-    }
-  };
+  const respond = responder(host, plan);
+  const subscription = new SimulatedSubscription(host.log, host.mode, target, {
+    write: (resp) => {
+      if (!stopped) call.write(resp);
+    },
+    fail: (error) => {
+      if (stopped) return;
+      stop();
+      call.emit('error', error);
+    },
+    event: respond,
+  });
   const stop = () => {
     stopped = true;
+    subscription.stop();
     unlisten();
     untrack();
   };
-  // Live events that arrive while catching up are queued, then sent in order after the history.
-  const queued: LogRecord[] = [];
-  let live = false;
-  const unlisten = host.log.onAppend((records) => {
-    if (stopped) return;
-    if (!live) queued.push(...records);
-    else for (const record of records) deliver(record);
-  });
-  const untrack = host.track(call, stop);
+  let unlisten: () => unknown = () => undefined;
+  let untrack: () => unknown = () => undefined;
   call.on('cancelled', stop);
   call.on('error', stop);
   call.on('close', stop);
-  call.write(
-    new ReadResp().setConfirmation(
-      new ReadResp.SubscriptionConfirmation().setSubscriptionId(globalThis.crypto.randomUUID()),
-    ),
-  );
-  for (const record of [...host.log.records]) deliver(record);
-  live = true;
-  call.write(new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
-  for (const record of queued.splice(0)) deliver(record);
+  subscription.start();
+  if (stopped) return;
+  unlisten = host.log.onAppend((records) => subscription.onAppend(records));
+  untrack = host.track(call, { stop, fallBehind: () => subscription.fallBehind() });
 }
