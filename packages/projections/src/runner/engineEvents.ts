@@ -36,8 +36,16 @@ export interface ProjectionEngineEvents {
     readonly projection: string;
     readonly letter: Omit<DeadLetter, 'id' | 'namespace' | 'parkedAt'>;
   };
-  /** A runner hit an error it retries (the store was unreachable, a commit conflicted...). */
-  'runner-error': { readonly projection: string; readonly error: unknown; readonly retryInMs: number };
+  /**
+   * A runner hit an error: one it retries after `retryInMs` (the store was unreachable, a commit
+   * conflicted...), or, with `retryInMs` undefined, one it cannot get past (a ConfigurationError, e.g.
+   * an unsupported server): it then fails.
+   */
+  'runner-error': {
+    readonly projection: string;
+    readonly error: unknown;
+    readonly retryInMs: number | undefined;
+  };
   /** A rebuild began, or resumed an interrupted one from its own checkpoint. */
   'rebuild-started': {
     readonly projection: string;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   comparePositions,
+  ConfigurationError,
   ProjectionError,
   serializePosition,
   type EventRegistry,
@@ -327,6 +328,14 @@ export class ProjectionRunner {
         // A rebuild swapped the served namespace (or moved what this commit read): go on from there.
         if (error instanceof NamespaceSwitchedError || error instanceof TransactionConflictError) continue;
         if (error instanceof ProcessorStoppedError) {
+          this.setState('failed');
+          break;
+        }
+        // Wiring or environment that cannot work (e.g. an unsupported EventStoreDB version): retrying
+        // would only repeat it, so the runner fails and says why.
+        if (error instanceof ConfigurationError) {
+          this.lastError = describeError(error);
+          this.emitter.emit('runner-error', { projection: this.name, error, retryInMs: undefined });
           this.setState('failed');
           break;
         }
