@@ -262,6 +262,8 @@ export class ResubscribingSubscription implements Subscription {
             this.droppedCheckpoints++;
             continue;
           }
+          // Events taken in while it was checked may have passed it: `last` never moves back.
+          if (this.last && comparePositions(next.position, this.last) <= 0) continue;
           this.last = next.position;
         }
         yield next;

@@ -1,21 +1,19 @@
 import { EventStoreDBEventStore } from '@rewind/eventstoredb';
 import { describeEventStoreContract } from '@rewind/testing/jest';
-import { REAL_SERVER_URL, startTarget } from './eventStoreDBTarget';
+import { startTarget, SUITE_MODES, targetName } from './eventStoreDBTarget';
 
-const where = REAL_SERVER_URL ? `real EventStoreDB at ${REAL_SERVER_URL}` : 'protocol test server';
-
-describeEventStoreContract(`EventStoreDBEventStore, BatchAppend path (${where})`, async () => {
-  const target = await startTarget(true);
-  return {
-    store: new EventStoreDBEventStore({ connectionString: target.connectionString }),
-    dispose: () => target.dispose(),
-  };
-});
-
-describeEventStoreContract(`EventStoreDBEventStore, Append path (${where})`, async () => {
-  const target = await startTarget(false);
-  return {
-    store: new EventStoreDBEventStore({ connectionString: target.connectionString }),
-    dispose: () => target.dispose(),
-  };
-});
+// The contract on every server version Rewind supports, through both append paths of the client.
+for (const version of SUITE_MODES) {
+  for (const batchAppend of [true, false]) {
+    describeEventStoreContract(
+      `EventStoreDBEventStore, ${batchAppend ? 'BatchAppend' : 'Append'} path (${targetName(version)})`,
+      async () => {
+        const target = await startTarget(batchAppend, version);
+        return {
+          store: new EventStoreDBEventStore({ connectionString: target.connectionString }),
+          dispose: () => target.dispose(),
+        };
+      },
+    );
+  }
+}

@@ -3,14 +3,14 @@ import { comparePositions } from '@rewind/core';
 import { EventStoreDBEventStore } from '@rewind/eventstoredb';
 import { collect, testEvent } from '@rewind/testing';
 import { randomUUID } from 'node:crypto';
-import { startTarget, type EventStoreDBTarget } from './eventStoreDBTarget';
+import { startTarget, SUITE_MODES, type EventStoreDBTarget } from './eventStoreDBTarget';
 
 // What the adapter adds on top of the contract: EventStoreDB's own events stay out of Rewind's reads.
-describe('EventStoreDBEventStore and system events', () => {
+describe.each(SUITE_MODES)('EventStoreDBEventStore and system events (%s)', (version) => {
   let target: EventStoreDBTarget;
   let store: EventStoreDBEventStore;
   beforeAll(async () => {
-    target = await startTarget(true);
+    target = await startTarget(true, version);
     store = new EventStoreDBEventStore({ connectionString: target.connectionString });
   });
   afterAll(async () => {
