@@ -85,6 +85,20 @@ describeTestServer('EventStoreDBEventStore and the server version (protocol test
     }
   });
 
+  it('refuses a 22.10 server (no caught-up message), naming its version and the floor', async () => {
+    const server = await EventStoreDBTestServer.start({ version: '22.10' });
+    const store = new EventStoreDBEventStore({ connectionString: server.connectionString });
+    try {
+      const error = await store.headPosition().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toMatch(/is version 22\.10\.5; Rewind needs 23\.10 or later/);
+      expect((error as Error).message).toContain(`127.0.0.1:${server.port}`);
+    } finally {
+      await store.close();
+      await server.stop();
+    }
+  });
+
   it('reports the version of a supported server', async () => {
     const server = await EventStoreDBTestServer.start();
     const store = new EventStoreDBEventStore({ connectionString: server.connectionString });
