@@ -4,6 +4,7 @@ import {
   AggregateNotFoundError,
   ConcurrencyError,
   StoreUnavailableError,
+  AppendOutcomeUnknownError,
   ValidationError,
 } from '@rewind/core';
 import { buildServer, errorToProblem, PROBLEM_TYPES, type Shop } from '@rewind/energy-bar-shop';
@@ -127,6 +128,19 @@ describe('HTTP API errors: application/problem+json (RFC 9457)', () => {
     const response = await app.inject({ method: 'DELETE', url: '/menu/products/oat-bar' });
     expectProblem(response, 503, 'service-unavailable');
     expect(response.body).not.toMatch(/events\.db|check the path/);
+  });
+
+  it('answers an append whose outcome is unknown with 503, telling the client to resend with the same Idempotency-Key', async () => {
+    jest
+      .spyOn(shop, 'executePlain')
+      .mockRejectedValueOnce(
+        new AppendOutcomeUnknownError('menu-main', 3n, ['e-1'], 'EventStoreDB at db:2113 did not answer'),
+      );
+    const response = await app.inject({ method: 'DELETE', url: '/menu/products/oat-bar' });
+    const body = expectProblem(response, 503, 'service-unavailable');
+    expect(body.detail).toMatch(/may or may not have been recorded/);
+    expect(body.detail).toMatch(/same Idempotency-Key/);
+    expect(response.body).not.toMatch(/menu-main|db:2113/);
   });
 
   it('answers anything unexpected with 500 internal-error and leaks nothing of it', async () => {
