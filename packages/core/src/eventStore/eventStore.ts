@@ -134,8 +134,16 @@ export interface StreamInfo {
  */
 export interface EventStore {
   /**
-   * Appends events to one stream atomically, guarded by the expected revision.
+   * Appends events to one stream atomically, guarded by the expected revision. Idempotent: when the
+   * events' ids already stand where the expected revision says (for `'any'`/`'stream_exists'`: at the
+   * stream's end), nothing is written and the result is the first append's — so an append whose
+   * outcome was lost can be retried with the same ids.
    * @throws ConcurrencyError when the stream is not where `expectedRevision` says.
+   * @throws AppendOutcomeUnknownError when the store may or may not have written it (a network store's
+   * answer was lost); retry with the same ids and expected revision.
+   * @throws StreamDeletedError when the stream was deleted for good (an EventStoreDB tombstone), under
+   * any expected revision. A soft-deleted stream (EventStoreDB) counts as not existing: `'no_stream'`
+   * and `'any'` write it again, its revisions continuing where they were.
    * @throws ValidationError for an invalid stream name, an empty event list or an expected revision
    * that is none of `'no_stream'`, `'stream_exists'`, `'any'` or a bigint from `0n` (e.g. `null`, `-1n`,
    * the number `3`); never retried, since it can never succeed.
@@ -143,8 +151,9 @@ export interface EventStore {
   append(streamId: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
 
   /**
-   * Reads one stream. Iterating a stream that does not exist throws `StreamNotFoundError`; an invalid
-   * stream name throws `ValidationError`.
+   * Reads one stream. Iterating a stream that does not exist (or was soft-deleted) throws
+   * `StreamNotFoundError`, one deleted for good throws `StreamDeletedError`; an invalid stream name
+   * throws `ValidationError`.
    */
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
 
