@@ -79,6 +79,31 @@ describe(Batcher.name, () => {
     expect(commits.at(-1)).toEqual({ events: [], checkpoint: 12 });
   });
 
+  it('counts the interval from the end of a slow commit: checkpoints that arrive during it wait', async () => {
+    const started: number[] = [];
+    let finish: (() => void) | undefined;
+    const { b } = batcher({
+      commit: (_events, checkpoint) => {
+        started.push(Number(checkpoint.commit));
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+    });
+    await b.caughtUp();
+    await b.advance(sequencePosition(5));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(started).toEqual([5]); // due at once, and slow
+    await b.advance(sequencePosition(6));
+    await b.advance(sequencePosition(7));
+    await jest.advanceTimersByTimeAsync(200);
+    expect(started).toEqual([5]); // nothing queued behind the commit in flight
+    finish!();
+    await jest.advanceTimersByTimeAsync(999);
+    expect(started).toEqual([5]); // an interval from its end…
+    await jest.advanceTimersByTimeAsync(1);
+    expect(started).toEqual([5, 7]); // …then the newest checkpoint, once
+    finish!();
+  });
+
   it('commits what is pending when asked to flush soon', async () => {
     const { b, commits } = batcher();
     await b.caughtUp();

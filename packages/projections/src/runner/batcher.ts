@@ -37,6 +37,8 @@ export class Batcher {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
   private committing: Promise<void> = Promise.resolve();
+  /** Commits started and not yet ended. */
+  private inFlight = 0;
   private failure: { error: unknown } | undefined;
 
   constructor(private readonly options: BatcherOptions) {}
@@ -83,6 +85,7 @@ export class Batcher {
       const events = this.events;
       this.events = [];
       this.checkpoint = undefined;
+      this.inFlight++;
       this.committing = this.committing.then(async () => {
         this.rethrow();
         try {
@@ -91,6 +94,10 @@ export class Batcher {
         } catch (error) {
           this.failure ??= { error };
           throw error;
+        } finally {
+          this.inFlight--;
+          // A checkpoint that came in meanwhile waits its interval from this commit's end.
+          if (this.inFlight === 0 && this.checkpoint && !this.failure) this.schedule();
         }
       });
     }
@@ -116,6 +123,8 @@ export class Batcher {
     let at: number;
     if (this.events.length > 0) at = this.live ? this.firstPendingAt + flushDelayMs : now + flushDelayMs;
     else if (this.options.urgent()) at = now;
+    // A checkpoint-only commit waits for the one in flight: its interval counts from that one's end.
+    else if (this.inFlight > 0) return;
     else at = Math.max(now, this.lastCommitAt + checkpointIntervalMs);
     // While catching up, every new message pushes the deadline back (the stream has not paused).
     if (this.timer && !(this.events.length > 0 && !this.live) && this.timerAt <= at) return;
