@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InMemoryEventStore } from '@rewind/core';
 import { EventStoreDBEventStore } from '@rewind/eventstoredb';
 import { SqliteEventStore } from '@rewind/sqlite';
 import { EventStoreDBTestServer } from '@rewind/testing/eventstoredb';
@@ -48,6 +49,26 @@ describe('copyLog between real stores', () => {
       message: expect.stringMatching(
         /^postgres:\/\/u:\*\*\*@localhost:5432\/db: a PostgreSQL event store is not available yet/,
       ),
+    });
+  });
+
+  it('uses PostgresEventStore the moment @rewind/postgres exports it (looked up at run time)', async () => {
+    const given: unknown[] = [];
+    const withEventStore = {
+      PostgresEventStore: {
+        connect: (options: unknown) => {
+          given.push(options);
+          return new InMemoryEventStore();
+        },
+      },
+    };
+    const location = parseStoreUrl('postgresql://rewind@localhost:5432/rewind', '--to');
+    const store = await openStoreAt(location, __filename, <T>() => withEventStore as T);
+    expect(store).toBeInstanceOf(InMemoryEventStore);
+    expect(given).toEqual([{ connectionString: 'postgresql://rewind@localhost:5432/rewind' }]);
+    // Today's @rewind/postgres (read models only) is refused, as through the CLI.
+    await expect(openStoreAt(location, __filename, <T>() => ({}) as T)).rejects.toMatchObject({
+      exitCode: 3,
     });
   });
 

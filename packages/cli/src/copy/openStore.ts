@@ -41,27 +41,29 @@ export function loadStorePackage<T>(name: string, from: string, loader = createR
 }
 
 /**
- * Opens the event store at a location. `configPath` is where store packages are looked up first.
+ * Opens the event store at a location. `configPath` is where store packages are looked up first
+ * (`load` replaces that lookup in tests).
  * @throws CliError (config) for PostgreSQL while `@rewind/postgres` has no `PostgresEventStore`, or a
  * missing package; (unavailable) when the store cannot be opened.
  */
-export async function openStoreAt(location: StoreLocation, configPath: string): Promise<EventStore> {
+export async function openStoreAt(
+  location: StoreLocation,
+  configPath: string,
+  load: <T>(name: string) => T = (name) => loadStorePackage(name, configPath),
+): Promise<EventStore> {
   try {
     switch (location.kind) {
       case 'sqlite': {
-        const { SqliteEventStore } = loadStorePackage<SqliteModule>('@rewind/sqlite', configPath);
+        const { SqliteEventStore } = load<SqliteModule>('@rewind/sqlite');
         return SqliteEventStore.open({ path: location.path });
       }
       case 'eventstoredb': {
-        const { EventStoreDBEventStore } = loadStorePackage<EventStoreDBModule>(
-          '@rewind/eventstoredb',
-          configPath,
-        );
+        const { EventStoreDBEventStore } = load<EventStoreDBModule>('@rewind/eventstoredb');
         return new EventStoreDBEventStore({ connectionString: location.connectionString });
       }
       case 'postgres': {
         // Detected at run time, so `rewind copy` works with PostgreSQL once @rewind/postgres exports it.
-        const { PostgresEventStore } = loadStorePackage<PostgresModule>('@rewind/postgres', configPath);
+        const { PostgresEventStore } = load<PostgresModule>('@rewind/postgres');
         const open = PostgresEventStore?.connect ?? PostgresEventStore?.open;
         if (!PostgresEventStore || !open) {
           throw new CliError(
