@@ -121,7 +121,9 @@ export async function copy(ctx: CliContext, opts: CopyCommandOptions): Promise<n
       `in ${(result.durationMs / 1000).toFixed(1)}s: ${result.written} written, ${result.alreadyThere} already there.`,
   );
   ctx.out.line(
-    `Last copied source position: ${showPosition(result.position)} (resume after it with --after ${showPosition(result.position)}).`,
+    result.position
+      ? `Last copied source position: ${showPosition(result.position)} (resume after it with --after ${showPosition(result.position)}).`
+      : 'The source log is empty: nothing to copy.',
   );
   ctx.out.line(
     "Streams, revisions, event ids, types, data and metadata are the source's; recorded times and global " +
