@@ -1,5 +1,5 @@
 // The `rewind` CLI's view of the shop: the same stores createShop() picks (EVENTSTORE_URL /
-// POSTGRES_URL, else the SQLite files in .data/ or REWIND_DATA_DIR), its aggregates and read models.
+// DATABASE_URL, else the SQLite files in .data/ or REWIND_DATA_DIR), its aggregates and read models.
 //   npx rewind projections status --config examples/energy-bar-shop/rewind.config.ts
 import { defineConfig } from '@rewind/cli';
 import { AGGREGATES, openEventStore, openReadModelStore, PROJECTIONS, REACTORS } from './src';

@@ -17,8 +17,70 @@ export interface StorageOptions {
   readonly eventStore?: EventStore;
   /** Use this read-model store. */
   readonly readModelStore?: ReadModelStore;
-  /** Environment to read `EVENTSTORE_URL` and `POSTGRES_URL` from (default `process.env`). */
+  /**
+   * Environment to read `EVENTSTORE_URL` and `DATABASE_URL` from (default `process.env`); the deprecated
+   * `POSTGRES_URL` is still read in place of `DATABASE_URL`, with a warning.
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Which event store the environment selects. */
+export type EventStoreChoice =
+  { readonly kind: 'eventstoredb'; readonly connectionString: string } | { readonly kind: 'sqlite' };
+
+/**
+ * The one place the shop's event store is chosen: EventStoreDB when `EVENTSTORE_URL` is set, else the
+ * SQLite file `<dataDir>/events.db`. `DATABASE_URL` does not select the event store (yet): PostgreSQL
+ * holds the read models only, as `@rewind/postgres` has no event store. Once it has one, this is where
+ * `DATABASE_URL` alone will select PostgreSQL for the events too.
+ */
+export function chooseEventStore(env: Env = process.env): EventStoreChoice {
+  return env.EVENTSTORE_URL
+    ? { kind: 'eventstoredb', connectionString: env.EVENTSTORE_URL }
+    : { kind: 'sqlite' };
+}
+
+/** Which read-model store the environment selects. */
+export type ReadModelStoreChoice =
+  { readonly kind: 'postgres'; readonly connectionString: string } | { readonly kind: 'sqlite' };
+
+/** The read-model store: PostgreSQL when `DATABASE_URL` (or the deprecated `POSTGRES_URL`) is set, else SQLite. */
+export function chooseReadModelStore(
+  env: Env = process.env,
+  warn: (message: string) => void = warnOnce,
+): ReadModelStoreChoice {
+  const url = databaseUrl(env, warn);
+  return url ? { kind: 'postgres', connectionString: url } : { kind: 'sqlite' };
+}
+
+/**
+ * The PostgreSQL connection string: `DATABASE_URL`; else the deprecated `POSTGRES_URL`, with a warning
+ * naming `DATABASE_URL` (an upgrade must not silently switch the shop to SQLite). When both are set,
+ * `DATABASE_URL` wins and the warning says `POSTGRES_URL` is ignored.
+ */
+export function databaseUrl(
+  env: Env = process.env,
+  warn: (message: string) => void = warnOnce,
+): string | undefined {
+  const legacy = env.POSTGRES_URL;
+  if (legacy) {
+    warn(
+      env.DATABASE_URL
+        ? 'POSTGRES_URL is deprecated and ignored: DATABASE_URL is set and used. Remove POSTGRES_URL.'
+        : 'POSTGRES_URL is deprecated: rename it to DATABASE_URL (same value). It is still read for now.',
+    );
+  }
+  return env.DATABASE_URL || legacy || undefined;
+}
+
+let warned = false;
+/** Prints a deprecation warning on stderr, once per process. */
+function warnOnce(message: string): void {
+  if (warned) return;
+  warned = true;
+  process.stderr.write(`warning: ${message}\n`);
 }
 
 /** The stores the shop runs on. */
@@ -33,7 +95,7 @@ export interface Storage {
 
 /**
  * Picks the stores: the ones given (an in-memory read-model store goes with an in-memory event store);
- * else EventStoreDB when `EVENTSTORE_URL` is set and PostgreSQL when `POSTGRES_URL` is set (as in the
+ * else EventStoreDB when `EVENTSTORE_URL` is set and PostgreSQL when `DATABASE_URL` is set (as in the
  * repository's docker-compose.yml: `esdb://localhost:2113?tls=false` and
  * `postgres://rewind:rewind@localhost:5432/rewind`); else the embedded SQLite files
  * `<dataDir>/events.db` and `<dataDir>/readmodels.db`.
@@ -67,32 +129,36 @@ export async function openStorage(options: StorageOptions = {}): Promise<Storage
     throw error;
   }
   const { events, readModels } = embeddedPaths(options);
+  const eventChoice = chooseEventStore(env);
+  const readModelChoice = options.readModelStore ? undefined : chooseReadModelStore(env);
   const where = [
-    env.EVENTSTORE_URL ? `EventStoreDB ${redact(env.EVENTSTORE_URL)} (events)` : `SQLite ${events} (events)`,
-    options.readModelStore
+    eventChoice.kind === 'eventstoredb'
+      ? `EventStoreDB ${redact(eventChoice.connectionString)} (events)`
+      : `SQLite ${events} (events)`,
+    !readModelChoice
       ? 'the given read-model store'
-      : env.POSTGRES_URL
-        ? `PostgreSQL ${redact(env.POSTGRES_URL)} (read models)`
+      : readModelChoice.kind === 'postgres'
+        ? `PostgreSQL ${redact(readModelChoice.connectionString)} (read models)`
         : `SQLite ${readModels} (read models)`,
   ];
   return { eventStore, readModelStore, description: where.join(', '), durable: true };
 }
 
-/** Opens the event store: EventStoreDB when `EVENTSTORE_URL` is set, else `<dataDir>/events.db`. */
+/** Opens the event store {@link chooseEventStore} picks: EventStoreDB, or `<dataDir>/events.db`. */
 export function openEventStore(options: Pick<StorageOptions, 'dataDir' | 'env'> = {}): EventStore {
-  const url = (options.env ?? process.env).EVENTSTORE_URL;
-  return url
-    ? new EventStoreDBEventStore({ connectionString: url })
+  const choice = chooseEventStore(options.env ?? process.env);
+  return choice.kind === 'eventstoredb'
+    ? new EventStoreDBEventStore({ connectionString: choice.connectionString })
     : SqliteEventStore.open({ path: embeddedPaths(options, true).events });
 }
 
-/** Opens the read-model store: PostgreSQL when `POSTGRES_URL` is set, else `<dataDir>/readmodels.db`. */
+/** Opens the read-model store: PostgreSQL when `DATABASE_URL` is set, else `<dataDir>/readmodels.db`. */
 export async function openReadModelStore(
   options: Pick<StorageOptions, 'dataDir' | 'env'> = {},
 ): Promise<ReadModelStore> {
-  const url = (options.env ?? process.env).POSTGRES_URL;
-  return url
-    ? PostgresReadModelStore.connect({ connectionString: url })
+  const choice = chooseReadModelStore(options.env ?? process.env);
+  return choice.kind === 'postgres'
+    ? PostgresReadModelStore.connect({ connectionString: choice.connectionString })
     : SqliteReadModelStore.open({ path: embeddedPaths(options, true).readModels });
 }
 

@@ -23,7 +23,7 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/
 // The docker-compose set-up: events in EventStoreDB, read models in PostgreSQL, chosen by environment
 // variables alone. Here the in-process EventStoreDB protocol server (the real client talks to it) and a
 // throwaway PostgreSQL cluster stand in for the containers.
-describe('the shop on EventStoreDB + PostgreSQL (EVENTSTORE_URL, POSTGRES_URL)', () => {
+describe('the shop on EventStoreDB + PostgreSQL (EVENTSTORE_URL, DATABASE_URL)', () => {
   let esdb: EventStoreDBTestServer;
   let pg: ThrowawayPostgres;
   let dataDir: string;
@@ -35,7 +35,7 @@ describe('the shop on EventStoreDB + PostgreSQL (EVENTSTORE_URL, POSTGRES_URL)',
     // The cluster trusts local connections; the password is there to check it is never printed.
     env = {
       EVENTSTORE_URL: esdb.connectionString,
-      POSTGRES_URL: pg.url.replace('//postgres@', '//postgres:s3cret@'),
+      DATABASE_URL: pg.url.replace('//postgres@', '//postgres:s3cret@'),
     };
   }, 60_000);
   afterAll(async () => {

@@ -36,6 +36,10 @@ export class Output {
 /** The config, loaded once, and the pieces opened from it on demand; closed by {@link close}. */
 export class CliContext {
   private eventStore: EventStore | undefined;
+  /** The event store the commands run on instead of the configured one ({@link useEventStore}). */
+  private eventStoreOverride: EventStore | undefined;
+  /** Stores opened for a command (e.g. `rewind copy --from`), closed by {@link close}. */
+  private readonly owned: EventStore[] = [];
   private readModelStore: ReadModelStore | undefined;
   private wired: Rewind | undefined;
   private projectionEngine: ProjectionEngine | undefined;
@@ -60,9 +64,8 @@ export class CliContext {
   /** Core wiring over the configured event store. */
   async rewind(): Promise<Rewind> {
     if (!this.wired) {
-      this.eventStore = await this.open('eventStore', 'an EventStore', ['append', 'readStream', 'readAll']);
       this.wired = createRewind({
-        eventStore: this.eventStore,
+        eventStore: this.eventStoreOverride ?? (await this.configuredEventStore()),
         aggregates: this.config.aggregates ?? [],
         events: this.config.events ?? [],
         upcasters: this.config.upcasters ?? [],
@@ -71,6 +74,30 @@ export class CliContext {
       });
     }
     return this.wired;
+  }
+
+  /** The event store the config opens, unwired (opened once). */
+  async configuredEventStore(): Promise<EventStore> {
+    this.eventStore ??= await this.open('eventStore', 'an EventStore', ['append', 'readStream', 'readAll']);
+    return this.eventStore;
+  }
+
+  /**
+   * Closes `store` with the context (after the engine stops).
+   * @returns the store.
+   */
+  own<S extends EventStore>(store: S): S {
+    this.owned.push(store);
+    return store;
+  }
+
+  /**
+   * Makes what follows (aggregates, projections, rebuilds) run on `store` instead of the configured event
+   * store, e.g. `rewind copy --to … --rebuild` rebuilding against the copy. Call before anything is wired.
+   */
+  useEventStore(store: EventStore): void {
+    if (this.wired) throw new Error('useEventStore() must come before the context is wired.');
+    this.eventStoreOverride = store;
   }
 
   /** A projection engine (not started: commands act on the stores, runners live in your app). */
@@ -142,6 +169,7 @@ export class CliContext {
     await this.projectionEngine?.stop().catch(() => undefined);
     await this.readModelStore?.close().catch(() => undefined);
     await this.eventStore?.close().catch(() => undefined);
+    for (const store of this.owned) await store.close().catch(() => undefined);
   }
 
   /**

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerAggregateCommands } from './commands/aggregateCommands';
 import { makeAction } from './commands/action';
+import { registerCopyCommands } from './commands/copyCommands';
 import { registerProjectionCommands } from './commands/projectionCommands';
 import { registerReadModelCommands } from './commands/readModelCommands';
 import { registerRebuildCommands } from './commands/rebuildCommands';
@@ -76,6 +77,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerProjectionCommands(program, action);
   registerRebuildCommands(program, action);
   registerReadModelCommands(program, action);
+  registerCopyCommands(program, action);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
