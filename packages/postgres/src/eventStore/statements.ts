@@ -3,7 +3,7 @@ import type { EventStoreTables } from './eventStoreSchema';
 
 /** The columns every event read selects, in this order (see {@link EventRow}). */
 export const EVENT_COLUMNS =
-  'transaction_id::text AS tx, seq::text AS seq, stream_id, revision::text AS revision, event_id, type, data, metadata, recorded_at';
+  'e.transaction_id::text AS tx, e.seq::text AS seq, e.stream_id, e.revision::text AS revision, e.event_id, e.type, e.data, e.metadata, e.recorded_at';
 
 /** An event row as `pg` returns {@link EVENT_COLUMNS}. */
 export interface EventRow {
@@ -40,7 +40,7 @@ export class EventStatements {
     return this.q(
       'lock',
       `INSERT INTO ${this.t.streams} AS s (stream_id, revision)
-       SELECT id, -1 FROM unnest($1::text[]) AS u(id) ORDER BY id
+       SELECT id, -1 FROM unnest($1::text[]) AS u(id) ORDER BY id COLLATE "C"
        ON CONFLICT (stream_id) DO UPDATE SET revision = s.revision
        RETURNING stream_id, revision::text AS revision`,
       [streamIds],
@@ -94,8 +94,8 @@ export class EventStatements {
       'head',
       `SELECT x.xmin::text AS xmin, h.tx, h.seq
          FROM (SELECT ${VISIBLE} AS xmin) x
-         LEFT JOIN LATERAL (SELECT transaction_id::text AS tx, seq::text AS seq FROM ${this.t.events}
-                             WHERE transaction_id < x.xmin ORDER BY transaction_id DESC, seq DESC LIMIT 1) h ON true`,
+         LEFT JOIN LATERAL (SELECT e.transaction_id::text AS tx, e.seq::text AS seq FROM ${this.t.events} e
+                             WHERE e.transaction_id < x.xmin ORDER BY e.transaction_id DESC, e.seq DESC LIMIT 1) h ON true`,
       [],
     );
   }
@@ -118,9 +118,9 @@ export class EventStatements {
   ): QueryConfig {
     return this.q(
       backwards ? 'stream_backwards' : 'stream_forwards',
-      `SELECT ${EVENT_COLUMNS} FROM ${this.t.events}
-        WHERE stream_id = $1 AND revision BETWEEN $2::bigint AND $3::bigint AND ($4::timestamptz IS NULL OR recorded_at <= $4)
-        ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $5`,
+      `SELECT ${EVENT_COLUMNS} FROM ${this.t.events} e
+        WHERE e.stream_id = $1 AND e.revision BETWEEN $2::bigint AND $3::bigint AND ($4::timestamptz IS NULL OR e.recorded_at <= $4)
+        ORDER BY e.revision ${backwards ? 'DESC' : 'ASC'} LIMIT $5`,
       [streamId, low, high, until, limit],
     );
   }
@@ -140,10 +140,10 @@ export class EventStatements {
     const filtered = types.length > 0 || prefixes.length > 0;
     return this.q(
       `log_${backwards ? 'b' : 'f'}${filtered ? 'f' : ''}`,
-      `SELECT ${EVENT_COLUMNS} FROM ${this.t.events}
-        WHERE (transaction_id, seq) ${backwards ? '<' : '>'} ($1::xid8, $2::bigint) AND transaction_id < $3::xid8
-        ${filtered ? 'AND (type = ANY($5::text[]) OR stream_id LIKE ANY($6::text[]))' : ''}
-        ORDER BY transaction_id ${backwards ? 'DESC' : 'ASC'}, seq ${backwards ? 'DESC' : 'ASC'} LIMIT $4`,
+      `SELECT ${EVENT_COLUMNS} FROM ${this.t.events} e
+        WHERE (e.transaction_id, e.seq) ${backwards ? '<' : '>'} ($1::xid8, $2::bigint) AND e.transaction_id < $3::xid8
+        ${filtered ? 'AND (e.type = ANY($5::text[]) OR e.stream_id LIKE ANY($6::text[]))' : ''}
+        ORDER BY e.transaction_id ${backwards ? 'DESC' : 'ASC'}, e.seq ${backwards ? 'DESC' : 'ASC'} LIMIT $4`,
       [from.tx, from.seq, xmin, limit, ...(filtered ? [types, prefixes.map(likePrefix)] : [])],
     );
   }
