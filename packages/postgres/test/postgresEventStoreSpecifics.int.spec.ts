@@ -291,6 +291,30 @@ describe('concurrent appenders in several processes', () => {
   });
 });
 
+describe('stream names written into the locking statement', () => {
+  it('keeps quotes, backslashes and dollar signs exactly', async () => {
+    const store = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'quoted' });
+    try {
+      const tag = randomUUID().slice(0, 8);
+      const names = [
+        `q${tag}-it's`,
+        `q${tag}-back\\slash\\'`,
+        `q${tag}-$$ x $$`,
+        `q${tag}-"dq"; DROP TABLE x; --`,
+      ];
+      await Promise.all(
+        names.map((name) => store.append(name, [testEvent('a')], { expectedRevision: 'no_stream' })),
+      );
+      const listed = await collect(store.listStreams({ prefix: `q${tag}-` }));
+      expect(listed.map((s) => s.streamId).sort()).toEqual([...names].sort());
+      for (const name of names)
+        expect((await collect(store.readStream(name))).map((e) => e.streamId)).toEqual([name]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('PostgresSnapshotStorage', () => {
   it('stores the latest snapshot per stream and never replaces a newer one', async () => {
     const store = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'snaps' });

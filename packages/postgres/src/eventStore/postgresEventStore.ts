@@ -26,7 +26,15 @@ import {
   type Subscription,
   type SubscriptionMessage,
 } from '@rewind/core';
-import { Client, Pool, type ClientConfig, type PoolClient, type PoolConfig, type QueryConfig } from 'pg';
+import {
+  Client,
+  Pool,
+  type ClientConfig,
+  type PoolClient,
+  type PoolConfig,
+  type QueryConfig,
+  type QueryResult,
+} from 'pg';
 import { checkoutClient, connectionLost } from '../checkoutClient';
 import { targetOf } from '../connectionTarget';
 import { mapPostgresError, type PostgresTarget } from '../postgresErrors';
@@ -70,6 +78,11 @@ export interface PostgresEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Most appends committed in one transaction (group commit, default 256). */
   readonly maxBatch?: number;
+  /**
+   * Group commits in flight at once (default 2), each on its own pooled connection; appends to one
+   * stream are never in two at once. Keep it below the pool size (default 8) so reads find a client.
+   */
+  readonly maxConcurrentCommits?: number;
   /** Rows per page when reading and catching up (default 1000). */
   readonly pageSize?: number;
 }
@@ -163,6 +176,7 @@ export class PostgresEventStore implements EventStore {
       (error, batch) => (item) => this.batchError(error, batch.length, item),
       (item) => item.streamId,
       options.maxBatch ?? 256,
+      options.maxConcurrentCommits ?? 2,
     );
   }
 
@@ -175,7 +189,7 @@ export class PostgresEventStore implements EventStore {
    */
   static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
     const tables = eventStoreTablesIn(options.schema ?? 'rewind');
-    for (const key of ['maxBatch', 'pageSize', 'pollIntervalMs'] as const) {
+    for (const key of ['maxBatch', 'maxConcurrentCommits', 'pageSize', 'pollIntervalMs'] as const) {
       const value = options[key];
       if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
         throw new ValidationError('PostgreSQL event store options', [
@@ -251,11 +265,12 @@ export class PostgresEventStore implements EventStore {
     let committing = false;
     let released = false;
     try {
-      await client.query('BEGIN');
       const s = this.statements;
       const streamIds = batch.map((p) => p.streamId).sort();
-      const locked = await client.query<{ stream_id: string; revision: string }>(s.lockStreams(streamIds));
-      const actual = new Map(locked.rows.map((row) => [row.stream_id, BigInt(row.revision)]));
+      const results = (await client.query(s.beginAndLock(streamIds))) as unknown as Array<
+        QueryResult<{ stream_id: string; revision: string }>
+      >;
+      const actual = new Map(results[1]!.rows.map((row) => [row.stream_id, BigInt(row.revision)]));
       const revisionOf = (id: string) => {
         const revision = actual.get(id);
         return revision === undefined || revision < 0n ? undefined : revision;
@@ -340,9 +355,12 @@ export class PostgresEventStore implements EventStore {
         written.push(index);
         outcomes.push(undefined);
       });
+      // Streams created for appends that failed go again; the others get their new revision.
+      const update = streamIds.filter((id) => nextRevisions.has(id) || revisionOf(id) === undefined);
+      const revisions = update.map((id) => (nextRevisions.get(id) ?? -1n).toString());
       if (written.length > 0) {
         const { rows } = await client.query<{ stream_id: string; revision: string; tx: string; seq: string }>(
-          s.insert(columns),
+          s.write(columns, update, revisions),
         );
         const last = new Map<string, Position>();
         for (const row of rows) {
@@ -357,18 +375,9 @@ export class PostgresEventStore implements EventStore {
             value: { nextExpectedRevision: nextRevisions.get(id)!, position: last.get(id)! },
           };
         }
+      } else if (update.length > 0) {
+        await client.query(s.updateStreams(update, revisions));
       }
-      // Streams created for appends that failed go again; the others get their new revision.
-      const update = streamIds.filter((id) => nextRevisions.has(id) || revisionOf(id) === undefined);
-      if (update.length > 0) {
-        await client.query(
-          s.updateStreams(
-            update,
-            update.map((id) => (nextRevisions.get(id) ?? -1n).toString()),
-          ),
-        );
-      }
-      if (written.length > 0) await client.query(s.notify());
       committing = true;
       await client.query('COMMIT');
       if (written.length > 0) this.notifier.notify();

@@ -35,16 +35,18 @@ export class EventStatements {
       : { text, values };
   }
 
-  /** Creates missing stream rows (revision -1) and locks every stream of a batch, in sorted order. */
-  lockStreams(streamIds: readonly string[]): QueryConfig {
-    return this.q(
-      'lock',
-      `INSERT INTO ${this.t.streams} AS s (stream_id, revision)
-       SELECT id, -1 FROM unnest($1::text[]) AS u(id) ORDER BY id COLLATE "C"
+  /**
+   * Starts the batch's transaction and, in the same round trip, creates missing stream rows (revision
+   * -1) and locks every stream of the batch, in one sorted order (so two batches never deadlock). A
+   * simple-protocol query (two statements cannot share one extended-protocol message), so the ids are
+   * written as escaped string literals (`E'…'`; stream names hold no NUL).
+   */
+  beginAndLock(streamIds: readonly string[]): string {
+    const literals = streamIds.map((id) => `E'${id.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(', ');
+    return `BEGIN; INSERT INTO ${this.t.streams} AS s (stream_id, revision)
+       SELECT id, -1 FROM unnest(ARRAY[${literals}]::text[]) AS u(id) ORDER BY id COLLATE "C"
        ON CONFLICT (stream_id) DO UPDATE SET revision = s.revision
-       RETURNING stream_id, revision::text AS revision`,
-      [streamIds],
-    );
+       RETURNING stream_id, revision::text AS revision`;
   }
 
   /** Ids and positions of events in revision ranges (for idempotent appends). */
@@ -59,17 +61,31 @@ export class EventStatements {
     );
   }
 
-  /** Inserts a batch's events in order, returning each one's position. */
-  insert(columns: [string[], string[], string[], string[], string[], string[]]): QueryConfig {
+  /**
+   * Writes a batch in one statement: inserts its events in order (returning each one's position), sets
+   * the streams' last revisions, drops the placeholder rows of streams a failed append would have
+   * created, and notifies listeners (delivered at commit).
+   */
+  write(
+    columns: [string[], string[], string[], string[], string[], string[]],
+    streamIds: string[],
+    revisions: string[],
+  ): QueryConfig {
     return this.q(
-      'insert',
-      `INSERT INTO ${this.t.events} (stream_id, revision, event_id, type, data, metadata)
-       SELECT s, r, i, ty, d, m
-         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::json[], $6::json[])
-              WITH ORDINALITY AS u(s, r, i, ty, d, m, n)
-        ORDER BY n
-       RETURNING stream_id, revision::text AS revision, transaction_id::text AS tx, seq::text AS seq`,
-      columns,
+      'write',
+      `WITH ins AS (
+         INSERT INTO ${this.t.events} (stream_id, revision, event_id, type, data, metadata)
+         SELECT s, r, i, ty, d, m
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::json[], $6::json[])
+                WITH ORDINALITY AS u(s, r, i, ty, d, m, n)
+          ORDER BY n
+         RETURNING stream_id, revision::text AS revision, transaction_id::text AS tx, seq::text AS seq),
+       u AS (SELECT * FROM unnest($7::text[], $8::bigint[]) AS u(id, r)),
+       up AS (UPDATE ${this.t.streams} s SET revision = u.r FROM u WHERE s.stream_id = u.id AND u.r >= 0),
+       del AS (DELETE FROM ${this.t.streams} s USING u WHERE s.stream_id = u.id AND u.r < 0 AND s.revision < 0),
+       n AS (SELECT pg_notify($9, '') AS notified)
+       SELECT ins.* FROM ins, n`,
+      [...columns, streamIds, revisions, this.t.channel],
     );
   }
 
@@ -82,10 +98,6 @@ export class EventStatements {
        DELETE FROM ${this.t.streams} s USING u WHERE s.stream_id = u.id AND u.r < 0 AND s.revision < 0`,
       [streamIds, revisions],
     );
-  }
-
-  notify(): QueryConfig {
-    return this.q('notify', 'SELECT pg_notify($1, txid_current()::text)', [this.t.channel]);
   }
 
   /** The visibility horizon and the newest visible event, in one snapshot. */
