@@ -12,7 +12,7 @@ import { collect, testEvent } from '@rewind/testing';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Pool } from 'pg';
+import { Client, Pool, type QueryConfig } from 'pg';
 
 jest.setTimeout(60_000);
 
@@ -309,6 +309,84 @@ describe('stream names written into the locking statement', () => {
       expect(listed.map((s) => s.streamId).sort()).toEqual([...names].sort());
       for (const name of names)
         expect((await collect(store.readStream(name))).map((e) => e.streamId)).toEqual([name]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('preparedStatements', () => {
+  /** Runs a bit of everything and returns the names of the prepared statements sent. */
+  async function statementNames(preparedStatements: boolean): Promise<string[]> {
+    const names: string[] = [];
+    const realQuery = Client.prototype.query as (...args: unknown[]) => unknown;
+    const query = jest.spyOn(Client.prototype, 'query').mockImplementation(function (
+      this: Client,
+      ...args: unknown[]
+    ) {
+      const config = args[0] as QueryConfig | string;
+      if (typeof config === 'object' && config.name) names.push(config.name);
+      return realQuery.apply(this, args);
+    } as never);
+    try {
+      const store = await PostgresEventStore.connect({
+        connectionString: pg.url,
+        schema: 'prepared',
+        preparedStatements,
+      });
+      try {
+        const s = `prep-${randomUUID()}`;
+        const head0 = await store.headPosition();
+        await store.append(s, [{ ...testEvent('a'), id: randomUUID() }], { expectedRevision: 'any' });
+        await store.append(s, [testEvent('b')], { expectedRevision: 0n });
+        await collect(store.readStream(s, { direction: 'backwards' }));
+        await collect(store.readAll({ ...(head0 ? { after: head0 } : {}), filter: { eventTypes: ['a'] } }));
+        await collect(store.listStreams({ prefix: 'prep-' }));
+        await store.countEvents();
+        const snapshots = new PostgresSnapshotStorage(store);
+        await snapshots.write({
+          streamId: s,
+          revision: 1n,
+          schemaVersion: 1,
+          state: {},
+          takenAt: new Date(),
+        });
+        await snapshots.read(s);
+        const sub = store.subscribeToAll({ ...(head0 ? { after: head0 } : {}) });
+        for await (const message of sub) if (message.type === 'caught-up') break;
+        await sub.close();
+      } finally {
+        await store.close();
+      }
+    } finally {
+      query.mockRestore();
+    }
+    return names;
+  }
+
+  it('names hot statements by default, and sends only unnamed ones when off (PgBouncer < 1.21)', async () => {
+    expect((await statementNames(true)).length).toBeGreaterThan(5);
+    expect(await statementNames(false)).toEqual([]);
+  });
+});
+
+describe('readStream until', () => {
+  it('filters on recorded time itself, which need not grow along a stream', async () => {
+    const store = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'until' });
+    try {
+      const s = `until-${randomUUID()}`;
+      await store.append(s, [testEvent('e0'), testEvent('e1'), testEvent('e2')]);
+      // A transaction that began early but committed late records an earlier time at a later revision.
+      await admin.query(
+        `UPDATE until.events SET recorded_at = CASE revision WHEN 0 THEN '2026-01-01T10:00:00Z'::timestamptz
+           WHEN 1 THEN '2026-01-01T12:00:00Z'::timestamptz ELSE '2026-01-01T11:00:00Z'::timestamptz END WHERE stream_id = $1`,
+        [s],
+      );
+      const at = new Date('2026-01-01T11:30:00Z');
+      expect((await collect(store.readStream(s, { until: at }))).map((e) => e.type)).toEqual(['e0', 'e2']);
+      expect(
+        (await collect(store.readStream(s, { until: at, direction: 'backwards' }))).map((e) => e.type),
+      ).toEqual(['e2', 'e0']);
     } finally {
       await store.close();
     }
