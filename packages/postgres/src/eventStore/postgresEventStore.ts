@@ -4,6 +4,7 @@ import {
   AppendOutcomeUnknownError,
   decideAppend,
   isAfter,
+  StoreError,
   StoreUnavailableError,
   StreamNotFoundError,
   ValidationError,
@@ -270,7 +271,14 @@ export class PostgresEventStore implements EventStore {
       const results = (await client.query(s.beginAndLock(streamIds))) as unknown as Array<
         QueryResult<{ stream_id: string; revision: string }>
       >;
-      const actual = new Map(results[1]!.rows.map((row) => [row.stream_id, BigInt(row.revision)]));
+      const locked = results[results.length - 1]!.rows;
+      if (locked.length !== streamIds.length) {
+        // Never expected (stream rows are never deleted once committed): refuse rather than guess.
+        throw new StoreError(
+          `Cannot append: ${streamIds.length - locked.length} stream row(s) of the batch vanished while being locked in ${this.t.streams}. Retry the append.`,
+        );
+      }
+      const actual = new Map(locked.map((row) => [row.stream_id, BigInt(row.revision)]));
       const revisionOf = (id: string) => {
         const revision = actual.get(id);
         return revision === undefined || revision < 0n ? undefined : revision;

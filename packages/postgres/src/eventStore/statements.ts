@@ -37,16 +37,20 @@ export class EventStatements {
 
   /**
    * Starts the batch's transaction and, in the same round trip, creates missing stream rows (revision
-   * -1) and locks every stream of the batch, in one sorted order (so two batches never deadlock). A
+   * -1; `DO NOTHING` waits for a concurrent creator to finish) and locks every stream of the batch
+   * with `FOR UPDATE`, in one sorted order (so two batches never deadlock), reading each one's last
+   * revision as committed (a locked row is re-read after the writer before us commits). Locking
+   * with `SELECT … FOR UPDATE` instead of an upsert writes no new row version per stream. A
    * simple-protocol query (two statements cannot share one extended-protocol message), so the ids are
    * written as escaped string literals (`E'…'`; stream names hold no NUL).
    */
   beginAndLock(streamIds: readonly string[]): string {
     const literals = streamIds.map((id) => `E'${id.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(', ');
-    return `BEGIN; INSERT INTO ${this.t.streams} AS s (stream_id, revision)
+    return `BEGIN; INSERT INTO ${this.t.streams} (stream_id, revision)
        SELECT id, -1 FROM unnest(ARRAY[${literals}]::text[]) AS u(id) ORDER BY id COLLATE "C"
-       ON CONFLICT (stream_id) DO UPDATE SET revision = s.revision
-       RETURNING stream_id, revision::text AS revision`;
+       ON CONFLICT (stream_id) DO NOTHING;
+     SELECT stream_id, revision::text AS revision FROM ${this.t.streams}
+      WHERE stream_id = ANY(ARRAY[${literals}]::text[]) ORDER BY stream_id COLLATE "C" FOR UPDATE`;
   }
 
   /** Ids and positions of events in revision ranges (for idempotent appends). */
