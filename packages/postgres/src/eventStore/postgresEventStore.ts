@@ -47,6 +47,7 @@ import {
 } from './eventStoreSchema';
 import { AsyncGroupCommit, type BatchOutcome } from './groupCommit';
 import { EventStatements, type EventRow } from './statements';
+import { registerInternals } from './storeInternals';
 
 /** Options for {@link PostgresEventStore.connect}. */
 export interface PostgresEventStoreOptions {
@@ -144,10 +145,6 @@ class NeedIds {
 export class PostgresEventStore implements EventStore {
   /** The schema holding the tables. */
   readonly schema: string;
-  /** The tables' qualified names (for this package's snapshot storage). @internal */
-  readonly tables: EventStoreTables;
-  /** Whether hot statements are named (prepared). @internal */
-  readonly preparedStatements: boolean;
   /** Where the store connects (host, port, database, user; never the password), for messages. */
   readonly target: PostgresTarget;
   private readonly statements: EventStatements;
@@ -166,8 +163,11 @@ export class PostgresEventStore implements EventStore {
     private readonly options: PostgresEventStoreOptions,
   ) {
     this.schema = t.schemaName;
-    this.tables = t;
-    this.preparedStatements = options.preparedStatements !== false;
+    registerInternals(this, {
+      tables: t,
+      preparedStatements: options.preparedStatements !== false,
+      query: (action, config) => this.query(action, config),
+    });
     this.target = target;
     this.statements = new EventStatements(t, options.preparedStatements !== false);
     this.pollIntervalMs = options.pollIntervalMs ?? (options.notifications === false ? 100 : 1000);
@@ -587,12 +587,8 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /**
-   * One statement on a pooled client, errors mapped to the Rewind family. For this package's own use
-   * (snapshots); not a way to write to the event tables.
-   * @internal
-   */
-  query<R extends object>(action: string, config: QueryConfig): Promise<R[]> {
+  /** One statement on a pooled client, errors mapped to the Rewind family. */
+  private query<R extends object>(action: string, config: QueryConfig): Promise<R[]> {
     this.ensureOpen();
     return this.withClient(action, async (client) => (await client.query<R>(config)).rows);
   }

@@ -1,6 +1,7 @@
 import type { SnapshotStorage, StoredSnapshot } from '@rewind/core';
 import type { QueryConfig } from 'pg';
 import type { PostgresEventStore } from './postgresEventStore';
+import { internalsOf, type EventStoreInternals } from './storeInternals';
 
 interface SnapshotRow {
   revision: string;
@@ -19,11 +20,16 @@ interface SnapshotRow {
  * const rewind = createRewind({ eventStore: store, aggregates: [Order], snapshots: new PostgresSnapshotStorage(store) });
  */
 export class PostgresSnapshotStorage implements SnapshotStorage {
-  constructor(private readonly store: PostgresEventStore) {}
+  private readonly store: EventStoreInternals;
+
+  /** Keeps snapshots in the schema of `eventStore`, through its pool. */
+  constructor(eventStore: PostgresEventStore) {
+    this.store = internalsOf(eventStore);
+  }
 
   private q(name: string, text: string, values: unknown[]): QueryConfig {
     return this.store.preparedStatements
-      ? { name: `rewind_es_${this.store.schema}_${name}`, text, values }
+      ? { name: `rewind_es_${this.store.tables.schemaName}_${name}`, text, values }
       : { text, values };
   }
 
