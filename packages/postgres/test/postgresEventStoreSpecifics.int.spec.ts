@@ -128,6 +128,48 @@ describe('commit order: no reader ever skips an event that commits late', () => 
   });
 });
 
+describe('a filtered subscription over a long backlog', () => {
+  it('scans it a window at a time, with a checkpoint after each, before the rare event', async () => {
+    const store = await PostgresEventStore.connect({
+      connectionString: pg.url,
+      schema: 'sparse',
+      pageSize: 10,
+    });
+    try {
+      const tag = randomUUID().slice(0, 8);
+      const head0 = await store.headPosition();
+      for (let i = 0; i < 25; i++) {
+        await store.append(
+          `noise-${tag}`,
+          Array.from({ length: 10 }, () => testEvent(`noise${tag}`)),
+        );
+      }
+      const rare = await store.append(`rare-${tag}`, [testEvent(`rare${tag}`)]);
+      const sub = store.subscribeToAll({
+        ...(head0 ? { after: head0 } : {}),
+        filter: { eventTypes: [`rare${tag}`] },
+      });
+      const messages: SubscriptionMessage[] = [];
+      for await (const message of sub) {
+        messages.push(message);
+        if (message.type === 'caught-up') break;
+      }
+      await sub.close();
+      const kinds = messages.map((m) => m.type);
+      // 251 rows in windows of 100: a checkpoint after each of the first two, then the event (the head) and caught-up.
+      expect(kinds).toEqual(['checkpoint', 'checkpoint', 'event', 'caught-up']);
+      const positions = messages.flatMap((m) =>
+        m.type === 'checkpoint' ? [m.position] : m.type === 'event' ? [m.event.position] : [],
+      );
+      for (let i = 1; i < positions.length; i++)
+        expect(comparePositions(positions[i]!, positions[i - 1]!)).toBe(1);
+      expect(messages[2]).toMatchObject({ type: 'event', event: { position: rare.position } });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('order by number, never by text', () => {
   it('reads revisions and positions past 9 in numeric order', async () => {
     const store = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'numeric' });

@@ -152,6 +152,8 @@ export class PostgresEventStore implements EventStore {
   private readonly commits: AsyncGroupCommit<PendingAppend, AppendResult>;
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
+  /** Log rows a filtered subscription page scans at most (ten pages). */
+  private readonly scanWindow: number;
   private listener: Listener | undefined;
   private closed = false;
 
@@ -172,6 +174,7 @@ export class PostgresEventStore implements EventStore {
     this.statements = new EventStatements(t, options.preparedStatements !== false);
     this.pollIntervalMs = options.pollIntervalMs ?? (options.notifications === false ? 100 : 1000);
     this.pageSize = options.pageSize ?? 1000;
+    this.scanWindow = this.pageSize * 10;
     this.commits = new AsyncGroupCommit<PendingAppend, AppendResult>(
       (batch) => this.writeBatch(batch),
       (error, batch) => (item) => this.batchError(error, batch.length, item),
@@ -497,13 +500,30 @@ export class PostgresEventStore implements EventStore {
       async (after) => {
         const head = await this.head();
         const from = after ? raw(after) : START;
+        const filtered = types.length > 0 || prefixes.length > 0;
+        // A filtered page scans a bounded stretch of the log, so a rare filter still advances page by page.
+        const end = filtered
+          ? (
+              await this.query<RawPosition>(
+                'read $all for a subscription',
+                this.statements.windowEnd(from, head.xmin, this.scanWindow),
+              )
+            )[0]
+          : undefined;
         const rows = await this.query<EventRow>(
           'read $all for a subscription',
-          this.statements.readLog(false, from, head.xmin, types, prefixes, this.pageSize),
+          this.statements.readLog(false, from, head.xmin, types, prefixes, this.pageSize, end),
         );
         const events = rows.map(toEvent);
         if (rows.length === this.pageSize) {
           return { events, scannedTo: events[events.length - 1]!.position, reachedHead: false };
+        }
+        if (end) {
+          return {
+            events,
+            scannedTo: { commit: BigInt(end.tx), prepare: BigInt(end.seq) },
+            reachedHead: false,
+          };
         }
         // Everything below the horizon was scanned: a sparse filter still moves its checkpoint.
         return { events, scannedTo: head.position, reachedHead: true };

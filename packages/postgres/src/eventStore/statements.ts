@@ -152,15 +152,39 @@ export class EventStatements {
     types: readonly string[],
     prefixes: readonly string[],
     limit: number,
+    upTo?: { tx: string; seq: string },
   ): QueryConfig {
     const filtered = types.length > 0 || prefixes.length > 0;
+    const values: unknown[] = [from.tx, from.seq, xmin, limit];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const filter = filtered
+      ? `AND (e.type = ANY(${param(types)}::text[]) OR e.stream_id LIKE ANY(${param(prefixes.map(likePrefix))}::text[]))`
+      : '';
+    const bound = upTo
+      ? `AND (e.transaction_id, e.seq) <= (${param(upTo.tx)}::xid8, ${param(upTo.seq)}::bigint)`
+      : '';
     return this.q(
-      `log_${backwards ? 'b' : 'f'}${filtered ? 'f' : ''}`,
+      `log_${backwards ? 'b' : 'f'}${filtered ? 'f' : ''}${upTo ? 'u' : ''}`,
       `SELECT ${EVENT_COLUMNS} FROM ${this.t.events} e
         WHERE (e.transaction_id, e.seq) ${backwards ? '<' : '>'} ($1::xid8, $2::bigint) AND e.transaction_id < $3::xid8
-        ${filtered ? 'AND (e.type = ANY($5::text[]) OR e.stream_id LIKE ANY($6::text[]))' : ''}
+        ${filter} ${bound}
         ORDER BY e.transaction_id ${backwards ? 'DESC' : 'ASC'}, e.seq ${backwards ? 'DESC' : 'ASC'} LIMIT $4`,
-      [from.tx, from.seq, xmin, limit, ...(filtered ? [types, prefixes.map(likePrefix)] : [])],
+      values,
+    );
+  }
+
+  /**
+   * The position `window` events after `after` (below the horizon), or nothing when fewer remain: the
+   * end of the stretch a filtered subscription page scans, so a rare filter never reads the whole
+   * backlog in one statement (an index-only walk of the primary key).
+   */
+  windowEnd(after: { tx: string; seq: string }, xmin: string, window: number): QueryConfig {
+    return this.q(
+      'window_end',
+      `SELECT e.transaction_id::text AS tx, e.seq::text AS seq FROM ${this.t.events} e
+        WHERE (e.transaction_id, e.seq) > ($1::xid8, $2::bigint) AND e.transaction_id < $3::xid8
+        ORDER BY e.transaction_id, e.seq OFFSET $4 LIMIT 1`,
+      [after.tx, after.seq, xmin, window - 1],
     );
   }
 
