@@ -170,6 +170,41 @@ describe('a filtered subscription over a long backlog', () => {
   });
 });
 
+describe('LISTEN/NOTIFY', () => {
+  it("wakes a subscription on another store's commit, without waiting for the poll", async () => {
+    // The poll would take ten minutes: only the notification can deliver within the test's time.
+    const reader = await PostgresEventStore.connect({
+      connectionString: pg.url,
+      schema: 'notified',
+      pollIntervalMs: 600_000,
+    });
+    const writer = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'notified' });
+    try {
+      const tag = randomUUID().slice(0, 8);
+      const head0 = await reader.headPosition();
+      const sub = reader.subscribeToAll({
+        ...(head0 ? { after: head0 } : {}),
+        filter: { eventTypes: [`ping${tag}`] },
+      });
+      const iterator = sub[Symbol.asyncIterator]();
+      while ((await iterator.next()).value?.type !== 'caught-up');
+      const next = iterator.next();
+      // Appends until one lands after the LISTEN connection (opened by the first subscription) is up.
+      let delivered: IteratorResult<SubscriptionMessage> | undefined;
+      void next.then((result) => (delivered = result));
+      for (let i = 0; delivered === undefined && i < 200; i++) {
+        await writer.append(`ping-${tag}`, [testEvent(`ping${tag}`)]);
+        await Promise.race([next, new Promise((resolve) => setTimeout(resolve, 50))]);
+      }
+      expect(delivered?.value).toMatchObject({ type: 'event', event: { type: `ping${tag}` } });
+      await sub.close();
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+});
+
 describe('order by number, never by text', () => {
   it('reads revisions and positions past 9 in numeric order', async () => {
     const store = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'numeric' });

@@ -133,10 +133,12 @@ class NeedIds {
  * Reads of one stream (`readStream`) are not held back: a stream's appends are serialized by its row.
  *
  * **Appends.** Concurrent appends in one process share one transaction (group commit): stream rows are
- * created and locked in sorted order (`INSERT … ON CONFLICT DO UPDATE`, row locks only, so no deadlock
- * and no session state), each append is decided alone against its stream (`decideAppend`: optimistic
- * concurrency, idempotent retries) so a bad one fails alone, then all events are inserted with one
- * `unnest` statement and a `pg_notify` wakes subscribers at commit. Many processes may append at once.
+ * created and locked in one sorted order (`INSERT … ON CONFLICT DO NOTHING`, then `SELECT … FOR
+ * UPDATE`: row locks only, so no deadlock and no session state), each append is decided alone
+ * against its stream (`decideAppend`: optimistic concurrency, idempotent retries) so a bad one fails
+ * alone, then all events are inserted, the revisions set and `pg_notify` called (delivered at commit)
+ * in one statement. Up to `maxConcurrentCommits` batches are in flight, never two with one stream.
+ * Many processes may append at once.
  *
  * @example
  * const store = await PostgresEventStore.connect({ connectionString: process.env.DATABASE_URL });
