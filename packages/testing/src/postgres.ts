@@ -8,4 +8,5 @@ export {
   startThrowawayPostgres,
   findPostgresBinaries,
   type ThrowawayPostgres,
+  type ThrowawayPostgresOptions,
 } from './postgres/throwawayPostgres';

@@ -48,9 +48,19 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Options for {@link startThrowawayPostgres}. */
+export interface ThrowawayPostgresOptions {
+  /**
+   * Run with PostgreSQL's durable defaults (`fsync=on`, `synchronous_commit=on`,
+   * `full_page_writes=on`) instead of the tests' fsync off: for benchmarks of durable writes.
+   * Default false.
+   */
+  readonly durable?: boolean;
+}
+
 /**
  * Starts a throwaway PostgreSQL cluster on a free loopback port, in a temporary directory, with
- * fsync off (tests only). Runs as the `postgres` user when the process is root, because PostgreSQL
+ * fsync off (tests only; `durable: true` keeps PostgreSQL's durable settings). Runs as the `postgres` user when the process is root, because PostgreSQL
  * refuses to run as root.
  *
  * @example
@@ -60,7 +70,12 @@ async function freePort(): Promise<number> {
  * await pool.end(); await pg.stop();
  * @throws Error when the PostgreSQL binaries are missing, saying how to install them.
  */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres(
+  options: ThrowawayPostgresOptions = {},
+): Promise<ThrowawayPostgres> {
+  const durability = options.durable
+    ? '-c fsync=on -c synchronous_commit=on -c full_page_writes=on'
+    : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
   const bin = findPostgresBinaries();
   if (!bin) {
     throw new Error(
@@ -107,7 +122,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       '-l',
       join(dataDir, 'server.log'),
       '-o',
-      `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 ${durability} -c max_connections=200`,
       '-w',
       'start',
     ]);
