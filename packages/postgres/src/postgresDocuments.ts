@@ -47,6 +47,8 @@ export class DbReader<D extends object> implements CollectionReader<D> {
     protected readonly target: PostgresTarget,
     protected readonly namespace: string,
     protected readonly name: string,
+    /** Whether the hot-path read is a named (prepared) statement; false behind a transaction pooler. */
+    protected readonly prepared: boolean,
   ) {}
 
   async get(key: string): Promise<D | undefined> {
@@ -87,12 +89,15 @@ export class DbReader<D extends object> implements CollectionReader<D> {
   /** The stored document (a fresh object), or undefined. */
   protected async load(key: string): Promise<Document | undefined> {
     // A named (prepared) statement: parsed and planned once per connection, the hot path of projectors.
+    // Behind a transaction pooler (`preparedStatements: false`) an unnamed one: `pg` remembers which
+    // statements its connection prepared, but the pooler may run the next transaction on another
+    // server session (26000 "does not exist") or hand this session to another client (42P05).
+    const text = `SELECT doc FROM ${this.t.documents} WHERE namespace = $1 AND collection = $2 AND key = $3`;
+    const values = [this.namespace, this.name, key];
     try {
-      const { rows } = await this.db.query<{ doc: Document }>({
-        name: `rewind-get:${this.t.documents}`,
-        text: `SELECT doc FROM ${this.t.documents} WHERE namespace = $1 AND collection = $2 AND key = $3`,
-        values: [this.namespace, this.name, key],
-      });
+      const { rows } = this.prepared
+        ? await this.db.query<{ doc: Document }>({ name: `rewind-get:${this.t.documents}`, text, values })
+        : await this.db.query<{ doc: Document }>(text, values);
       return rows[0]?.doc;
     } catch (error) {
       throw mapPostgresError(error, this.target, `read a document in ${this.namespace}/${this.name}`);
@@ -126,8 +131,9 @@ export class TxCollection<D extends object> extends DbReader<D> implements Colle
     target: PostgresTarget,
     namespace: string,
     name: string,
+    prepared: boolean,
   ) {
-    super(db, t, target, namespace, name);
+    super(db, t, target, namespace, name, prepared);
   }
 
   async put(key: string, doc: D): Promise<void> {

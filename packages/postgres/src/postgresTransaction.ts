@@ -27,6 +27,7 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
     private readonly t: Tables,
     private readonly target: PostgresTarget,
     private readonly writeBehindRows: number,
+    private readonly preparedStatements: boolean,
   ) {
     super(namespace);
     this.serial = new SerialClient(client);
@@ -56,6 +57,7 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
       this.target,
       this.namespace,
       name,
+      this.preparedStatements,
     );
     this.collections.set(name, collection);
     return collection as unknown as Collection<D>;
