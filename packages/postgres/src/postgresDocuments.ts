@@ -37,6 +37,8 @@ export interface WriteBehind {
   noteWrite(): void;
   /** Sends every buffered write and waits for them (before a query that must see them). */
   flush(): Promise<void>;
+  /** A statement failed with this error: the transaction keeps a ConfigurationError to report it. */
+  failed(error: unknown): void;
 }
 
 /** Reads committed documents of one collection (or, on a transaction's client, its own writes too). */
@@ -171,7 +173,13 @@ export class TxCollection<D extends object> extends DbReader<D> implements Colle
     const buffered = this.pending.get(key);
     if (buffered?.kind === 'delete') return undefined;
     if (buffered?.kind === 'put') return JSON.parse(buffered.json) as Document;
-    const stored = await super.load(key);
+    let stored: Document | undefined;
+    try {
+      stored = await super.load(key);
+    } catch (error) {
+      this.tx.failed(error);
+      throw error;
+    }
     if (buffered?.kind === 'patch') {
       const merged = { ...stored, ...buffered.fields };
       this.pending.set(key, { kind: 'put', json: JSON.stringify(merged) });
@@ -182,6 +190,19 @@ export class TxCollection<D extends object> extends DbReader<D> implements Colle
 
   protected override async beforeQuery(): Promise<void> {
     await this.tx.flush();
+  }
+
+  protected override async query<R extends QueryResultRow>(
+    action: string,
+    text: string,
+    values: unknown[],
+  ): Promise<{ rows: R[] }> {
+    try {
+      return await super.query<R>(action, text, values);
+    } catch (error) {
+      this.tx.failed(error);
+      throw error;
+    }
   }
 }
 

@@ -216,6 +216,9 @@ export class PostgresReadModelStore implements ReadModelStore {
         // the work's own errors pass through untouched (the runner tells handler failures apart).
         const lost = checkedOut.lost();
         if (lost) throw connectionLost(lost, this.target, action);
+        // So is a pooler that breaks named statements: the runner fails, saying so, instead of parking
+        // every event whose handler read a document.
+        if (tx.configurationError) throw tx.configurationError;
         throw error;
       }
     } finally {

@@ -1,4 +1,4 @@
-import { createRewind, DomainEvent, InMemoryEventStore } from '@rewind/core';
+import { ConfigurationError, createRewind, DomainEvent, InMemoryEventStore } from '@rewind/core';
 import {
   LockLostError,
   On,
@@ -300,10 +300,11 @@ describe('named prepared statements behind PgBouncer 1.18 in transaction mode', 
       ]);
       const failures = reads.filter((r) => r.status === 'rejected');
       expect(failures).toHaveLength(1);
-      expect((failures[0] as PromiseRejectedResult).reason).toMatchObject({
-        cause: { code: '42P05' },
-        message: expect.stringMatching(/prepared statement .* already exists/),
-      });
+      const reason = (failures[0] as PromiseRejectedResult).reason as Error;
+      expect(reason).toBeInstanceOf(ConfigurationError);
+      expect(reason).toMatchObject({ cause: { code: '42P05' } });
+      expect(reason.message).toMatch(/preparedStatements: false/);
+      expect(reason.message).toMatch(/prepared statement .* already exists/);
 
       // unnamed statements on the same server session, beside the leaked named one
       const ok = await Promise.all([
@@ -315,6 +316,44 @@ describe('named prepared statements behind PgBouncer 1.18 in transaction mode', 
     } finally {
       await prepared.close();
       await unnamed.close();
+    }
+  });
+
+  it('fail the runner with a ConfigurationError instead of parking events as dead letters', async () => {
+    const schema = 'misconfigured';
+    const open = (preparedStatements: boolean) =>
+      PostgresReadModelStore.connect({ connectionString: bouncer.url, schema, preparedStatements });
+    // another process prepared "rewind-get:…" on the one server session first
+    const other = await open(true);
+    const store = await open(true);
+    const eventStore = new InMemoryEventStore();
+    const rewind = createRewind({ eventStore, events: [Ticked] });
+    const engine = new ProjectionEngine({
+      eventStore,
+      events: rewind.events,
+      store,
+      processors: [TickProjection],
+      controlPollMs: 20,
+    });
+    try {
+      expect(await other.collection('ticks@v1', 'seen').get('0')).toBeUndefined();
+      for (let n = 0; n < 10; n++) {
+        await eventStore.append('t', [
+          rewind.events.serialize(new Ticked(n), { correlationId: 'c', causationId: 'c' }),
+        ]);
+      }
+      const errors: unknown[] = [];
+      engine.on('runner-error', ({ error }) => errors.push(error));
+      engine.start();
+      await eventually(() => engine.runner('ticks').status().state === 'failed', 'the runner to fail');
+      expect(errors.at(-1)).toBeInstanceOf(ConfigurationError);
+      expect(engine.runner('ticks').status().lastError).toMatch(/preparedStatements: false/);
+      expect(await store.listDeadLetters()).toEqual([]);
+      expect(await store.getCheckpoint('ticks@v1')).toBeUndefined();
+    } finally {
+      await engine.stop();
+      await store.close();
+      await other.close();
     }
   });
 });
