@@ -26,12 +26,19 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-const connect = (schema?: string) =>
-  PostgresReadModelStore.connect({
-    connectionString: bouncer!.url,
+// #region behind-pgbouncer
+/** A read-model store through PgBouncer in transaction mode (`url` is the bouncer's). */
+function connectThroughPgBouncer(url: string, schema = 'rewind') {
+  return PostgresReadModelStore.connect({
+    connectionString: url,
+    schema,
+    // unnamed statements only: each transaction may run on another server session
     preparedStatements: false,
-    ...(schema ? { schema } : {}),
   });
+}
+// #endregion
+
+const connect = (schema?: string) => connectThroughPgBouncer(bouncer!.url, schema);
 
 describeReadModelStoreContract('PostgresReadModelStore behind PgBouncer (transaction mode)', async () => ({
   store: await connect(),
