@@ -37,6 +37,8 @@ export interface WriteBehind {
   noteWrite(): void;
   /** Sends every buffered write and waits for them (before a query that must see them). */
   flush(): Promise<void>;
+  /** A statement failed with this error: the transaction keeps a ConfigurationError to report it. */
+  failed(error: unknown): void;
 }
 
 /** Reads committed documents of one collection (or, on a transaction's client, its own writes too). */
@@ -47,6 +49,8 @@ export class DbReader<D extends object> implements CollectionReader<D> {
     protected readonly target: PostgresTarget,
     protected readonly namespace: string,
     protected readonly name: string,
+    /** Whether the hot-path read is a named (prepared) statement; false behind a transaction pooler. */
+    protected readonly prepared: boolean,
   ) {}
 
   async get(key: string): Promise<D | undefined> {
@@ -87,12 +91,15 @@ export class DbReader<D extends object> implements CollectionReader<D> {
   /** The stored document (a fresh object), or undefined. */
   protected async load(key: string): Promise<Document | undefined> {
     // A named (prepared) statement: parsed and planned once per connection, the hot path of projectors.
+    // Behind a transaction pooler (`preparedStatements: false`) an unnamed one: `pg` remembers which
+    // statements its connection prepared, but the pooler may run the next transaction on another
+    // server session (26000 "does not exist") or hand this session to another client (42P05).
+    const text = `SELECT doc FROM ${this.t.documents} WHERE namespace = $1 AND collection = $2 AND key = $3`;
+    const values = [this.namespace, this.name, key];
     try {
-      const { rows } = await this.db.query<{ doc: Document }>({
-        name: `rewind-get:${this.t.documents}`,
-        text: `SELECT doc FROM ${this.t.documents} WHERE namespace = $1 AND collection = $2 AND key = $3`,
-        values: [this.namespace, this.name, key],
-      });
+      const { rows } = this.prepared
+        ? await this.db.query<{ doc: Document }>({ name: `rewind-get:${this.t.documents}`, text, values })
+        : await this.db.query<{ doc: Document }>(text, values);
       return rows[0]?.doc;
     } catch (error) {
       throw mapPostgresError(error, this.target, `read a document in ${this.namespace}/${this.name}`);
@@ -126,8 +133,9 @@ export class TxCollection<D extends object> extends DbReader<D> implements Colle
     target: PostgresTarget,
     namespace: string,
     name: string,
+    prepared: boolean,
   ) {
-    super(db, t, target, namespace, name);
+    super(db, t, target, namespace, name, prepared);
   }
 
   async put(key: string, doc: D): Promise<void> {
@@ -165,7 +173,13 @@ export class TxCollection<D extends object> extends DbReader<D> implements Colle
     const buffered = this.pending.get(key);
     if (buffered?.kind === 'delete') return undefined;
     if (buffered?.kind === 'put') return JSON.parse(buffered.json) as Document;
-    const stored = await super.load(key);
+    let stored: Document | undefined;
+    try {
+      stored = await super.load(key);
+    } catch (error) {
+      this.tx.failed(error);
+      throw error;
+    }
     if (buffered?.kind === 'patch') {
       const merged = { ...stored, ...buffered.fields };
       this.pending.set(key, { kind: 'put', json: JSON.stringify(merged) });
@@ -176,6 +190,19 @@ export class TxCollection<D extends object> extends DbReader<D> implements Colle
 
   protected override async beforeQuery(): Promise<void> {
     await this.tx.flush();
+  }
+
+  protected override async query<R extends QueryResultRow>(
+    action: string,
+    text: string,
+    values: unknown[],
+  ): Promise<{ rows: R[] }> {
+    try {
+      return await super.query<R>(action, text, values);
+    } catch (error) {
+      this.tx.failed(error);
+      throw error;
+    }
   }
 }
 

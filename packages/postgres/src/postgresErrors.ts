@@ -1,4 +1,4 @@
-import { RewindError, StoreError, StoreUnavailableError } from '@rewind/core';
+import { ConfigurationError, RewindError, StoreError, StoreUnavailableError } from '@rewind/core';
 
 /** Where a store connects, for messages (never the password). */
 export interface PostgresTarget {
@@ -35,6 +35,8 @@ const CONNECTION_LOST = new Set(['08000', '08001', '08003', '08004', '08006']);
  * - RewindErrors (ValidationError, LockLostError, ...) pass through unchanged;
  * - the server cannot be reached, refuses the login, the database is missing, the server is shutting
  *   down or full of connections → StoreUnavailableError naming host:port/database and what to check;
+ * - a named prepared statement the server session already has or lacks (42P05, 26000: a pooler in
+ *   transaction mode) → ConfigurationError saying to connect with `preparedStatements: false`;
  * - anything else → StoreError.
  */
 export function mapPostgresError(error: unknown, target: PostgresTarget, action: string): RewindError {
@@ -79,6 +81,18 @@ export function mapPostgresError(error: unknown, target: PostgresTarget, action:
   if (CONNECTION_LOST.has(code) || code === '57P01' || code === '57P02' || code === '57P03') {
     return unavailable(
       'closed or refused the connection (it may be starting up or shutting down). Retry when it is up.',
+    );
+  }
+  if (code === '42P05' || code === '26000') {
+    // `pg` prepares a named statement once per connection and remembers it; the server session says it
+    // already has it (42P05) or has none (26000): another client prepared it on this session, or this
+    // client's statements now run on another session — a pooler in transaction mode.
+    return new ConfigurationError(
+      `Cannot ${action}: ${where} ${code === '42P05' ? 'already has' : 'does not have'} the named prepared statement this connection expected (${code}). ` +
+        'The connection goes through a pooler in transaction mode that does not track prepared statements ' +
+        '(PgBouncer before 1.21, or max_prepared_statements = 0): connect with preparedStatements: false, ' +
+        `or enable prepared statements in the pooler. ${detail}`,
+      { cause: error },
     );
   }
   if (code === '42501') {

@@ -37,6 +37,15 @@ export interface PostgresReadModelStoreOptions {
    * database's work with the handlers'.
    */
   readonly writeBehindRows?: number;
+  /**
+   * Whether the store may use named (prepared) statements, which `pg` prepares once per connection
+   * (default true). Set false behind a pooler in transaction mode that does not track them
+   * (PgBouncer before 1.21, or 1.21+ with `max_prepared_statements = 0`; RDS Proxy, Supavisor...):
+   * the store then sends only unnamed statements, each parsed and planned again. Every other
+   * construct the store uses already works in transaction mode: no session advisory locks, no
+   * session `SET`, no `LISTEN`; leases are rows checked inside each commit's transaction.
+   */
+  readonly preparedStatements?: boolean;
 }
 
 interface DeadLetterRow {
@@ -79,6 +88,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     /** Where the store connects, for error messages. */
     readonly target: PostgresTarget,
     private readonly writeBehindRows: number,
+    private readonly preparedStatements: boolean,
   ) {}
 
   /**
@@ -111,6 +121,7 @@ export class PostgresReadModelStore implements ReadModelStore {
       tables,
       targetOf(pool, options.connectionString),
       writeBehindRows,
+      options.preparedStatements ?? true,
     );
     try {
       if (options.migrate === false) await store.run('connect', (db) => db.query('SELECT 1'));
@@ -184,7 +195,14 @@ export class PostgresReadModelStore implements ReadModelStore {
         broken = error as Error;
         throw mapPostgresError(error, this.target, `start a read-model transaction in "${namespace}"`);
       }
-      const tx = new PostgresTransaction(namespace, client, this.t, this.target, this.writeBehindRows);
+      const tx = new PostgresTransaction(
+        namespace,
+        client,
+        this.t,
+        this.target,
+        this.writeBehindRows,
+        this.preparedStatements,
+      );
       try {
         const result = await work(tx);
         await tx.commit();
@@ -198,6 +216,9 @@ export class PostgresReadModelStore implements ReadModelStore {
         // the work's own errors pass through untouched (the runner tells handler failures apart).
         const lost = checkedOut.lost();
         if (lost) throw connectionLost(lost, this.target, action);
+        // So is a pooler that breaks named statements: the runner fails, saying so, instead of parking
+        // every event whose handler read a document.
+        if (tx.configurationError) throw tx.configurationError;
         throw error;
       }
     } finally {
@@ -208,7 +229,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   collection<D extends object = Document>(namespace: string, name: string): CollectionReader<D> {
     checkNamespace(namespace);
     checkCollectionName(name);
-    return new DbReader<D>(this.pool, this.t, this.target, namespace, name);
+    return new DbReader<D>(this.pool, this.t, this.target, namespace, name, this.preparedStatements);
   }
 
   async getCheckpoint(namespace: string): Promise<Position | undefined> {

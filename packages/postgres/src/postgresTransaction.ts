@@ -1,4 +1,4 @@
-import type { Position } from '@rewind/core';
+import { ConfigurationError, type Position } from '@rewind/core';
 import {
   BufferedBookkeeping,
   checkCollectionName,
@@ -19,6 +19,7 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
   private readonly collections = new Map<string, TxCollection<Document>>();
   private inFlight: Promise<void> = Promise.resolve();
   private failure: unknown;
+  private misconfigured: ConfigurationError | undefined;
   private readonly serial: SerialClient;
 
   constructor(
@@ -27,9 +28,23 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
     private readonly t: Tables,
     private readonly target: PostgresTarget,
     private readonly writeBehindRows: number,
+    private readonly preparedStatements: boolean,
   ) {
     super(namespace);
     this.serial = new SerialClient(client);
+  }
+
+  /**
+   * A ConfigurationError one of its statements failed with (a pooler that breaks named statements),
+   * whatever the work made of it: the store reports it instead of the work's error, so that a handler
+   * that caught or wrapped it cannot turn a misconfiguration into a dead letter.
+   */
+  get configurationError(): ConfigurationError | undefined {
+    return this.misconfigured;
+  }
+
+  failed(error: unknown): void {
+    if (error instanceof ConfigurationError) this.misconfigured ??= error;
   }
 
   /** Resolves once every statement this transaction issued has finished (before a ROLLBACK). */
@@ -56,6 +71,7 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
       this.target,
       this.namespace,
       name,
+      this.preparedStatements,
     );
     this.collections.set(name, collection);
     return collection as unknown as Collection<D>;
@@ -251,7 +267,9 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
     try {
       return await this.serial.query<R>(text, values);
     } catch (error) {
-      throw mapPostgresError(error, this.target, `${action} in ${this.namespace}`);
+      const mapped = mapPostgresError(error, this.target, `${action} in ${this.namespace}`);
+      this.failed(mapped);
+      throw mapped;
     }
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Throwaway PostgreSQL clusters (`initdb` + `pg_ctl` on a free loopback port) for integration tests.
+ * Throwaway PostgreSQL clusters (`initdb` + `pg_ctl` on a free loopback port) for integration tests,
+ * and throwaway PgBouncers in front of them (transaction or session pooling).
  *
  * @packageDocumentation
  * @module @rewind/testing/postgres
@@ -10,3 +11,9 @@ export {
   type ThrowawayPostgres,
   type ThrowawayPostgresOptions,
 } from './postgres/throwawayPostgres';
+export {
+  startThrowawayPgBouncer,
+  findPgBouncerBinary,
+  type ThrowawayPgBouncer,
+  type ThrowawayPgBouncerOptions,
+} from './postgres/throwawayPgBouncer';

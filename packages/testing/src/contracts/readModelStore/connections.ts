@@ -72,9 +72,12 @@ export function describeConcurrentConnections(under: () => ReadModelStoreUnderTe
         let release!: () => void;
         const gate = new Promise<void>((resolve) => (release = resolve));
         let committedAt = 0;
+        let hasRead!: () => void;
+        const read = new Promise<void>((resolve) => (hasRead = resolve));
         const swapping = store
           .transaction(building, async (tx) => {
             expect(await tx.getCheckpoint(served)).toEqual(sequencePosition(5));
+            hasRead();
             await gate;
             await tx.setCheckpoint(sequencePosition(5));
           })
@@ -82,6 +85,8 @@ export function describeConcurrentConnections(under: () => ReadModelStoreUnderTe
             () => (committedAt = Date.now()),
             (error: unknown) => error,
           );
+        // the writer starts once the checkpoint was read (else it may simply commit first)
+        await Promise.race([read, swapping]);
         let movedAt = 0;
         const moving = other
           .transaction(served, (tx) => tx.setCheckpoint(sequencePosition(6)))
