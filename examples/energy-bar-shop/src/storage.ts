@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigurationError, InMemoryEventStore, type EventStore } from '@rewind/core';
 import { InMemoryReadModelStore, type ReadModelStore } from '@rewind/projections';
 import { EventStoreDBEventStore } from '@rewind/eventstoredb';
-import { PostgresReadModelStore } from '@rewind/postgres';
+import { PostgresEventStore, PostgresReadModelStore } from '@rewind/postgres';
 import { SqliteEventStore, SqliteReadModelStore } from '@rewind/sqlite';
 
 /** Where the shop keeps its state unless told otherwise: `examples/energy-bar-shop/.data/`. */
@@ -28,18 +28,22 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Which event store the environment selects. */
 export type EventStoreChoice =
-  { readonly kind: 'eventstoredb'; readonly connectionString: string } | { readonly kind: 'sqlite' };
+  | { readonly kind: 'eventstoredb'; readonly connectionString: string }
+  | { readonly kind: 'postgres'; readonly connectionString: string }
+  | { readonly kind: 'sqlite' };
 
 /**
- * The one place the shop's event store is chosen: EventStoreDB when `EVENTSTORE_URL` is set, else the
- * SQLite file `<dataDir>/events.db`. `DATABASE_URL` does not select the event store (yet): PostgreSQL
- * holds the read models only, as `@rewind/postgres` has no event store. Once it has one, this is where
- * `DATABASE_URL` alone will select PostgreSQL for the events too.
+ * The one place the shop's event store is chosen: EventStoreDB when `EVENTSTORE_URL` is set; else
+ * PostgreSQL when `DATABASE_URL` is set (events and read models in one database); else the SQLite file
+ * `<dataDir>/events.db`. With both set, events go to EventStoreDB and read models to PostgreSQL.
  */
-export function chooseEventStore(env: Env = process.env): EventStoreChoice {
-  return env.EVENTSTORE_URL
-    ? { kind: 'eventstoredb', connectionString: env.EVENTSTORE_URL }
-    : { kind: 'sqlite' };
+export function chooseEventStore(
+  env: Env = process.env,
+  warn: (message: string) => void = warnOnce,
+): EventStoreChoice {
+  if (env.EVENTSTORE_URL) return { kind: 'eventstoredb', connectionString: env.EVENTSTORE_URL };
+  const url = databaseUrl(env, warn);
+  return url ? { kind: 'postgres', connectionString: url } : { kind: 'sqlite' };
 }
 
 /** Which read-model store the environment selects. */
@@ -95,7 +99,8 @@ export interface Storage {
 
 /**
  * Picks the stores: the ones given (an in-memory read-model store goes with an in-memory event store);
- * else EventStoreDB when `EVENTSTORE_URL` is set and PostgreSQL when `DATABASE_URL` is set (as in the
+ * else EventStoreDB for events when `EVENTSTORE_URL` is set, PostgreSQL for events (unless
+ * `EVENTSTORE_URL` is set) and read models when `DATABASE_URL` is set (as in the
  * repository's docker-compose.yml: `esdb://localhost:2113?tls=false` and
  * `postgres://rewind:rewind@localhost:5432/rewind`); else the embedded SQLite files
  * `<dataDir>/events.db` and `<dataDir>/readmodels.db`.
@@ -120,7 +125,7 @@ export async function openStorage(options: StorageOptions = {}): Promise<Storage
       durable: !inMemory,
     };
   }
-  const eventStore = openEventStore(options);
+  const eventStore = await openEventStore(options);
   let readModelStore: ReadModelStore;
   try {
     readModelStore = options.readModelStore ?? (await openReadModelStore(options));
@@ -134,7 +139,9 @@ export async function openStorage(options: StorageOptions = {}): Promise<Storage
   const where = [
     eventChoice.kind === 'eventstoredb'
       ? `EventStoreDB ${redact(eventChoice.connectionString)} (events)`
-      : `SQLite ${events} (events)`,
+      : eventChoice.kind === 'postgres'
+        ? `PostgreSQL ${redact(eventChoice.connectionString)} (events)`
+        : `SQLite ${events} (events)`,
     !readModelChoice
       ? 'the given read-model store'
       : readModelChoice.kind === 'postgres'
@@ -144,12 +151,22 @@ export async function openStorage(options: StorageOptions = {}): Promise<Storage
   return { eventStore, readModelStore, description: where.join(', '), durable: true };
 }
 
-/** Opens the event store {@link chooseEventStore} picks: EventStoreDB, or `<dataDir>/events.db`. */
-export function openEventStore(options: Pick<StorageOptions, 'dataDir' | 'env'> = {}): EventStore {
+/**
+ * Opens the event store {@link chooseEventStore} picks: EventStoreDB, PostgreSQL, or
+ * `<dataDir>/events.db`.
+ */
+export async function openEventStore(
+  options: Pick<StorageOptions, 'dataDir' | 'env'> = {},
+): Promise<EventStore> {
   const choice = chooseEventStore(options.env ?? process.env);
-  return choice.kind === 'eventstoredb'
-    ? new EventStoreDBEventStore({ connectionString: choice.connectionString })
-    : SqliteEventStore.open({ path: embeddedPaths(options, true).events });
+  switch (choice.kind) {
+    case 'eventstoredb':
+      return new EventStoreDBEventStore({ connectionString: choice.connectionString });
+    case 'postgres':
+      return PostgresEventStore.connect({ connectionString: choice.connectionString });
+    case 'sqlite':
+      return SqliteEventStore.open({ path: embeddedPaths(options, true).events });
+  }
 }
 
 /** Opens the read-model store: PostgreSQL when `DATABASE_URL` is set, else `<dataDir>/readmodels.db`. */

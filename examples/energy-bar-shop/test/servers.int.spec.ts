@@ -16,25 +16,44 @@ import {
   type Shop,
 } from '@rewind/energy-bar-shop';
 import { EventStoreDBEventStore } from '@rewind/eventstoredb';
-import { PostgresReadModelStore } from '@rewind/postgres';
+import { PostgresEventStore, PostgresReadModelStore } from '@rewind/postgres';
 import { EventStoreDBTestServer } from '@rewind/testing/eventstoredb';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
 
-// The docker-compose set-up: events in EventStoreDB, read models in PostgreSQL, chosen by environment
-// variables alone. Here the in-process EventStoreDB protocol server (the real client talks to it) and a
-// throwaway PostgreSQL cluster stand in for the containers.
-describe('the shop on EventStoreDB + PostgreSQL (EVENTSTORE_URL, DATABASE_URL)', () => {
-  let esdb: EventStoreDBTestServer;
+// The server set-ups, chosen by environment variables alone: events in EventStoreDB and read models in
+// PostgreSQL (EVENTSTORE_URL + DATABASE_URL), or both in PostgreSQL (DATABASE_URL alone). Here the
+// in-process EventStoreDB protocol server (the real client talks to it) and a throwaway PostgreSQL
+// cluster stand in for the containers.
+const SETUPS = [
+  {
+    name: 'EventStoreDB + PostgreSQL (EVENTSTORE_URL, DATABASE_URL)',
+    withEventStoreDB: true,
+    storage:
+      /^EventStoreDB esdb:\/\/\S+ \(events\), PostgreSQL postgresql:\/\/postgres:\*\*\*@\S+ \(read models\)$/,
+  },
+  {
+    name: 'PostgreSQL alone (DATABASE_URL)',
+    withEventStoreDB: false,
+    storage:
+      /^PostgreSQL postgresql:\/\/postgres:\*\*\*@\S+ \(events\), PostgreSQL postgresql:\/\/postgres:\*\*\*@\S+ \(read models\)$/,
+  },
+];
+
+describe.each(SETUPS)('the shop on $name', ({ withEventStoreDB, storage }) => {
+  let esdb: EventStoreDBTestServer | undefined;
   let pg: ThrowawayPostgres;
   let dataDir: string;
   let env: Record<string, string>;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'energy-bar-shop-servers-'));
-    [esdb, pg] = await Promise.all([EventStoreDBTestServer.start(), startThrowawayPostgres()]);
+    [esdb, pg] = await Promise.all([
+      withEventStoreDB ? EventStoreDBTestServer.start() : undefined,
+      startThrowawayPostgres(),
+    ]);
     // The cluster trusts local connections; the password is there to check it is never printed.
     env = {
-      EVENTSTORE_URL: esdb.connectionString,
+      ...(esdb ? { EVENTSTORE_URL: esdb.connectionString } : {}),
       DATABASE_URL: pg.url.replace('//postgres@', '//postgres:s3cret@'),
     };
   }, 60_000);
@@ -47,11 +66,9 @@ describe('the shop on EventStoreDB + PostgreSQL (EVENTSTORE_URL, DATABASE_URL)',
     const gateway = new FakeCardGateway();
     let shop: Shop = await createShop({ dataDir, env, gateway });
     try {
-      expect(shop.eventStore).toBeInstanceOf(EventStoreDBEventStore);
+      expect(shop.eventStore).toBeInstanceOf(withEventStoreDB ? EventStoreDBEventStore : PostgresEventStore);
       expect(shop.readModelStore).toBeInstanceOf(PostgresReadModelStore);
-      expect(shop.storage).toMatch(
-        /^EventStoreDB esdb:\/\/\S+ \(events\), PostgreSQL postgresql:\/\/postgres:\*\*\*@\S+ \(read models\)$/,
-      );
+      expect(shop.storage).toMatch(storage);
       await shop.execute(AddProduct.of(MENU_ID, 'energy-bar', 'energy bar', 2500));
       await shop.execute(
         PlaceOrder.of('1001', 'Jisoo', '12 Gangnam-daero', 'card-4242', [

@@ -52,14 +52,14 @@ describe('the store selection (DATABASE_URL, EVENTSTORE_URL)', () => {
     }
   });
 
-  it('the event store: EventStoreDB with EVENTSTORE_URL, else SQLite; DATABASE_URL does not select it yet', () => {
+  it('the event store: EventStoreDB with EVENTSTORE_URL (even beside DATABASE_URL), else PostgreSQL with DATABASE_URL, else SQLite', () => {
     expect(
       chooseEventStore({ EVENTSTORE_URL: 'esdb://localhost:2113?tls=false', DATABASE_URL: URL }),
     ).toEqual({
       kind: 'eventstoredb',
       connectionString: 'esdb://localhost:2113?tls=false',
     });
-    expect(chooseEventStore({ DATABASE_URL: URL })).toEqual({ kind: 'sqlite' });
+    expect(chooseEventStore({ DATABASE_URL: URL })).toEqual({ kind: 'postgres', connectionString: URL });
     expect(chooseEventStore({})).toEqual({ kind: 'sqlite' });
   });
 });
