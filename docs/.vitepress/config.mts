@@ -104,6 +104,7 @@ const guides: DefaultTheme.SidebarItem[] = [
   { text: 'Errors', link: '/guides/errors' },
   { text: 'Testing', link: '/guides/testing' },
   { text: 'Operations', link: '/guides/operations' },
+  { text: 'Choosing a store', link: '/guides/choosing-a-store' },
   { text: 'EventStoreDB and PostgreSQL', link: '/guides/eventstoredb' },
 ];
 
