@@ -62,14 +62,13 @@ export async function openStoreAt(
         return new EventStoreDBEventStore({ connectionString: location.connectionString });
       }
       case 'postgres': {
-        // Detected at run time, so `rewind copy` works with PostgreSQL once @rewind/postgres exports it.
+        // Looked up at run time: @rewind/postgres before 0.2 had read models only.
         const { PostgresEventStore } = load<PostgresModule>('@rewind/postgres');
         const open = PostgresEventStore?.connect ?? PostgresEventStore?.open;
         if (!PostgresEventStore || !open) {
           throw new CliError(
-            `${describeStoreLocation(location)}: a PostgreSQL event store is not available yet (the installed ` +
-              '@rewind/postgres has read models only, no PostgresEventStore). Copy to SQLite (sqlite:<file>) or ' +
-              'EventStoreDB (esdb://…) for now; keep PostgreSQL for read models.',
+            `${describeStoreLocation(location)}: the installed @rewind/postgres has no PostgresEventStore (it ` +
+              'is older than 0.2, with read models only). Upgrade it: npm install @rewind/postgres@latest.',
             EXIT.config,
           );
         }
