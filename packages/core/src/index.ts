@@ -19,6 +19,8 @@ export {
   checkExpectedRevision,
   matchesFilter,
   MAX_REVISION,
+  serializeEvents,
+  type SerializedEvent,
 } from './eventStore/storeSupport';
 export {
   decideAppend,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, ValidationError } from '../errors/errors';
 import type {
   AppendOptions,
@@ -167,4 +168,35 @@ export function matchesFilter(
   if (hasTypes && types.includes(event.type)) return true;
   if (hasPrefixes && prefixes.some((p) => event.streamId.startsWith(p))) return true;
   return false;
+}
+
+/** An event ready for a store that keeps JSON text: `[id, type, data JSON, metadata JSON]`. */
+export type SerializedEvent = readonly [id: string, type: string, data: string, metadata: string];
+
+/**
+ * Serializes an append's events to JSON text, each with its id (a new UUID when it has none). Stores
+ * call it before an append joins a group commit, so data that is not JSON (a cycle, a bigint) fails
+ * this caller with a ValidationError, never the whole batch.
+ * @throws ValidationError naming the event and field that cannot be stored as JSON.
+ */
+export function serializeEvents(streamId: string, events: readonly EventToAppend[]): SerializedEvent[] {
+  return events.map((event, index) => {
+    const json = (value: unknown, field: 'data' | 'metadata'): string => {
+      try {
+        return JSON.stringify(value ?? null);
+      } catch (error) {
+        throw new ValidationError(
+          `append to "${streamId}"`,
+          [
+            {
+              path: `events.${index}.${field}`,
+              constraints: { json: `cannot be stored as JSON: ${(error as Error).message}` },
+            },
+          ],
+          { cause: error, hint: 'Encode it with encodeJson (Dates, bigints) and remove cycles' },
+        );
+      }
+    };
+    return [event.id ?? randomUUID(), event.type, json(event.data, 'data'), json(event.metadata, 'metadata')];
+  });
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   AppendNotifier,
   AppendOutcomeUnknownError,
@@ -26,6 +25,8 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
   type SubscriptionMessage,
+  serializeEvents,
+  type SerializedEvent,
 } from '@rewind/core';
 import {
   Client,
@@ -103,7 +104,7 @@ interface PendingAppend {
   readonly streamId: string;
   readonly expected: ExpectedRevision;
   /** [eventId, type, data JSON, metadata JSON] per event. */
-  readonly rows: ReadonlyArray<readonly [string, string, string, string]>;
+  readonly rows: readonly SerializedEvent[];
   readonly idsGiven: boolean;
 }
 
@@ -255,7 +256,7 @@ export class PostgresEventStore implements EventStore {
       pending = {
         streamId,
         expected,
-        rows: serialize(streamId, events),
+        rows: serializeEvents(streamId, events),
         idsGiven: events.every((event) => event.id !== undefined),
       };
     } catch (error) {
@@ -666,32 +667,6 @@ function toEvent(row: EventRow): RecordedEvent {
     metadata: row.metadata as StoredEventMetadata,
     recordedAt: row.recorded_at,
   };
-}
-
-/**
- * Serializes an append's events before it joins a group commit, so data that is not JSON (a cycle,
- * a bigint) fails this caller with a ValidationError, never the whole batch.
- */
-function serialize(streamId: string, events: readonly EventToAppend[]): PendingAppend['rows'] {
-  return events.map((event, index) => {
-    const json = (value: unknown, field: 'data' | 'metadata'): string => {
-      try {
-        return JSON.stringify(value ?? null);
-      } catch (error) {
-        throw new ValidationError(
-          `append to "${streamId}"`,
-          [
-            {
-              path: `events.${index}.${field}`,
-              constraints: { json: `cannot be stored as JSON: ${(error as Error).message}` },
-            },
-          ],
-          { cause: error, hint: 'Encode it with encodeJson (Dates, bigints) and remove cycles' },
-        );
-      }
-    };
-    return [event.id ?? randomUUID(), event.type, json(event.data, 'data'), json(event.metadata, 'metadata')];
-  });
 }
 
 /** One page for a subscription. */

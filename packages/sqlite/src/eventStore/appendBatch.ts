@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import {
   decideAppend,
   sequencePosition,
-  ValidationError,
   type AppendResult,
-  type EventToAppend,
   type ExpectedRevision,
+  type SerializedEvent,
 } from '@rewind/core';
 import type { BatchOutcome } from './groupCommit';
 import type { EventStatements } from './statements';
@@ -14,8 +12,8 @@ import type { EventStatements } from './statements';
 export interface PendingAppend {
   readonly streamId: string;
   readonly expected: ExpectedRevision;
-  /** [eventId, type, data JSON, metadata JSON] per event. */
-  readonly rows: ReadonlyArray<readonly [string, string, string, string]>;
+  /** [eventId, type, data JSON, metadata JSON] per event (`serializeEvents`). */
+  readonly rows: readonly SerializedEvent[];
   /** Whether the caller gave the event ids (only then can the append be a retry of a written one). */
   readonly idsGiven: boolean;
 }
@@ -70,30 +68,4 @@ export function writeAppends(
     recordedAt = Math.max(recordedAt, clock());
   }
   return outcomes;
-}
-
-/**
- * Serializes an append's events before it joins a group commit, so data that is not JSON (a cycle,
- * a bigint) fails this caller with a ValidationError, never the whole batch.
- */
-export function serialize(streamId: string, events: readonly EventToAppend[]): PendingAppend['rows'] {
-  return events.map((event, index) => {
-    const json = (value: unknown, field: 'data' | 'metadata'): string => {
-      try {
-        return JSON.stringify(value ?? null);
-      } catch (error) {
-        throw new ValidationError(
-          `append to "${streamId}"`,
-          [
-            {
-              path: `events.${index}.${field}`,
-              constraints: { json: `cannot be stored as JSON: ${(error as Error).message}` },
-            },
-          ],
-          { cause: error, hint: 'Encode it with encodeJson (Dates, bigints) and remove cycles' },
-        );
-      }
-    };
-    return [event.id ?? randomUUID(), event.type, json(event.data, 'data'), json(event.metadata, 'metadata')];
-  });
 }

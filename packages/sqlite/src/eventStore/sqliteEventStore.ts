@@ -23,8 +23,9 @@ import {
   type StreamInfo,
   type SubscribeToAllOptions,
   type Subscription,
+  serializeEvents,
 } from '@rewind/core';
-import { serialize, writeAppends, type PendingAppend } from './appendBatch';
+import { writeAppends, type PendingAppend } from './appendBatch';
 import { GroupCommit, type BatchOutcome } from './groupCommit';
 import { checkSchema, migrate } from './schema';
 import { mapSqliteError } from './sqliteErrors';
@@ -195,7 +196,7 @@ export class SqliteEventStore implements EventStore {
       pending = {
         streamId,
         expected,
-        rows: serialize(streamId, events),
+        rows: serializeEvents(streamId, events),
         idsGiven: events.every((event) => event.id !== undefined),
       };
     } catch (error) {
