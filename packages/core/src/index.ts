@@ -20,6 +20,8 @@ export {
   matchesFilter,
   MAX_REVISION,
   serializeEvents,
+  prepareAppend,
+  type PreparedAppend,
   type SerializedEvent,
 } from './eventStore/storeSupport';
 export {

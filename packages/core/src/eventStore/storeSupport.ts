@@ -200,3 +200,32 @@ export function serializeEvents(streamId: string, events: readonly EventToAppend
     return [event.id ?? randomUUID(), event.type, json(event.data, 'data'), json(event.metadata, 'metadata')];
   });
 }
+
+/** An append checked and serialized, ready to join a store's group commit. */
+export interface PreparedAppend {
+  readonly streamId: string;
+  readonly expected: ExpectedRevision;
+  /** `[id, type, data JSON, metadata JSON]` per event ({@link serializeEvents}). */
+  readonly rows: readonly SerializedEvent[];
+  /** Whether the caller gave every event's id (only then can the append be a retry of a written one). */
+  readonly idsGiven: boolean;
+}
+
+/**
+ * Checks an append ({@link validateAppend}) and serializes its events ({@link serializeEvents}): what
+ * a store that keeps JSON text does before the append joins a group commit.
+ * @throws ValidationError for invalid input; nothing is written.
+ */
+export function prepareAppend(
+  streamId: string,
+  events: readonly EventToAppend[],
+  options: AppendOptions = {},
+): PreparedAppend {
+  const expected = validateAppend(streamId, events, options);
+  return {
+    streamId,
+    expected,
+    rows: serializeEvents(streamId, events),
+    idsGiven: events.every((event) => event.id !== undefined),
+  };
+}

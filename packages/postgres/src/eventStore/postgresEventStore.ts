@@ -7,14 +7,12 @@ import {
   StoreUnavailableError,
   StreamNotFoundError,
   ValidationError,
-  validateAppend,
   validateStreamName,
   type AppendOptions,
   type AppendResult,
   type EventFilter,
   type EventStore,
   type EventToAppend,
-  type ExpectedRevision,
   type Position,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -25,8 +23,8 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
   type SubscriptionMessage,
-  serializeEvents,
-  type SerializedEvent,
+  prepareAppend,
+  type PreparedAppend,
 } from '@rewind/core';
 import {
   Client,
@@ -100,13 +98,7 @@ const START: RawPosition = { tx: '0', seq: '0' };
 const END: RawPosition = { tx: '18446744073709551615', seq: '9223372036854775807' };
 
 /** An append waiting for its group commit, already serialized. */
-interface PendingAppend {
-  readonly streamId: string;
-  readonly expected: ExpectedRevision;
-  /** [eventId, type, data JSON, metadata JSON] per event. */
-  readonly rows: readonly SerializedEvent[];
-  readonly idsGiven: boolean;
-}
+type PendingAppend = PreparedAppend;
 
 /** Thrown by the first decision pass when an append needs stored ids not fetched yet. */
 class NeedIds {
@@ -251,14 +243,8 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendResult> {
     let pending: PendingAppend;
     try {
-      const expected = validateAppend(streamId, events, options);
+      pending = prepareAppend(streamId, events, options);
       this.ensureOpen();
-      pending = {
-        streamId,
-        expected,
-        rows: serializeEvents(streamId, events),
-        idsGiven: events.every((event) => event.id !== undefined),
-      };
     } catch (error) {
       return Promise.reject(error);
     }

@@ -1,22 +1,9 @@
-import {
-  decideAppend,
-  sequencePosition,
-  type AppendResult,
-  type ExpectedRevision,
-  type SerializedEvent,
-} from '@rewind/core';
+import { decideAppend, sequencePosition, type AppendResult, type PreparedAppend } from '@rewind/core';
 import type { BatchOutcome } from './groupCommit';
 import type { EventStatements } from './statements';
 
 /** An append waiting for its group commit, already serialized (bad data fails its caller alone). */
-export interface PendingAppend {
-  readonly streamId: string;
-  readonly expected: ExpectedRevision;
-  /** [eventId, type, data JSON, metadata JSON] per event (`serializeEvents`). */
-  readonly rows: readonly SerializedEvent[];
-  /** Whether the caller gave the event ids (only then can the append be a retry of a written one). */
-  readonly idsGiven: boolean;
-}
+export type PendingAppend = PreparedAppend;
 
 /**
  * Writes one group commit. Runs inside `BEGIN IMMEDIATE`, so the revisions read here are the

@@ -8,7 +8,6 @@ import {
   sequencePosition,
   StoreUnavailableError,
   StreamNotFoundError,
-  validateAppend,
   validateStreamName,
   type LogPage,
   type AppendOptions,
@@ -23,7 +22,7 @@ import {
   type StreamInfo,
   type SubscribeToAllOptions,
   type Subscription,
-  serializeEvents,
+  prepareAppend,
 } from '@rewind/core';
 import { writeAppends, type PendingAppend } from './appendBatch';
 import { GroupCommit, type BatchOutcome } from './groupCommit';
@@ -191,14 +190,8 @@ export class SqliteEventStore implements EventStore {
   ): Promise<AppendResult> {
     let pending: PendingAppend;
     try {
-      const expected = validateAppend(streamId, events, options);
+      pending = prepareAppend(streamId, events, options);
       this.ensureOpen();
-      pending = {
-        streamId,
-        expected,
-        rows: serializeEvents(streamId, events),
-        idsGiven: events.every((event) => event.id !== undefined),
-      };
     } catch (error) {
       return Promise.reject(error);
     }

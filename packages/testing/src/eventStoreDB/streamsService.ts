@@ -122,13 +122,7 @@ function deleteStream(
   if (!options)
     return answer(exceptionError(status.INVALID_ARGUMENT, 'invalid-argument', 'no options'), none);
   const name = streamName(options.getStreamIdentifier());
-  const expected: ProtocolExpected = options.hasRevision()
-    ? BigInt(options.getRevision())
-    : options.hasNoStream()
-      ? 'no_stream'
-      : options.hasStreamExists()
-        ? 'stream_exists'
-        : 'any';
+  const expected = expectedOf(options);
   const outcome = host.log.delete(name, expected, hard);
   if (outcome.ok)
     return answer(null, { commit: outcome.commit.toString(), prepare: outcome.prepare.toString() });
@@ -221,13 +215,7 @@ function append(
       return callback(exceptionError(status.INVALID_ARGUMENT, 'invalid-argument', 'append without options'));
     }
     const name = streamName(options.getStreamIdentifier());
-    const expected: ProtocolExpected = options.hasRevision()
-      ? BigInt(options.getRevision())
-      : options.hasNoStream()
-        ? 'no_stream'
-        : options.hasStreamExists()
-          ? 'stream_exists'
-          : 'any';
+    const expected = expectedOf(options);
     const { outcome, fault } = appendWithFault(host, name, events, expected);
     if (fault?.as === 'lost-response') return callback(lostResponse());
     if (fault?.as === 'commit-timeout') {
@@ -525,4 +513,16 @@ function subscribe(
   if (stopped) return;
   unlisten = host.log.onAppend((records) => subscription.onAppend(records));
   untrack = host.track(call, { stop, fallBehind: () => subscription.fallBehind() });
+}
+
+/** The expected revision an Append or Delete request carries (the two spell it the same way). */
+function expectedOf(options: {
+  hasRevision(): boolean;
+  getRevision(): string;
+  hasNoStream(): boolean;
+  hasStreamExists(): boolean;
+}): ProtocolExpected {
+  if (options.hasRevision()) return BigInt(options.getRevision());
+  if (options.hasNoStream()) return 'no_stream';
+  return options.hasStreamExists() ? 'stream_exists' : 'any';
 }
