@@ -14,3 +14,4 @@ export {
   EVENT_STORE_SCHEMA_VERSION,
   MIN_SERVER_VERSION_NUM,
 } from './eventStore/eventStoreSchema';
+export { InlineRejectedError } from './eventStore/inlineProjections';

@@ -1,5 +1,6 @@
-import { ProjectionError, StoreError, ValidationError, type Position } from '@rewind/core';
+import { ProjectionError, StoreError, ValidationError, type EventStore, type Position } from '@rewind/core';
 import {
+  type InlineAttachRequest,
   checkCollectionName,
   checkDroppable,
   checkNamespace,
@@ -14,6 +15,7 @@ import {
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { checkoutClient, connectionLost } from './checkoutClient';
 import { targetOf } from './connectionTarget';
+import { attachInline, lockInline } from './inline/postgresInline';
 import { DbReader, type Queryable } from './postgresDocuments';
 import { mapPostgresError, type PostgresTarget } from './postgresErrors';
 import { PostgresTransaction, toPosition } from './postgresTransaction';
@@ -224,6 +226,29 @@ export class PostgresReadModelStore implements ReadModelStore {
     } finally {
       checkedOut.release(broken);
     }
+  }
+
+  /**
+   * Applies inline projections in the transactions of the PostgresEventStore's appends (the engine
+   * calls it for projections declared with `inline: true`): both stores must use one database.
+   * @throws ConfigurationError for another event store or another database.
+   */
+  attachInline(request: InlineAttachRequest): Promise<void> {
+    return attachInline(
+      {
+        pool: this.pool,
+        t: this.t,
+        target: this.target,
+        writeBehindRows: this.writeBehindRows,
+        preparedStatements: this.preparedStatements,
+      },
+      request,
+    );
+  }
+
+  /** Holds off the appends of an inline projection for the rest of `tx` (a rebuild's swap). */
+  lockInline(tx: ReadModelTransaction, eventStore: EventStore, projection: string): Promise<void> {
+    return lockInline(tx, eventStore, projection);
   }
 
   collection<D extends object = Document>(namespace: string, name: string): CollectionReader<D> {

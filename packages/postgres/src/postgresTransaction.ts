@@ -197,8 +197,17 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
     this.inFlight = this.inFlight.then(() => done);
   }
 
-  /** Flushes every buffered write; the caller then COMMITs. */
+  /** Writes everything buffered, then COMMITs. */
   async commit(): Promise<void> {
+    await this.writeAll();
+    await this.query('commit', 'COMMIT', []);
+  }
+
+  /**
+   * Writes everything buffered — documents, checkpoint, served pointers, dead letters — without ending
+   * the transaction (an inline projection's writes, in the transaction of the append).
+   */
+  async writeAll(): Promise<void> {
     await this.flush();
     if (this.checkpoint) {
       await this.query(
@@ -256,7 +265,6 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
         [[...this.retried.keys()], [...this.retried.values()]],
       );
     }
-    await this.query('commit', 'COMMIT', []);
   }
 
   private async query<R extends QueryResultRow>(

@@ -3,7 +3,7 @@ import type { ClientBase } from 'pg';
 import { checkSchemaName } from '../schema';
 
 /** The event-store schema version this code writes (tracked apart from the read-model tables'). */
-export const EVENT_STORE_SCHEMA_VERSION = 1;
+export const EVENT_STORE_SCHEMA_VERSION = 2;
 
 /** The oldest PostgreSQL the event store runs on: `xid8` and `pg_current_xact_id()` came in 13. */
 export const MIN_SERVER_VERSION_NUM = 130000;
@@ -20,6 +20,8 @@ export interface EventStoreTables {
   readonly events: string;
   readonly streams: string;
   readonly snapshots: string;
+  /** Projections applied inline, in the append's transaction, and the event types each handles. */
+  readonly inline: string;
   /** The LISTEN/NOTIFY channel appends notify on. */
   readonly channel: string;
 }
@@ -35,6 +37,7 @@ export function eventStoreTablesIn(schema: string): EventStoreTables {
     events: q('events'),
     streams: q('streams'),
     snapshots: q('snapshots'),
+    inline: q('inline_projections'),
     channel: `rewind_events_${schema}`.slice(0, 63),
   };
 }
@@ -101,6 +104,22 @@ export function eventStoreSchemaV1(t: EventStoreTables): string[] {
 }
 
 /**
+ * DDL of version 2: the registry of inline projections. Every appender reads it in its transaction's
+ * first statement and takes the transaction-scoped advisory lock of each inline projection whose event
+ * types the batch holds (see `inlineProjections.ts`), so the processes that do not run a projection
+ * still serialize with those that do.
+ */
+export function eventStoreSchemaV2(t: EventStoreTables): string[] {
+  return [
+    `CREATE TABLE ${t.inline} (
+       name text COLLATE "C" PRIMARY KEY,
+       event_types text[] NOT NULL,
+       registered_at timestamptz NOT NULL DEFAULT now())`,
+    `COMMENT ON TABLE ${t.inline} IS '${TABLE_MARKER}'`,
+  ];
+}
+
+/**
  * Creates or upgrades the event-store tables in one transaction, serialized across processes by a
  * transaction-scoped advisory lock (safe behind PgBouncer in transaction mode). Nothing is modified
  * when a table of the same name exists that Rewind did not create, or the schema is newer.
@@ -121,10 +140,10 @@ export async function migrateEventStore(
       `SELECT c.relname, obj_description(c.oid, 'pg_class') AS comment FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = $1 AND c.relname = ANY($2::text[])`,
-      [t.schemaName, ['event_store_version', 'events', 'streams', 'snapshots']],
+      [t.schemaName, ['event_store_version', 'events', 'streams', 'snapshots', 'inline_projections']],
     );
     const found = new Map(rows.map((row) => [row.relname, row.comment]));
-    for (const name of ['events', 'streams', 'snapshots']) {
+    for (const name of ['events', 'streams', 'snapshots', 'inline_projections']) {
       if (found.has(name) && found.get(name) !== TABLE_MARKER) {
         throw new ConfigurationError(
           `${where}: schema "${t.schemaName}" already holds a table "${name}" that the Rewind event store did ` +
@@ -156,6 +175,10 @@ export async function migrateEventStore(
     if (current < 1) {
       for (const statement of eventStoreSchemaV1(t)) await client.query(statement);
       await client.query(`INSERT INTO ${t.version} (version) VALUES (1)`);
+    }
+    if (current < 2) {
+      for (const statement of eventStoreSchemaV2(t)) await client.query(statement);
+      await client.query(`INSERT INTO ${t.version} (version) VALUES (2)`);
     }
     await client.query('COMMIT');
   } catch (error) {

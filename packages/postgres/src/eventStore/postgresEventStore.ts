@@ -45,7 +45,13 @@ import {
   type EventStoreTables,
 } from './eventStoreSchema';
 import { AsyncGroupCommit, type BatchOutcome } from './groupCommit';
-import { EventStatements, type EventRow } from './statements';
+import {
+  InlineBacklogError,
+  InlineRejectedError,
+  type InlineApplier,
+  type InlineSession,
+} from './inlineProjections';
+import { EventStatements, inlineLockKey, type EventRow } from './statements';
 import { registerInternals } from './storeInternals';
 
 /** Options for {@link PostgresEventStore.connect}. */
@@ -151,6 +157,8 @@ export class PostgresEventStore implements EventStore {
   private readonly scanWindow: number;
   private listener: Listener | undefined;
   private closed = false;
+  /** Inline projections this process applies in its appends' transactions, by name. */
+  private readonly inline = new Map<string, InlineApplier>();
 
   private constructor(
     private readonly pool: Pool,
@@ -164,6 +172,12 @@ export class PostgresEventStore implements EventStore {
       tables: t,
       preparedStatements: options.preparedStatements !== false,
       query: (action, config) => this.query(action, config),
+      inline: {
+        attach: (applier) => this.attachInline(applier),
+        detach: (names) => this.detachInline(names),
+        runLocked: (name, work) => this.runLocked(name, work),
+        withClient: (action, work) => this.withClient(action, work),
+      },
     });
     this.target = target;
     this.statements = new EventStatements(t, options.preparedStatements !== false);
@@ -251,8 +265,39 @@ export class PostgresEventStore implements EventStore {
     return this.commits.submit(pending);
   }
 
-  /** Writes one group commit: one transaction, each append decided on its own. */
+  /**
+   * Writes one group commit. An append whose inline projection rejects one of its events fails alone:
+   * the transaction rolls back and the others are written again without it. An inline projection that
+   * fails on an older event (appended by a process that does not run it) first parks that event in a
+   * catch-up of its own.
+   */
   private async writeBatch(batch: readonly PendingAppend[]): Promise<BatchOutcome<AppendResult>[]> {
+    const outcomes: Array<BatchOutcome<AppendResult>> = new Array(batch.length);
+    let remaining = batch.map((_, index) => index);
+    let catchUps = 0;
+    while (remaining.length > 0) {
+      try {
+        const written = await this.writeOnce(remaining.map((index) => batch[index]!));
+        written.forEach((outcome, i) => (outcomes[remaining[i]!] = outcome));
+        return outcomes;
+      } catch (error) {
+        if (error instanceof InlineRejectedError) {
+          const failed = remaining.find((index) => batch[index]!.streamId === error.event.streamId);
+          if (failed === undefined) throw error;
+          outcomes[failed] = { ok: false, error };
+          remaining = remaining.filter((index) => index !== failed);
+        } else if (error instanceof InlineBacklogError && catchUps++ < 10) {
+          await this.inline.get(error.projection)!.catchUp();
+        } else {
+          throw error instanceof InlineBacklogError ? error.cause : error;
+        }
+      }
+    }
+    return outcomes;
+  }
+
+  /** One transaction for the batch, each append decided on its own. */
+  private async writeOnce(batch: readonly PendingAppend[]): Promise<BatchOutcome<AppendResult>[]> {
     const checkedOut = await checkoutClient(this.pool, this.target, `append to ${batch.length} stream(s)`);
     const { client } = checkedOut;
     let committing = false;
@@ -260,10 +305,15 @@ export class PostgresEventStore implements EventStore {
     try {
       const s = this.statements;
       const streamIds = batch.map((p) => p.streamId).sort();
-      const results = (await client.query(s.beginAndLock(streamIds))) as unknown as Array<
-        QueryResult<{ stream_id: string; revision: string }>
-      >;
-      const locked = results[results.length - 1]!.rows;
+      const types = [...new Set(batch.flatMap((p) => p.rows.map((row) => row[1])))];
+      const results = (await client.query(s.beginAndLock(streamIds, types))) as unknown as [
+        QueryResult,
+        QueryResult<{ name: string }>,
+        QueryResult,
+        QueryResult<{ stream_id: string; revision: string }>,
+      ];
+      const inlineNames = results[1].rows.map((row) => row.name);
+      const locked = results[3].rows;
       if (locked.length !== streamIds.length) {
         // Never expected (stream rows are never deleted once committed): refuse rather than guess.
         throw new StoreError(
@@ -375,6 +425,11 @@ export class PostgresEventStore implements EventStore {
             value: { nextExpectedRevision: nextRevisions.get(id)!, position: last.get(id)! },
           };
         }
+        // Inline projections this process runs, under their locks (taken by beginAndLock).
+        const ownTransaction = BigInt(rows[0]!.tx);
+        for (const name of inlineNames) {
+          await this.inline.get(name)?.apply(this.inlineSession(client, ownTransaction));
+        }
       } else if (update.length > 0) {
         await client.query(s.updateStreams(update, revisions));
       }
@@ -384,12 +439,92 @@ export class PostgresEventStore implements EventStore {
       return outcomes as BatchOutcome<AppendResult>[];
     } catch (error) {
       if (!committing) await client.query('ROLLBACK').catch(() => undefined);
+      if (
+        (error instanceof InlineRejectedError || error instanceof InlineBacklogError) &&
+        !checkedOut.lost()
+      ) {
+        throw error; // rolled back; the client is fine and goes back to the pool
+      }
       const lost = checkedOut.lost();
       released = true;
       checkedOut.release(lost ?? (error as Error));
       throw Object.assign(new BatchFailure(error, lost), { committing });
     } finally {
       if (!released) checkedOut.release();
+    }
+  }
+
+  /** Reads for an inline projection on a client whose transaction holds the projection's lock. */
+  private inlineSession(client: PoolClient, ownTransaction: bigint | undefined): InlineSession {
+    return {
+      client,
+      ownTransaction,
+      read: async (after, types, limit) => {
+        // No horizon: every writer of these types took the lock before getting its transaction id.
+        const config = this.statements.readLog(false, after ? raw(after) : START, END.tx, types, [], limit);
+        return (await client.query<EventRow>(config)).rows.map(toEvent);
+      },
+    };
+  }
+
+  /**
+   * Registers an inline projection (idempotent): records it in the registry every appender reads, then
+   * waits until every transaction that began before the registry knew it has ended, so all later
+   * appends of its types take its lock. Then this process applies it in its appends.
+   */
+  private async attachInline(applier: InlineApplier): Promise<void> {
+    const registered = await this.query<{ tx: string }>('register an inline projection', {
+      text: `WITH r AS (INSERT INTO ${this.t.inline} (name, event_types) VALUES ($1, $2::text[])
+               ON CONFLICT (name) DO UPDATE SET event_types = excluded.event_types
+               WHERE ${this.t.inline}.event_types IS DISTINCT FROM excluded.event_types RETURNING 1)
+             SELECT pg_current_xact_id()::text AS tx FROM r`,
+      values: [applier.name, [...applier.eventTypes].sort()],
+    });
+    const tx = registered[0]?.tx;
+    if (tx !== undefined) {
+      // Wait out the appenders that read the registry before this commit (they hold no lock for it).
+      for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+        const [row] = await this.query<{ passed: boolean }>('wait for older appends to end', {
+          text: `SELECT ${'pg_snapshot_xmin(pg_current_snapshot())'} > $1::xid8 AS passed`,
+          values: [tx],
+        });
+        if (row?.passed) break;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+    this.inline.set(applier.name, applier);
+  }
+
+  /** Stops applying projections inline here and removes them from the registry (they run asynchronously now). */
+  private async detachInline(names: readonly string[]): Promise<void> {
+    for (const name of names) this.inline.delete(name);
+    if (names.length === 0) return;
+    await this.query('unregister inline projections', {
+      text: `DELETE FROM ${this.t.inline} WHERE name = ANY($1::text[])`,
+      values: [[...names]],
+    });
+  }
+
+  /** Runs `work` in a transaction that first takes inline projection `name`'s lock. */
+  private async runLocked<T>(name: string, work: (session: InlineSession) => Promise<T>): Promise<T> {
+    let backlog: InlineBacklogError | undefined;
+    try {
+      return await this.withClient(`catch up the inline projection "${name}"`, async (client) => {
+        await client.query('BEGIN');
+        try {
+          await client.query(`SELECT pg_advisory_xact_lock(${inlineLockKey(this.t, '$1::text')})`, [name]);
+          const result = await work(this.inlineSession(client, undefined));
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          if (error instanceof InlineBacklogError) backlog = error;
+          throw error;
+        }
+      });
+    } catch (error) {
+      // A handler's failure goes back to the caller as it is (it parks the event); the rest is mapped.
+      throw backlog ?? error;
     }
   }
 

@@ -21,6 +21,15 @@ export interface EventRow {
 /** The oldest transaction id still running: every row below it is final (see postgresEventStore.ts). */
 export const VISIBLE = 'pg_snapshot_xmin(pg_current_snapshot())';
 
+/**
+ * The SQL expression of an inline projection's advisory lock key, from an SQL text expression naming
+ * the projection (a column or a `$n` parameter). Transaction-scoped locks only: they hold behind a
+ * pooler in transaction mode, and end with the transaction.
+ */
+export function inlineLockKey(t: EventStoreTables, nameSql: string): string {
+  return `hashtextextended('rewind-inline:${t.schemaName}:' || ${nameSql}, 0)`;
+}
+
 /** Hot statements, named (prepared once per connection) unless prepared statements are off. */
 export class EventStatements {
   constructor(
@@ -43,10 +52,20 @@ export class EventStatements {
    * with `SELECT … FOR UPDATE` instead of an upsert writes no new row version per stream. A
    * simple-protocol query (two statements cannot share one extended-protocol message), so the ids are
    * written as escaped string literals (`E'…'`; stream names hold no NUL).
+   *
+   * Before anything is written (so before the transaction gets its id), it takes the advisory lock of
+   * every inline projection that handles one of `eventTypes`, in name order: the transactions that
+   * write events of an inline projection get their ids, and commit, in the order they took its lock.
    */
-  beginAndLock(streamIds: readonly string[]): string {
-    const literals = streamIds.map((id) => `E'${id.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(', ');
-    return `BEGIN; INSERT INTO ${this.t.streams} (stream_id, revision)
+  beginAndLock(streamIds: readonly string[], eventTypes: readonly string[]): string {
+    const literal = (value: string) => `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+    const literals = streamIds.map(literal).join(', ');
+    const types = eventTypes.map(literal).join(', ');
+    return `BEGIN;
+     SELECT s.name FROM (SELECT name FROM ${this.t.inline} WHERE event_types && ARRAY[${types}]::text[]
+                          ORDER BY name COLLATE "C") s
+       CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(${inlineLockKey(this.t, 's.name')})) l;
+     INSERT INTO ${this.t.streams} (stream_id, revision)
        SELECT id, -1 FROM unnest(ARRAY[${literals}]::text[]) AS u(id) ORDER BY id COLLATE "C"
        ON CONFLICT (stream_id) DO NOTHING;
      SELECT stream_id, revision::text AS revision FROM ${this.t.streams}

@@ -1,5 +1,6 @@
-import type { QueryConfig } from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
 import type { EventStoreTables } from './eventStoreSchema';
+import type { InlineApplier, InlineSession } from './inlineProjections';
 
 /** What this package's snapshot storage needs of an event store, kept off the store's public API. */
 export interface EventStoreInternals {
@@ -7,6 +8,13 @@ export interface EventStoreInternals {
   readonly preparedStatements: boolean;
   /** One statement on a pooled client, errors mapped to the Rewind family. */
   query<R extends object>(action: string, config: QueryConfig): Promise<R[]>;
+  /** Inline projections (used by `PostgresReadModelStore.attachInline`). */
+  readonly inline: {
+    attach(applier: InlineApplier): Promise<void>;
+    detach(names: readonly string[]): Promise<void>;
+    runLocked<T>(name: string, work: (session: InlineSession) => Promise<T>): Promise<T>;
+    withClient<T>(action: string, work: (client: PoolClient) => Promise<T>): Promise<T>;
+  };
 }
 
 const internals = new WeakMap<object, EventStoreInternals>();
@@ -20,11 +28,13 @@ export function registerInternals(store: object, value: EventStoreInternals): vo
  * A store's internals.
  * @throws TypeError when the object is not a PostgresEventStore.
  */
-export function internalsOf(store: object): EventStoreInternals {
+export function internalsOf(store: object, user = 'PostgresSnapshotStorage'): EventStoreInternals {
   const value = internals.get(store);
-  if (!value)
-    throw new TypeError(
-      'PostgresSnapshotStorage needs a PostgresEventStore (from PostgresEventStore.connect).',
-    );
+  if (!value) throw new TypeError(`${user} needs a PostgresEventStore (from PostgresEventStore.connect).`);
   return value;
+}
+
+/** A store's internals, or undefined when it is not a PostgresEventStore. */
+export function maybeInternalsOf(store: object): EventStoreInternals | undefined {
+  return internals.get(store);
 }

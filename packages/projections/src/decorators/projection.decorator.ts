@@ -21,6 +21,14 @@ export interface ProjectionOptions {
   readonly retryBackoffMs?: number;
   /** Most events applied in one transaction (default 500). */
   readonly batchSize?: number;
+  /**
+   * Apply this projection inline: in the transaction of the append that writes its events, so the read
+   * model is consistent with the command as soon as the append returns (default false: the runner
+   * applies it asynchronously, exactly once). Needs the PostgreSQL event store and read-model store in
+   * one database. A handler that throws fails the append; appends of its event types serialize on
+   * the projection's lock. See the guide "Projections and read models".
+   */
+  readonly inline?: boolean;
 }
 
 /** Options for {@link Reactor}. */

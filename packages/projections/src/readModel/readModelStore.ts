@@ -1,4 +1,4 @@
-import type { Position } from '@rewind/core';
+import type { EventStore, Position, RecordedEvent } from '@rewind/core';
 
 /** A JSON document in a read-model collection. */
 export type Document = Record<string, unknown>;
@@ -127,6 +127,42 @@ export interface ReadModelTransaction {
 }
 
 /**
+ * A projection applied inline — in the transaction of the append that wrote its events — as the engine
+ * hands it to a store that can share that transaction (`PostgresReadModelStore` with the
+ * `PostgresEventStore` in the same database).
+ */
+export interface InlineProjection {
+  readonly name: string;
+  readonly version: number;
+  /** The event types its handlers take. */
+  readonly eventTypes: readonly string[];
+  /**
+   * Applies events through the projection's handlers in `tx` (not a replay).
+   * @throws InlineHandlerFailure naming the event whose handler threw.
+   */
+  apply(tx: ReadModelTransaction, events: readonly RecordedEvent[]): Promise<void>;
+}
+
+/** An inline projection's handler threw on `event`; `original` is what it threw. */
+export class InlineHandlerFailure extends Error {
+  constructor(
+    readonly event: RecordedEvent,
+    readonly original: unknown,
+  ) {
+    super(`handler failed on ${event.type} at ${event.streamId}@${event.revision}`);
+  }
+}
+
+/** What {@link ReadModelStore.attachInline} is given. */
+export interface InlineAttachRequest {
+  readonly eventStore: EventStore;
+  /** Projections to apply inline from now on, in every process that appends their events. */
+  readonly inline: readonly InlineProjection[];
+  /** Projections this engine runs asynchronously: applied inline no more, anywhere. */
+  readonly asynchronous: readonly string[];
+}
+
+/**
  * The port read-model stores implement: in-memory (tests), SQLite (embedded), PostgreSQL. Every store
  * passes `describeReadModelStoreContract` from `@rewind/testing`.
  */
@@ -156,5 +192,17 @@ export interface ReadModelStore {
   releaseLock(lock: string, owner: string): Promise<void>;
   /** Who holds a lock now, if anyone. */
   lockHolder(lock: string): Promise<{ owner: string; expiresAt: Date } | undefined>;
+  /**
+   * Optional: applies projections inline, in the append's transaction (stores that can share it with
+   * the event store implement it), after catching each one up with the log.
+   * @throws ConfigurationError when the event store is not one this store can share a transaction with.
+   */
+  attachInline?(request: InlineAttachRequest): Promise<void>;
+  /**
+   * Optional, with {@link attachInline}: makes `tx` wait for, then exclude, the appends that apply
+   * inline projection `projection` (a rebuild's swap holds it, so no inline write lands in the old
+   * namespace after the swap, nor goes missing from the new one).
+   */
+  lockInline?(tx: ReadModelTransaction, eventStore: EventStore, projection: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { comparePositions, isAfter, readAllInPages, type Position, type Recorded
 import { TransactionConflictError } from '../readModel/readModelErrors';
 import { applyEvents } from '../runner/applyEvents';
 import type { Lease } from '../runner/lease';
-import type { ProjectionEngine } from '../runner/projectionEngine';
+import { isInline, type ProjectionEngine } from '../runner/projectionEngine';
 
 /**
  * Serves `namespace` in ONE transaction, fenced by the rebuild's lease, only if it is at least as
@@ -25,11 +25,21 @@ export async function swapWhenFresh(
   try {
     return await store.transaction(namespace, async (tx) => {
       await tx.assertLock(lease.lock, lease.owner);
+      const inline = isInline(definition);
+      // An inline projection's appends write the served model in their own transactions: hold them
+      // off until this one commits, so none lands in the old namespace or goes missing from the new.
+      if (inline) await store.lockInline!(tx, eventStore, name);
       const served = await tx.getServed(name);
       if (served === namespace) return { replaced: undefined, checkpoint };
       const live = served ? await tx.getCheckpoint(served) : undefined;
       let reached = checkpoint;
       if (live && isAfter(live, checkpoint)) {
+        // Inline appends move the served checkpoint as they commit, which can be ahead of what readers
+        // of the log see yet (a transaction begun earlier is still open): then pass again.
+        if (inline) {
+          const head = await eventStore.headPosition();
+          if (!head || isAfter(live, head)) return undefined;
+        }
         const gap: RecordedEvent[] = [];
         const pages = readAllInPages(
           eventStore,

@@ -9,7 +9,14 @@ import {
   type Type,
 } from '@rewind/core';
 import { DeadLetterNotFoundError } from '../readModel/readModelErrors';
-import type { CollectionReader, DeadLetter, Document, ReadModelStore } from '../readModel/readModelStore';
+import {
+  InlineHandlerFailure,
+  type CollectionReader,
+  type DeadLetter,
+  type Document,
+  type InlineProjection,
+  type ReadModelStore,
+} from '../readModel/readModelStore';
 import { applyEvents, describeError, HandlerFailure, runReactor } from './applyEvents';
 import { EngineEmitter, type ProjectionEngineEventName, type ProjectionEngineListener } from './engineEvents';
 import { SYSTEM_NAMESPACE, lockName } from './namespaces';
@@ -51,6 +58,8 @@ export interface ProjectionStatus {
   readonly paused: boolean;
   readonly lockHolder: string | undefined;
   readonly deadLetters: number;
+  /** Applied inline, in the appends' transactions (no runner; `state` is `running` once attached here). */
+  readonly inline: boolean;
 }
 
 const CONTROL = 'projection_control';
@@ -71,10 +80,23 @@ export class ProjectionEngine {
   private readonly runners = new Map<string, ProjectionRunner>();
   private readonly emitter = new EngineEmitter();
   private controlTimer: NodeJS.Timeout | undefined;
+  private inlineAttached: Promise<void> | undefined;
+  private inlineState: 'stopped' | 'running' | 'failed' = 'stopped';
+  private inlineError: string | undefined;
 
   constructor(private readonly options: ProjectionEngineOptions) {
     this.definitions = defineProcessors(options.processors, options.events, options.resolve);
+    const inline = this.definitions.filter((d) => isInline(d));
+    if (inline.length > 0 && !options.store.attachInline) {
+      throw new ConfigurationError(
+        `The projection(s) ${inline.map((d) => `"${d.meta.name}"`).join(', ')} are inline (\`inline: true\`), ` +
+          `which needs a read-model store that shares the append's transaction: the PostgreSQL event store ` +
+          `and the PostgreSQL read-model store in one database. ${options.store.constructor.name} cannot; ` +
+          'remove `inline: true` to run them asynchronously (exactly once, with a small lag).',
+      );
+    }
     for (const definition of this.definitions) {
+      if (isInline(definition)) continue;
       this.runners.set(
         definition.meta.name,
         new ProjectionRunner({
@@ -104,7 +126,54 @@ export class ProjectionEngine {
 
   /** Names of every projection and reactor. */
   names(): string[] {
-    return [...this.runners.keys()];
+    return this.definitions.map((d) => d.meta.name);
+  }
+
+  /**
+   * Resolves once the inline projections are attached (caught up with the log, and applied in this
+   * process's appends from then on); `start()` begins it. Nothing to wait for without inline projections.
+   * @throws ConfigurationError when the stores cannot apply them inline (e.g. not one database).
+   */
+  ready(): Promise<void> {
+    return this.attachInline();
+  }
+
+  private attachInline(): Promise<void> {
+    if (this.inlineAttached) return this.inlineAttached;
+    const { store, eventStore, events } = this.options;
+    const inline: InlineProjection[] = this.definitions.filter(isInline).map((definition) => ({
+      name: definition.meta.name,
+      version: definition.meta.version,
+      eventTypes: definition.eventTypes,
+      apply: async (tx, batch) => {
+        try {
+          await applyEvents(definition, events, tx, batch, false);
+        } catch (error) {
+          if (error instanceof HandlerFailure)
+            throw new InlineHandlerFailure(batch[error.index]!, error.original);
+          throw error;
+        }
+      },
+    }));
+    const asynchronous = this.definitions.filter((d) => !isInline(d)).map((d) => d.meta.name);
+    this.inlineAttached =
+      inline.length === 0 && !store.attachInline
+        ? Promise.resolve()
+        : (store.attachInline?.({ eventStore, inline, asynchronous }) ?? Promise.resolve()).then(
+            () => {
+              this.inlineState = 'running';
+            },
+            (error: unknown) => {
+              this.inlineState = 'failed';
+              this.inlineError = describeError(error);
+              for (const p of inline) {
+                this.emitter.emit('runner-error', { projection: p.name, error, retryInMs: undefined });
+              }
+              this.inlineAttached = undefined;
+              throw error;
+            },
+          );
+    return this.inlineAttached;
   }
 
   /**
@@ -119,13 +188,23 @@ export class ProjectionEngine {
 
   /** The runner of one projection in this process. */
   runner(name: string): ProjectionRunner {
-    this.definition(name);
+    this.notInline(this.definition(name), 'has no runner');
     return this.runners.get(name)!;
+  }
+
+  private notInline(definition: ProcessorDefinition, what: string): void {
+    if (isInline(definition)) {
+      throw new ConfigurationError(
+        `The projection "${definition.meta.name}" is inline and ${what}: it is applied in the appends' ` +
+          'transactions. Remove `inline: true` to run it with a runner.',
+      );
+    }
   }
 
   /** Starts every runner (standby where another process holds the lock) and the control poll. Idempotent. */
   start(): void {
     for (const runner of this.runners.values()) runner.start();
+    this.attachInline().catch(() => undefined); // reported by 'runner-error' and status(); ready() rejects
     if (this.controlTimer) return;
     this.controlTimer = setInterval(() => void this.applyControls(), this.options.controlPollMs ?? 1000);
     this.controlTimer.unref();
@@ -164,7 +243,7 @@ export class ProjectionEngine {
 
   /** Pauses a projection in every process (runners see it within the control poll interval). */
   async pause(name: string): Promise<void> {
-    this.definition(name);
+    this.notInline(this.definition(name), 'cannot be paused');
     await this.options.store.transaction(SYSTEM_NAMESPACE, (tx) =>
       tx.collection(CONTROL).patch(name, { paused: true, at: new Date().toISOString() }),
     );
@@ -173,7 +252,7 @@ export class ProjectionEngine {
 
   /** Resumes a paused projection in every process. */
   async resume(name: string): Promise<void> {
-    this.definition(name);
+    this.notInline(this.definition(name), 'cannot be paused or resumed');
     await this.options.store.transaction(SYSTEM_NAMESPACE, (tx) =>
       tx.collection(CONTROL).patch(name, { paused: false, at: new Date().toISOString() }),
     );
@@ -193,8 +272,9 @@ export class ProjectionEngine {
     return Promise.all(
       definitions.map(async (definition) => {
         const { meta } = definition;
-        const local: RunnerStatus = this.runners.get(meta.name)!.status();
-        const namespace = (await store.servedNamespace(meta.name)) ?? local.namespace;
+        const inline = isInline(definition);
+        const local: RunnerStatus | undefined = this.runners.get(meta.name)?.status();
+        const namespace = (await store.servedNamespace(meta.name)) ?? local?.namespace;
         const checkpoint = namespace ? await store.getCheckpoint(namespace) : undefined;
         const eventsBehind = eventStore.countEvents
           ? await eventStore.countEvents({
@@ -205,8 +285,9 @@ export class ProjectionEngine {
         const holder = await store.lockHolder(lockName(meta.name));
         const letters = namespace ? await store.listDeadLetters(namespace) : [];
         const paused = await this.isPaused(meta.name);
+        const localState = local?.state ?? this.inlineState;
         const state: ProjectionStatus['state'] =
-          local.state !== 'stopped' ? local.state : paused ? 'paused' : holder ? 'unknown' : 'stopped';
+          localState !== 'stopped' ? localState : paused ? 'paused' : holder ? 'unknown' : 'stopped';
         return {
           name: meta.name,
           kind: meta.kind,
@@ -216,11 +297,12 @@ export class ProjectionEngine {
           checkpoint,
           head,
           eventsBehind,
-          eventsPerSecond: local.eventsPerSecond,
-          lastError: local.lastError,
+          eventsPerSecond: local?.eventsPerSecond ?? 0,
+          lastError: local ? local.lastError : this.inlineError,
           paused,
           lockHolder: holder?.owner,
           deadLetters: letters.filter((l) => l.projection === meta.name).length,
+          inline,
         };
       }),
     );
@@ -335,6 +417,11 @@ export class ProjectionEngine {
   get reporter(): EngineEmitter {
     return this.emitter;
   }
+}
+
+/** Whether a projection is applied inline (see `ProjectionOptions.inline`). */
+export function isInline(definition: ProcessorDefinition): boolean {
+  return definition.meta.kind === 'projection' && definition.meta.inline === true;
 }
 
 /** An error for an unknown projection name that suggests the closest ones. */
