@@ -1,6 +1,7 @@
 import { ProjectionError, StoreError, ValidationError, type EventStore, type Position } from '@rewind/core';
 import {
   type InlineAttachRequest,
+  type InlineLogReader,
   checkCollectionName,
   checkDroppable,
   checkNamespace,
@@ -247,7 +248,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   /** Holds off the appends of an inline projection for the rest of `tx` (a rebuild's swap). */
-  lockInline(tx: ReadModelTransaction, eventStore: EventStore, projection: string): Promise<void> {
+  lockInline(tx: ReadModelTransaction, eventStore: EventStore, projection: string): Promise<InlineLogReader> {
     return lockInline(tx, eventStore, projection);
   }
 

@@ -16,7 +16,12 @@ import {
   type ReadModelStore,
 } from '@rewind/projections';
 import { InlineRejectedError, PostgresEventStore, PostgresReadModelStore } from '@rewind/postgres';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
+import {
+  startThrowawayPgBouncer,
+  startThrowawayPostgres,
+  type ThrowawayPgBouncer,
+  type ThrowawayPostgres,
+} from '@rewind/testing/postgres';
 import { Client } from 'pg';
 
 // Inline projections: applied in the transaction of the append that writes their events, with the
@@ -63,21 +68,42 @@ class AsyncCounters {
   }
 }
 
+jest.setTimeout(60_000);
+
 let pg: ThrowawayPostgres | undefined;
+let bouncer: ThrowawayPgBouncer | undefined;
 let schemas = 0;
 const closers: Array<() => Promise<unknown>> = [];
 beforeAll(async () => {
   pg = await startThrowawayPostgres();
+  bouncer = await startThrowawayPgBouncer(pg, { poolMode: 'transaction', defaultPoolSize: 4 });
 }, 60_000);
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-afterAll(() => pg?.stop());
+afterAll(async () => {
+  await bouncer?.stop();
+  await pg?.stop();
+});
+
+/** How a test reaches the database: directly, or through PgBouncer in transaction mode. */
+interface Route {
+  readonly url: string;
+  /** Behind a transaction-mode pooler: no named statements, no LISTEN. */
+  readonly pooled: boolean;
+}
+let route: () => Route = () => ({ url: pg!.url, pooled: false });
 
 /** The event store and the read models of one application on one schema: another pool per call. */
-async function open(schema: string, url = pg!.url) {
-  const eventStore = await PostgresEventStore.connect({ connectionString: url, schema });
-  const readModels = await PostgresReadModelStore.connect({ connectionString: url, schema });
+async function open(schema: string, { url, pooled }: Route = route()) {
+  const pooling = pooled ? { preparedStatements: false } : {};
+  const eventStore = await PostgresEventStore.connect({
+    connectionString: url,
+    schema,
+    ...pooling,
+    ...(pooled ? { notifications: false } : {}),
+  });
+  const readModels = await PostgresReadModelStore.connect({ connectionString: url, schema, ...pooling });
   closers.push(
     () => eventStore.close(),
     () => readModels.close(),
@@ -110,7 +136,13 @@ async function open(schema: string, url = pg!.url) {
 
 const fresh = () => `inline_${++schemas}`;
 
-describe('inline projections (PostgreSQL event store + read models in one database)', () => {
+describe.each([
+  ['directly', (): Route => ({ url: pg!.url, pooled: false })],
+  ['behind PgBouncer in transaction mode', (): Route => ({ url: bouncer!.url, pooled: true })],
+])('inline projections (PostgreSQL event store + read models in one database), %s', (_, via) => {
+  beforeAll(() => {
+    route = via;
+  });
   it('has the read model updated when the append returns, with no runner and the checkpoint at the append', async () => {
     const app = await open(fresh());
     const engine = app.engine([InlineCounters]);
@@ -275,6 +307,12 @@ describe('inline projections (PostgreSQL event store + read models in one databa
     const [status] = await async.status('counters');
     expect(status).toMatchObject({ inline: false, eventsBehind: 0 });
   });
+});
+
+describe('inline projections', () => {
+  beforeAll(() => {
+    route = () => ({ url: pg!.url, pooled: false });
+  });
 
   describe('refuses set-ups that cannot share the append transaction, naming the fix', () => {
     it('a read-model store other than PostgreSQL', async () => {
@@ -300,7 +338,7 @@ describe('inline projections (PostgreSQL event store + read models in one databa
       expect(otherUrl).not.toBe(pg!.url);
       const schema = fresh();
       const events = await open(schema);
-      const models = await open(schema, otherUrl);
+      const models = await open(schema, { url: otherUrl, pooled: false });
       const engine = events.engine([InlineCounters], models.readModels);
       engine.start();
       await expect(engine.ready()).rejects.toThrow(

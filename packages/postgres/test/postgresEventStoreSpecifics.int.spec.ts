@@ -278,12 +278,34 @@ describe('schema and connection errors', () => {
       await stores[0]!.append('shared-1', [testEvent('a')]);
       expect((await collect(stores[4]!.readStream('shared-1'))).map((e) => e.type)).toEqual(['a']);
       const { rows } = await admin.query<{ version: number }>(
-        'SELECT version FROM together.event_store_version',
+        'SELECT version FROM together.event_store_version ORDER BY version',
       );
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       await readModels.close();
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('upgrades a version 1 schema (before inline projections) in place, keeping its events', async () => {
+    const first = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'upgrade' });
+    await first.append('kept', [testEvent('a')]);
+    await first.close();
+    // As version 1 left it: no registry of inline projections.
+    await admin.query('DROP TABLE upgrade.inline_projections');
+    await admin.query('DELETE FROM upgrade.event_store_version WHERE version = 2');
+
+    const upgraded = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'upgrade' });
+    try {
+      const { rows } = await admin.query<{ version: number }>(
+        'SELECT version FROM upgrade.event_store_version ORDER BY version',
+      );
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect((await collect(upgraded.readStream('kept'))).map((e) => e.type)).toEqual(['a']);
+      await upgraded.append('kept', [testEvent('b')]); // reads the registry in its first statement
+      expect((await collect(upgraded.readStream('kept'))).map((e) => e.type)).toEqual(['a', 'b']);
+    } finally {
+      await upgraded.close();
     }
   });
 

@@ -177,6 +177,7 @@ export class PostgresEventStore implements EventStore {
         detach: (names) => this.detachInline(names),
         runLocked: (name, work) => this.runLocked(name, work),
         withClient: (action, work) => this.withClient(action, work),
+        session: (client) => this.inlineSession(client, undefined),
       },
     });
     this.target = target;

@@ -14,6 +14,8 @@ export interface EventStoreInternals {
     detach(names: readonly string[]): Promise<void>;
     runLocked<T>(name: string, work: (session: InlineSession) => Promise<T>): Promise<T>;
     withClient<T>(action: string, work: (client: PoolClient) => Promise<T>): Promise<T>;
+    /** Reads of the log on `client`, whose transaction holds an inline projection's lock. */
+    session(client: PoolClient): InlineSession;
   };
 }
 

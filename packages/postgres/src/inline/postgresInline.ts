@@ -3,6 +3,7 @@ import {
   defaultNamespace,
   InlineHandlerFailure,
   type InlineAttachRequest,
+  type InlineLogReader,
   type InlineProjection,
   type ReadModelTransaction,
 } from '@rewind/projections';
@@ -56,17 +57,21 @@ export async function attachInline(side: ReadModelSide, request: InlineAttachReq
   }
 }
 
-/** Takes inline projection `projection`'s lock in a read-model transaction (a rebuild's swap). */
+/**
+ * Takes inline projection `projection`'s lock in a read-model transaction (a rebuild's swap), and
+ * gives a reader of the log on that transaction's connection.
+ */
 export async function lockInline(
   tx: ReadModelTransaction,
   eventStore: EventStore,
   projection: string,
-): Promise<void> {
+): Promise<InlineLogReader> {
   const internals = internalsOf(eventStore, 'An inline projection');
-  await (tx.native as PoolClient).query(
-    `SELECT pg_advisory_xact_lock(${inlineLockKey(internals.tables, '$1::text')})`,
-    [projection],
-  );
+  const client = tx.native as PoolClient;
+  await client.query(`SELECT pg_advisory_xact_lock(${inlineLockKey(internals.tables, '$1::text')})`, [
+    projection,
+  ]);
+  return internals.inline.session(client).read;
 }
 
 /**

@@ -153,6 +153,13 @@ export class InlineHandlerFailure extends Error {
   }
 }
 
+/** Reads events of `types` after a position (from the start when undefined), in log order, at most `limit`. */
+export type InlineLogReader = (
+  after: Position | undefined,
+  types: readonly string[],
+  limit: number,
+) => Promise<RecordedEvent[]>;
+
 /** What {@link ReadModelStore.attachInline} is given. */
 export interface InlineAttachRequest {
   readonly eventStore: EventStore;
@@ -202,7 +209,10 @@ export interface ReadModelStore {
    * Optional, with {@link attachInline}: makes `tx` wait for, then exclude, the appends that apply
    * inline projection `projection` (a rebuild's swap holds it, so no inline write lands in the old
    * namespace after the swap, nor goes missing from the new one).
+   * @returns a reader of the log on `tx`'s own connection that sees every committed event of the
+   * projection (a transaction that holds the lock must not wait for another connection: the appends
+   * it holds off may hold every connection a pooler has).
    */
-  lockInline?(tx: ReadModelTransaction, eventStore: EventStore, projection: string): Promise<void>;
+  lockInline?(tx: ReadModelTransaction, eventStore: EventStore, projection: string): Promise<InlineLogReader>;
   close(): Promise<void>;
 }

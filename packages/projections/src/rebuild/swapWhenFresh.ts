@@ -2,6 +2,7 @@ import { comparePositions, isAfter, readAllInPages, type Position, type Recorded
 import { TransactionConflictError } from '../readModel/readModelErrors';
 import { applyEvents } from '../runner/applyEvents';
 import type { Lease } from '../runner/lease';
+import type { InlineLogReader } from '../readModel/readModelStore';
 import { isInline, type ProjectionEngine } from '../runner/projectionEngine';
 
 /**
@@ -25,27 +26,22 @@ export async function swapWhenFresh(
   try {
     return await store.transaction(namespace, async (tx) => {
       await tx.assertLock(lease.lock, lease.owner);
-      const inline = isInline(definition);
       // An inline projection's appends write the served model in their own transactions: hold them
       // off until this one commits, so none lands in the old namespace or goes missing from the new.
-      if (inline) await store.lockInline!(tx, eventStore, name);
+      const readLocked = isInline(definition) ? await store.lockInline!(tx, eventStore, name) : undefined;
       const served = await tx.getServed(name);
       if (served === namespace) return { replaced: undefined, checkpoint };
       const live = served ? await tx.getCheckpoint(served) : undefined;
       let reached = checkpoint;
       if (live && isAfter(live, checkpoint)) {
-        // Inline appends move the served checkpoint as they commit, which can be ahead of what readers
-        // of the log see yet (a transaction begun earlier is still open): then pass again.
-        if (inline) {
-          const head = await eventStore.headPosition();
-          if (!head || isAfter(live, head)) return undefined;
-        }
         const gap: RecordedEvent[] = [];
-        const pages = readAllInPages(
-          eventStore,
-          { ...(checkpoint ? { after: checkpoint } : {}), filter: { eventTypes: definition.eventTypes } },
-          batchSize,
-        );
+        const pages = readLocked
+          ? lockedPages(readLocked, checkpoint, definition.eventTypes, batchSize)
+          : readAllInPages(
+              eventStore,
+              { ...(checkpoint ? { after: checkpoint } : {}), filter: { eventTypes: definition.eventTypes } },
+              batchSize,
+            );
         reading: for await (const page of pages) {
           for (const event of page) {
             if (comparePositions(event.position, live) > 0) break reading;
@@ -63,5 +59,20 @@ export async function swapWhenFresh(
   } catch (error) {
     if (error instanceof TransactionConflictError) return undefined;
     throw error;
+  }
+}
+
+/** Pages of an inline projection's events read on the locked transaction's own connection. */
+async function* lockedPages(
+  read: InlineLogReader,
+  after: Position | undefined,
+  types: readonly string[],
+  pageSize: number,
+): AsyncIterable<readonly RecordedEvent[]> {
+  for (;;) {
+    const page = await read(after, types, pageSize);
+    if (page.length > 0) yield page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.position;
   }
 }
