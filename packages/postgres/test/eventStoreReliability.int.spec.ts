@@ -2,7 +2,12 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PostgresEventStore } from '@rewind/postgres';
 import { collect } from '@rewind/testing';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@rewind/testing/postgres';
+import {
+  startThrowawayPgBouncer,
+  startThrowawayPostgres,
+  type ThrowawayPgBouncer,
+  type ThrowawayPostgres,
+} from '@rewind/testing/postgres';
 import { applied, readModel as readModelIn, runProjector as run } from './fixtures/projectorProcess';
 
 // The PostgreSQL event store with real processes and a real server: SIGKILLed appenders, a server
@@ -13,18 +18,32 @@ import { applied, readModel as readModelIn, runProjector as run } from './fixtur
 const appenderScript = join(__dirname, 'fixtures', 'appender.js');
 
 let pg: ThrowawayPostgres;
+let bouncer: ThrowawayPgBouncer;
 beforeAll(async () => {
   pg = await startThrowawayPostgres();
+  bouncer = await startThrowawayPgBouncer(pg, { poolMode: 'transaction', defaultPoolSize: 6 });
 }, 60_000);
 afterAll(async () => {
+  await bouncer?.stop();
   await pg?.stop();
 });
 
+/** How the processes reach PostgreSQL: directly, or through PgBouncer in transaction mode. */
+interface Route {
+  readonly url: () => string;
+  /** Environment of the child processes (REWIND_PG_POOLED=1: no named statements, no LISTEN). */
+  readonly env: Record<string, string>;
+}
+const direct: Route = { url: () => pg.url, env: {} };
+let route: Route = direct;
+
 /** Starts `node appender.js`, collecting the events it acknowledged (complete lines only). */
 function appender(schema: string, streams: number, prefix: string, ...flags: string[]) {
-  const child = spawn(process.execPath, [appenderScript, pg.url, schema, String(streams), prefix, ...flags], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [appenderScript, route.url(), schema, String(streams), prefix, ...flags],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...route.env } },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -56,48 +75,105 @@ async function until(condition: () => boolean, what: string, errors: () => strin
   throw new Error(`${what}: not within 60 s`);
 }
 
-describe('the PostgreSQL event store, with real processes', () => {
-  it('keeps every acknowledged event, with dense revisions and nothing twice, across 20 SIGKILLs of an appending process', async () => {
-    const acked = new Map<string, { stream: string; revision: bigint }>();
-    for (let round = 0; round < 20; round++) {
-      const p = appender('killed', 4, 'rel');
-      const before = acked.size;
-      await until(() => p.acks().length > 0, `round ${round}`, p.errors);
-      // Kill it at a random moment of its appends (some in flight, some acknowledged).
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 60));
-      p.child.kill('SIGKILL');
-      expect(await p.exited).toBeNull(); // killed, not exited
-      expect(p.errors()).toBe('');
-      for (const ack of p.acks()) {
-        expect(acked.has(ack.id)).toBe(false);
-        acked.set(ack.id, ack);
-      }
-      expect(acked.size).toBeGreaterThan(before);
-    }
-    const store = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'killed' });
-    try {
-      const all = await collect(store.readAll());
-      // Nothing twice: every id once in the log.
-      expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
-      for (let s = 0; s < 4; s++) {
-        const events = await collect(store.readStream(`rel-${s}`));
-        // Dense revisions 0..n-1 in every stream.
-        expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => BigInt(i)));
-      }
-      // Every acknowledged event is there, at the revision it was acknowledged at.
-      const byId = new Map(all.map((e) => [e.id, e]));
-      const missing = [...acked]
-        .filter(([id, ack]) => {
-          const stored = byId.get(id);
-          return !stored || stored.streamId !== ack.stream || stored.revision !== ack.revision;
-        })
-        .map(([id]) => id);
-      expect(missing).toEqual([]);
-    } finally {
-      await store.close();
-    }
-  }, 300_000);
+describe.each([
+  ['directly', direct, 20, 'killed', 'failover'],
+  [
+    'behind PgBouncer in transaction mode',
+    { url: () => bouncer.url, env: { REWIND_PG_POOLED: '1' } },
+    10,
+    'killed_pooled',
+    'failover_pooled',
+  ],
+] as const)(
+  'the PostgreSQL event store, with real processes, %s',
+  (_, via, rounds, killedSchema, failoverSchema) => {
+    beforeAll(() => {
+      route = via;
+    });
+    afterAll(() => {
+      route = direct;
+    });
 
+    it(`keeps every acknowledged event, with dense revisions and nothing twice, across ${rounds} SIGKILLs of an appending process`, async () => {
+      const schema = killedSchema;
+      const acked = new Map<string, { stream: string; revision: bigint }>();
+      for (let round = 0; round < rounds; round++) {
+        const p = appender(schema, 4, 'rel');
+        const before = acked.size;
+        await until(() => p.acks().length > 0, `round ${round}`, p.errors);
+        // Kill it at a random moment of its appends (some in flight, some acknowledged).
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 60));
+        p.child.kill('SIGKILL');
+        expect(await p.exited).toBeNull(); // killed, not exited
+        expect(p.errors()).toBe('');
+        for (const ack of p.acks()) {
+          expect(acked.has(ack.id)).toBe(false);
+          acked.set(ack.id, ack);
+        }
+        expect(acked.size).toBeGreaterThan(before);
+      }
+      const store = await PostgresEventStore.connect({ connectionString: pg.url, schema });
+      try {
+        const all = await collect(store.readAll());
+        // Nothing twice: every id once in the log.
+        expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+        for (let s = 0; s < 4; s++) {
+          const events = await collect(store.readStream(`rel-${s}`));
+          // Dense revisions 0..n-1 in every stream.
+          expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => BigInt(i)));
+        }
+        // Every acknowledged event is there, at the revision it was acknowledged at.
+        const byId = new Map(all.map((e) => [e.id, e]));
+        const missing = [...acked]
+          .filter(([id, ack]) => {
+            const stored = byId.get(id);
+            return !stored || stored.streamId !== ack.stream || stored.revision !== ack.revision;
+          })
+          .map(([id]) => id);
+        expect(missing).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    }, 300_000);
+
+    it('runs one projector of two processes, and the standby takes over when the active one is SIGKILLed, exactly once', async () => {
+      const schema = failoverSchema;
+      const events = `${route.url()}#schema=${schema}`;
+      const writer = appender(schema, 3, 'rel');
+      await until(() => writer.acks().length >= 2000, 'appends', writer.errors);
+      writer.child.kill('SIGKILL');
+      await writer.exited;
+      // 3 ms per event: A needs 6 s or more for the backlog, time enough for B to start and stand by.
+      const a = run([events, route.url(), `${schema}_rm`, 'machine-a', '--delay=3'], route.env);
+      await until(() => /state (catching-up|running) [1-9]/.test(a.output()), 'machine A applying', a.errors);
+      const b = run([events, route.url(), `${schema}_rm`, 'machine-b', '--delay=3'], route.env);
+      await until(() => /state standby/.test(b.output()), 'machine B on standby', b.errors);
+      expect(a.output()).not.toMatch(/state running/); // killed while catching up, work left for B
+      a.child.kill('SIGKILL');
+      expect(await a.exited).toBeNull();
+      await until(
+        () => /state (catching-up|running) [1-9]/.test(b.output()),
+        'machine B taking over',
+        b.errors,
+      );
+      b.child.kill('SIGKILL');
+      await b.exited;
+      const finisher = run([events, route.url(), `${schema}_rm`, 'finisher', '--until-caught-up'], route.env);
+      expect({ code: await finisher.exited, errors: finisher.errors() }).toEqual({ code: 0, errors: '' });
+      const model = await readModelIn(pg.url, `${schema}_rm`);
+      // Every event in the log (acknowledged or written just before the kill) applied exactly once.
+      const store = await PostgresEventStore.connect({ connectionString: pg.url, schema });
+      const total = (await collect(store.readAll())).length;
+      await store.close();
+      expect(total).toBeGreaterThanOrEqual(writer.acks().length);
+      expect(model.seen.every((s) => (s.doc as { times: number }).times === 1)).toBe(true);
+      expect(model.seen).toHaveLength(total);
+      expect(applied(model.counters)).toBe(total);
+    }, 300_000);
+  },
+);
+
+describe('the PostgreSQL event store, with real processes', () => {
   it('survives a PostgreSQL restart under appenders and a projector: clear transient errors, no crash, the read model equals a from-scratch build', async () => {
     const events = `${pg.url}#schema=restart`;
     const writer = appender('restart', 3, 'rel', '--retry');
@@ -138,39 +214,5 @@ describe('the PostgreSQL event store, with real processes', () => {
     expect(live.counters).toEqual(scratch.counters);
     expect(live.seen.every((s) => (s.doc as { times: number }).times === 1)).toBe(true);
     expect(applied(live.counters)).toBe(live.seen.length);
-  }, 300_000);
-
-  it('runs one projector of two processes, and the standby takes over when the active one is SIGKILLed, exactly once', async () => {
-    const events = `${pg.url}#schema=failover`;
-    const writer = appender('failover', 3, 'rel');
-    await until(() => writer.acks().length >= 2000, 'appends', writer.errors);
-    writer.child.kill('SIGKILL');
-    await writer.exited;
-    // 3 ms per event: A needs 6 s or more for the backlog, time enough for B to start and stand by.
-    const a = run([events, pg.url, 'failover_rm', 'machine-a', '--delay=3']);
-    await until(() => /state (catching-up|running) [1-9]/.test(a.output()), 'machine A applying', a.errors);
-    const b = run([events, pg.url, 'failover_rm', 'machine-b', '--delay=3']);
-    await until(() => /state standby/.test(b.output()), 'machine B on standby', b.errors);
-    expect(a.output()).not.toMatch(/state running/); // killed while catching up, work left for B
-    a.child.kill('SIGKILL');
-    expect(await a.exited).toBeNull();
-    await until(
-      () => /state (catching-up|running) [1-9]/.test(b.output()),
-      'machine B taking over',
-      b.errors,
-    );
-    b.child.kill('SIGKILL');
-    await b.exited;
-    const finisher = run([events, pg.url, 'failover_rm', 'finisher', '--until-caught-up']);
-    expect({ code: await finisher.exited, errors: finisher.errors() }).toEqual({ code: 0, errors: '' });
-    const model = await readModelIn(pg.url, 'failover_rm');
-    // Every event in the log (acknowledged or written just before the kill) applied exactly once.
-    const store = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'failover' });
-    const total = (await collect(store.readAll())).length;
-    await store.close();
-    expect(total).toBeGreaterThanOrEqual(writer.acks().length);
-    expect(model.seen.every((s) => (s.doc as { times: number }).times === 1)).toBe(true);
-    expect(model.seen).toHaveLength(total);
-    expect(applied(model.counters)).toBe(total);
   }, 300_000);
 });
