@@ -8,13 +8,28 @@
 // - appends, 64 writers: 64 concurrent writers, each appending single events to a stream of its own with
 //   the exact expected revision (the store's group commit gathers them into shared transactions);
 //   ceiling: raw `pg`, multi-row INSERT of 64 rows per transaction, one transaction after another;
+//   (interleaved: ceiling, Rewind, ceiling, Rewind..., medians);
+// - the cost of an inline projection: the same 64 writers while a projection is applied inline in every
+//   append's transaction (its appends serialize on the projection's lock), against none, interleaved;
 // - readAll (rebuild read): every event of a large log through readAllPages; ceiling: a raw server-side
-//   cursor (FETCH 1000) over the same rows with JSON.parse of data and metadata.
+//   cursor (FETCH 1000) over the same rows with JSON.parse of data and metadata;
+// - rebuild of a read model from that log (one document per stream, written with put) into the
+//   in-memory store and into the PostgreSQL read-model store, against the same raw read ceiling.
 'use strict';
+require('reflect-metadata');
 const os = require('node:os');
 const { randomUUID } = require('node:crypto');
 const { Pool } = require('pg');
-const { PostgresEventStore } = require('@rewind/postgres');
+const { createRewind, DomainEvent } = require('@rewind/core');
+const {
+  InMemoryReadModelStore,
+  On,
+  Projection,
+  ProjectionEngine,
+  rebuildProjection,
+} = require('@rewind/projections');
+const { PostgresEventStore, PostgresReadModelStore } = require('@rewind/postgres');
+const { median } = require('./lib');
 // Required by file: the package's index also loads the jest contract suites.
 const { startThrowawayPostgres } = require('../packages/testing/dist/postgres/throwawayPostgres');
 
@@ -29,6 +44,27 @@ const event = (i) => ({
   data: { i, note: 'a small payload of a few fields', ok: true },
   metadata,
 });
+
+class Ticked {}
+DomainEvent('bench.ticked')(Ticked);
+
+/** One document per stream, written with put: the one-document-per-event rebuild shape. */
+class LastTick {
+  async on(event, ctx) {
+    await ctx.collection('ticks').put(ctx.envelope.streamId, { i: event.i, ok: event.ok });
+  }
+}
+On(Ticked)(LastTick.prototype, 'on');
+Projection('last-tick', { version: 1 })(LastTick);
+
+/** The same, applied inline in the appends' transactions. */
+class InlineLastTick {
+  async on(event, ctx) {
+    await ctx.collection('ticks').put(ctx.envelope.streamId, { i: event.i, ok: event.ok });
+  }
+}
+On(Ticked)(InlineLastTick.prototype, 'on');
+Projection('inline-last-tick', { version: 1, inline: true })(InlineLastTick);
 
 async function oneWriter(store, count) {
   const stream = `one-${randomUUID()}`;
@@ -55,7 +91,9 @@ async function manyWriters(store, writers, each) {
   return (writers * each) / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
+let rawRound = 0;
 async function rawBatches(pool, batches, size) {
+  const round = rawRound++;
   await pool.query(
     'CREATE TABLE IF NOT EXISTS raw_events (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text NOT NULL, revision bigint NOT NULL, event_id text NOT NULL, type text NOT NULL, data json NOT NULL, metadata json NOT NULL, UNIQUE (stream_id, revision))',
   );
@@ -69,7 +107,7 @@ async function rawBatches(pool, batches, size) {
       for (let i = 0; i < size; i++) {
         const p = params.length;
         values.push(`($${p + 1}, $${p + 2}, $${p + 3}, 'bench.ticked', $${p + 4}, $${p + 5})`);
-        params.push(`raw-${i}`, b, randomUUID(), JSON.stringify(event(b).data), meta);
+        params.push(`raw-${round}-${i}`, b, randomUUID(), JSON.stringify(event(b).data), meta);
       }
       await client.query('BEGIN');
       await client.query(
@@ -134,6 +172,34 @@ async function rawCursorRate(pool) {
   return { count, rate: count / (Number(process.hrtime.bigint() - start) / 1e9) };
 }
 
+/** Rebuilds the put-only projection from the store's log into a fresh read-model store. */
+async function rebuildRate(eventStore, url, expected) {
+  const models = url
+    ? await PostgresReadModelStore.connect({ connectionString: url, schema: `rebuild_${Date.now()}` })
+    : new InMemoryReadModelStore();
+  try {
+    const rewind = createRewind({ eventStore, events: [Ticked] });
+    const engine = new ProjectionEngine({
+      eventStore,
+      events: rewind.events,
+      store: models,
+      processors: [LastTick],
+    });
+    const start = process.hrtime.bigint();
+    const result = await rebuildProjection(engine, 'last-tick', { batchSize: 2000 });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const documents = await models.collection(result.namespace, 'ticks').count();
+    if (result.processed !== expected.events || documents !== expected.streams) {
+      throw new Error(
+        `rebuild applied ${result.processed} events into ${documents} documents, expected ${expected.events} into ${expected.streams}`,
+      );
+    }
+    return { count: result.processed, rate: result.processed / seconds };
+  } finally {
+    await models.close();
+  }
+}
+
 async function run({ quick = false } = {}) {
   const pg = await startThrowawayPostgres({ durable: true });
   const pool = new Pool({ connectionString: pg.url, max: 4 });
@@ -156,11 +222,18 @@ async function run({ quick = false } = {}) {
       note: `load ${load()}`,
     });
     await manyWriters(store, 64, 20); // warm-up
+    const rounds = quick ? 1 : 3;
+    const manyRates = [];
+    const ceilings = [];
     const commitsBefore = store.commitStats;
-    const many = await manyWriters(store, 64, each);
+    for (let r = 0; r < rounds; r++) {
+      ceilings.push(await rawBatches(pool, each, 64));
+      manyRates.push(await manyWriters(store, 64, each));
+    }
     const commits = store.commitStats.commits - commitsBefore.commits;
     const appends = store.commitStats.appends - commitsBefore.appends;
-    const ceiling = await rawBatches(pool, Math.round((64 * each) / 64), 64);
+    const many = median(manyRates);
+    const ceiling = median(ceilings);
     rows.push({
       figure: 'durable appends, 64 writers (single events, exact revision, own streams)',
       unit: 'events/s',
@@ -170,8 +243,54 @@ async function run({ quick = false } = {}) {
       ratio: many / ceiling,
       target: '>= 10,000',
       pass: many >= 10_000,
-      note: `${(appends / commits).toFixed(1)} appends per commit; load ${load()}`,
+      note: `medians of ${rounds} interleaved rounds; ${(appends / commits).toFixed(1)} appends per commit; load ${load()}`,
     });
+
+    // The same writers with an inline projection attached, interleaved with runs without one.
+    const inlineStore = await PostgresEventStore.connect({
+      connectionString: pg.url,
+      schema: 'inline',
+      poolConfig: { max: 8 },
+    });
+    const plainStore = await PostgresEventStore.connect({
+      connectionString: pg.url,
+      schema: 'plain',
+      poolConfig: { max: 8 },
+    });
+    const inlineModels = await PostgresReadModelStore.connect({ connectionString: pg.url, schema: 'inline' });
+    try {
+      const rewind = createRewind({ eventStore: inlineStore, events: [Ticked] });
+      const engine = new ProjectionEngine({
+        eventStore: inlineStore,
+        events: rewind.events,
+        store: inlineModels,
+        processors: [InlineLastTick],
+      });
+      engine.start();
+      await engine.ready();
+      await manyWriters(inlineStore, 64, 10); // warm-up
+      await manyWriters(plainStore, 64, 10);
+      const withInline = [];
+      const without = [];
+      for (let r = 0; r < rounds; r++) {
+        without.push(await manyWriters(plainStore, 64, each));
+        withInline.push(await manyWriters(inlineStore, 64, each));
+      }
+      await engine.stop();
+      rows.push({
+        figure: 'durable appends, 64 writers, with an inline projection (one put per event)',
+        unit: 'events/s',
+        value: median(withInline),
+        baseline: median(without),
+        baselineLabel: 'the same writers, no inline projection',
+        ratio: median(withInline) / median(without),
+        note: `medians of ${rounds} interleaved rounds; load ${load()}`,
+      });
+    } finally {
+      await inlineModels.close();
+      await inlineStore.close();
+      await plainStore.close();
+    }
     const total = quick ? 100_000 : 1_000_000;
     await fillLog(pool, total);
     const raw = await rawCursorRate(pool);
@@ -185,6 +304,25 @@ async function run({ quick = false } = {}) {
       ratio: read.rate / raw.rate,
       note: `load ${load()}`,
     });
+    const { rows: counted } = await pool.query(
+      'SELECT count(*)::int AS events, count(DISTINCT stream_id)::int AS streams FROM rewind.events',
+    );
+    for (const target of ['in-memory', 'PostgreSQL']) {
+      const rate = await rebuildRate(store, target === 'PostgreSQL' ? pg.url : undefined, counted[0]);
+      const again = await rawCursorRate(pool); // the ceiling again, right after
+      const ceilingRate = median([raw.rate, again.rate]);
+      rows.push({
+        figure: `rebuild of ${rate.count.toLocaleString('en-US')} events from the PostgreSQL log into ${target} read models (put per event, one document per stream)`,
+        unit: 'events/s',
+        value: rate.rate,
+        baseline: ceilingRate,
+        baselineLabel: 'raw cursor FETCH 1000 + JSON.parse (median of two in this run)',
+        ratio: rate.rate / ceilingRate,
+        target: '>= 0.5x raw read',
+        pass: rate.rate / ceilingRate >= 0.5,
+        note: `load ${load()}`,
+      });
+    }
   } finally {
     await store.close();
     await pool.end();
