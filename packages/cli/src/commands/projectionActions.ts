@@ -23,7 +23,13 @@ function statusRows(statuses: readonly ProjectionStatus[]): string[][] {
       s.name,
       s.kind,
       String(s.version),
-      s.paused ? 'paused' : s.state === 'unknown' && s.lockHolder ? `held by ${s.lockHolder}` : s.state,
+      s.inline
+        ? 'inline'
+        : s.paused
+          ? 'paused'
+          : s.state === 'unknown' && s.lockHolder
+            ? `held by ${s.lockHolder}`
+            : s.state,
       pos(s.checkpoint),
       pos(s.head),
       s.eventsBehind === undefined ? '?' : String(s.eventsBehind),

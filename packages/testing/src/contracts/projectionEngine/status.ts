@@ -31,6 +31,7 @@ export function describeStatus(h: EngineHarness): void {
         eventsBehind: 0,
         deadLetters: 1,
         paused: false,
+        inline: false,
       });
       expect(status!.checkpoint).toEqual(await shop.eventStore.headPosition());
       expect(status!.head).toEqual(await shop.eventStore.headPosition());
