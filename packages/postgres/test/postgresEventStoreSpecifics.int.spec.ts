@@ -287,6 +287,20 @@ describe('schema and connection errors', () => {
     }
   });
 
+  it('writes again when the stream rows it knew of were emptied under it', async () => {
+    const store = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'emptied' });
+    try {
+      await store.append('known', [testEvent('a')], { expectedRevision: 'no_stream' });
+      await store.append('known', [testEvent('b')], { expectedRevision: 0n }); // the row is known now
+      await admin.query('TRUNCATE emptied.events, emptied.streams');
+      const result = await store.append('known', [testEvent('c')], { expectedRevision: 'no_stream' });
+      expect(result.nextExpectedRevision).toBe(0n);
+      expect((await collect(store.readStream('known'))).map((e) => e.type)).toEqual(['c']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('upgrades a version 1 schema (before inline projections) in place, keeping its events', async () => {
     const first = await PostgresEventStore.connect({ connectionString: pg.url, schema: 'upgrade' });
     await first.append('kept', [testEvent('a')]);

@@ -106,6 +106,9 @@ const END: RawPosition = { tx: '18446744073709551615', seq: '9223372036854775807
 /** An append waiting for its group commit, already serialized. */
 type PendingAppend = PreparedAppend;
 
+/** A stream row this process knew of is gone: the batch is rolled back and written again. */
+class StaleStreamCache extends Error {}
+
 /** Thrown by the first decision pass when an append needs stored ids not fetched yet. */
 class NeedIds {
   constructor(
@@ -157,6 +160,11 @@ export class PostgresEventStore implements EventStore {
   private readonly scanWindow: number;
   private listener: Listener | undefined;
   private closed = false;
+  /**
+   * Streams this process saw committed with a revision: their rows exist for good (only placeholder
+   * rows of failed appends are ever deleted), so a group commit does not insert them again.
+   */
+  private readonly knownStreams = new Set<string>();
   /** Inline projections this process applies in its appends' transactions, by name. */
   private readonly inline = new Map<string, InlineApplier>();
 
@@ -289,6 +297,8 @@ export class PostgresEventStore implements EventStore {
           remaining = remaining.filter((index) => index !== failed);
         } else if (error instanceof InlineBacklogError && catchUps++ < 10) {
           await this.inline.get(error.projection)!.catchUp();
+        } else if (error instanceof StaleStreamCache && catchUps++ < 10) {
+          // written again below, with every stream row created as needed
         } else {
           throw error instanceof InlineBacklogError ? error.cause : error;
         }
@@ -307,14 +317,18 @@ export class PostgresEventStore implements EventStore {
       const s = this.statements;
       const streamIds = batch.map((p) => p.streamId).sort();
       const types = [...new Set(batch.flatMap((p) => p.rows.map((row) => row[1])))];
-      const results = (await client.query(s.beginAndLock(streamIds, types))) as unknown as [
-        QueryResult,
-        QueryResult<{ name: string }>,
-        QueryResult,
-        QueryResult<{ stream_id: string; revision: string }>,
-      ];
-      const inlineNames = results[1].rows.map((row) => row.name);
-      const locked = results[3].rows;
+      const create = streamIds.filter((id) => !this.knownStreams.has(id));
+      const results = (await client.query(s.beginAndLock(streamIds, types, create))) as unknown as Array<
+        QueryResult<{ name: string } & { stream_id: string; revision: string }>
+      >;
+      const inlineNames = results[1]!.rows.map((row) => row.name);
+      const locked = results[results.length - 1]!.rows;
+      if (locked.length !== streamIds.length && create.length !== streamIds.length) {
+        // A stream this process thought existed has no row (the tables were emptied under it): forget
+        // what it knew and write the batch again, creating rows.
+        this.knownStreams.clear();
+        throw new StaleStreamCache();
+      }
       if (locked.length !== streamIds.length) {
         // Never expected (stream rows are never deleted once committed): refuse rather than guess.
         throw new StoreError(
@@ -436,12 +450,17 @@ export class PostgresEventStore implements EventStore {
       }
       committing = true;
       await client.query('COMMIT');
+      if (this.knownStreams.size > 100_000) this.knownStreams.clear(); // a bound, not a cache policy
+      for (const row of locked) if (!row.revision.startsWith('-')) this.knownStreams.add(row.stream_id);
+      for (const id of nextRevisions.keys()) this.knownStreams.add(id);
       if (written.length > 0) this.notifier.notify();
       return outcomes as BatchOutcome<AppendResult>[];
     } catch (error) {
       if (!committing) await client.query('ROLLBACK').catch(() => undefined);
       if (
-        (error instanceof InlineRejectedError || error instanceof InlineBacklogError) &&
+        (error instanceof InlineRejectedError ||
+          error instanceof InlineBacklogError ||
+          error instanceof StaleStreamCache) &&
         !checkedOut.lost()
       ) {
         throw error; // rolled back; the client is fine and goes back to the pool

@@ -53,21 +53,32 @@ export class EventStatements {
    * simple-protocol query (two statements cannot share one extended-protocol message), so the ids are
    * written as escaped string literals (`E'…'`; stream names hold no NUL).
    *
+   * Rows are created only for `create` (default: all): streams this process saw committed with a
+   * revision are never deleted, so the store skips their insert.
+   *
    * Before anything is written (so before the transaction gets its id), it takes the advisory lock of
    * every inline projection that handles one of `eventTypes`, in name order: the transactions that
    * write events of an inline projection get their ids, and commit, in the order they took its lock.
    */
-  beginAndLock(streamIds: readonly string[], eventTypes: readonly string[]): string {
+  beginAndLock(
+    streamIds: readonly string[],
+    eventTypes: readonly string[],
+    create: readonly string[] = streamIds,
+  ): string {
     const literal = (value: string) => `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
     const literals = streamIds.map(literal).join(', ');
     const types = eventTypes.map(literal).join(', ');
+    const insert =
+      create.length === 0
+        ? ''
+        : `INSERT INTO ${this.t.streams} (stream_id, revision)
+       SELECT id, -1 FROM unnest(ARRAY[${create.map(literal).join(', ')}]::text[]) AS u(id) ORDER BY id COLLATE "C"
+       ON CONFLICT (stream_id) DO NOTHING;`;
     return `BEGIN;
      SELECT s.name FROM (SELECT name FROM ${this.t.inline} WHERE event_types && ARRAY[${types}]::text[]
                           ORDER BY name COLLATE "C") s
        CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(${inlineLockKey(this.t, 's.name')})) l;
-     INSERT INTO ${this.t.streams} (stream_id, revision)
-       SELECT id, -1 FROM unnest(ARRAY[${literals}]::text[]) AS u(id) ORDER BY id COLLATE "C"
-       ON CONFLICT (stream_id) DO NOTHING;
+     ${insert}
      SELECT stream_id, revision::text AS revision FROM ${this.t.streams}
       WHERE stream_id = ANY(ARRAY[${literals}]::text[]) ORDER BY stream_id COLLATE "C" FOR UPDATE`;
   }
@@ -94,8 +105,10 @@ export class EventStatements {
     streamIds: string[],
     revisions: string[],
   ): QueryConfig {
+    // Placeholder rows to drop only when an append that created one failed: otherwise no DELETE.
+    const drop = revisions.some((r) => r.startsWith('-'));
     return this.q(
-      'write',
+      drop ? 'write' : 'write_keep',
       `WITH ins AS (
          INSERT INTO ${this.t.events} (stream_id, revision, event_id, type, data, metadata)
          SELECT s, r, i, ty, d, m
@@ -105,7 +118,7 @@ export class EventStatements {
          RETURNING stream_id, revision::text AS revision, transaction_id::text AS tx, seq::text AS seq),
        u AS (SELECT * FROM unnest($7::text[], $8::bigint[]) AS u(id, r)),
        up AS (UPDATE ${this.t.streams} s SET revision = u.r FROM u WHERE s.stream_id = u.id AND u.r >= 0),
-       del AS (DELETE FROM ${this.t.streams} s USING u WHERE s.stream_id = u.id AND u.r < 0 AND s.revision < 0),
+       ${drop ? `del AS (DELETE FROM ${this.t.streams} s USING u WHERE s.stream_id = u.id AND u.r < 0 AND s.revision < 0),` : ''}
        n AS (SELECT pg_notify($9, '') AS notified)
        SELECT ins.* FROM ins, n`,
       [...columns, streamIds, revisions, this.t.channel],
