@@ -16,6 +16,7 @@ export interface TelemetrySpan {
   setAttribute(key: string, value: string | number | boolean): unknown;
   setAttributes(attributes: TelemetryAttributes): unknown;
   addEvent(name: string, attributes?: TelemetryAttributes): unknown;
+  addLinks(links: TelemetryLink[]): unknown;
 }
 
 /** A span context read from an event's metadata (an OpenTelemetry `SpanContext`). */
