@@ -36,6 +36,7 @@ export function startTracing(
 ): Tracing | undefined {
   if (exporter !== 'console' && exporter !== 'otlp' && exporter !== 'memory') return undefined;
   const memory = new InMemorySpanExporter();
+  // #region sdk
   const target: SpanExporter =
     exporter === 'console' ? new ConsoleSpanExporter() : exporter === 'otlp' ? otlpExporter() : memory;
   const provider = new BasicTracerProvider({
@@ -43,6 +44,7 @@ export function startTracing(
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
+  // #endregion
   return {
     exporter,
     spans: () => memory.getFinishedSpans(),

@@ -92,6 +92,7 @@ export {
   telemetryApiAvailable,
   resetTelemetryApi,
   inSpan,
+  tracingActive,
   startSpan,
   endSpan,
   failSpan,

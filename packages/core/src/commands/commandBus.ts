@@ -10,7 +10,13 @@ import type { Type } from '../metadata/metadataKeys';
 import type { AggregateClass, Repository } from '../repository/repository';
 import { validateObject } from '../validation/validateObject';
 import { silentLogger, type RewindLogger } from '../telemetry/logger';
-import { inSpan, meterInstruments, type TelemetrySpan, type TelemetryOptions } from '../telemetry/otel';
+import {
+  inSpan,
+  meterInstruments,
+  tracingActive,
+  type TelemetrySpan,
+  type TelemetryOptions,
+} from '../telemetry/otel';
 import {
   AttributeNames as A,
   MESSAGING_SYSTEM,
@@ -170,6 +176,8 @@ export class CommandBus {
       ]);
     }
     if (!this.traced) return this.run<R>(command, options, undefined);
+    const metrics = commandMetrics();
+    if (!metrics && !tracingActive()) return this.run<R>(command, options, undefined);
     const commandType = command.constructor.name;
     const started = performance.now();
     let outcome = 'error';
@@ -202,7 +210,7 @@ export class CommandBus {
       errorType = (error as Error)?.name ?? 'Error';
       throw error;
     } finally {
-      commandMetrics()?.duration.record((performance.now() - started) / 1000, {
+      metrics?.duration.record((performance.now() - started) / 1000, {
         [A.messagingSystem]: MESSAGING_SYSTEM,
         [A.commandType]: commandType,
         [A.commandOutcome]: outcome,
@@ -303,18 +311,19 @@ export class CommandBus {
       return alreadyApplied(commandId, id, attempt, aggregate.revision);
     }
     const method = (aggregate as unknown as Record<string | symbol, (c: object) => unknown>)[route.method]!;
-    const value = this.traced
-      ? await inSpan(
-          SpanNames.commandHandle,
-          {
-            attributes: () => ({
-              [A.aggregateType]: requireAggregateMetadata(route.aggregateClass).type,
-              [A.aggregateId]: id,
-            }),
-          },
-          async () => (await method.call(aggregate, command)) as R,
-        )
-      : ((await method.call(aggregate, command)) as R);
+    const value =
+      this.traced && tracingActive()
+        ? await inSpan(
+            SpanNames.commandHandle,
+            {
+              attributes: () => ({
+                [A.aggregateType]: requireAggregateMetadata(route.aggregateClass).type,
+                [A.aggregateId]: id,
+              }),
+            },
+            async () => (await method.call(aggregate, command)) as R,
+          )
+        : ((await method.call(aggregate, command)) as R);
     const append = await this.repository.save(aggregate);
     return {
       commandId,
@@ -332,7 +341,8 @@ export class CommandBus {
   ): Promise<CommandResult<R>> {
     const handler = route.resolve() as Record<string | symbol, (c: object, ctx: CommandContext) => unknown>;
     const call = async () => (await handler[route.method]!.call(handler, command, context)) as R;
-    const value = this.traced ? await inSpan(SpanNames.commandHandle, {}, call) : await call();
+    const value =
+      this.traced && tracingActive() ? await inSpan(SpanNames.commandHandle, {}, call) : await call();
     return { commandId: context.commandId, attempts: context.attempt, value };
   }
 

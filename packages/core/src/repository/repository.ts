@@ -27,7 +27,7 @@ import type {
 import type { EventEnvelope } from '../events/eventEnvelope';
 import type { EventRegistry } from '../events/eventRegistry';
 import type { SnapshotStore } from '../snapshots/snapshotStore';
-import { inSpan, type TelemetrySpan, type TelemetryOptions } from '../telemetry/otel';
+import { inSpan, tracingActive, type TelemetrySpan, type TelemetryOptions } from '../telemetry/otel';
 import { AttributeNames as A, SpanNames } from '../telemetry/telemetryNames';
 
 /** A concrete aggregate class, constructible without arguments. */
@@ -155,8 +155,9 @@ export class Repository {
     id: string,
     options: LoadOptions,
   ): Promise<{ aggregate: T } | { miss: { reason?: string; hint?: string } }> {
-    if (this.options.telemetry?.enabled === false)
+    if (this.options.telemetry?.enabled === false || !tracingActive()) {
       return this.replayTraced(aggregateClass, id, options, undefined);
+    }
     return inSpan(
       SpanNames.aggregateLoad,
       {

@@ -19,6 +19,7 @@ import {
   inSpan,
   meterInstruments,
   startSpan,
+  tracingActive,
   type TelemetrySpan,
 } from './otel';
 import {
@@ -65,10 +66,18 @@ class InstrumentedEventStore implements EventStore {
     if (inner.countEvents) this.countEvents = (options) => inner.countEvents!(options);
   }
 
-  async append(
+  append(streamId: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult> {
+    const counter = appended();
+    // Without an SDK: the store's own call, nothing added (not even a promise).
+    if (!counter && !tracingActive()) return this.inner.append(streamId, events, options);
+    return this.tracedAppend(streamId, events, options, counter);
+  }
+
+  private async tracedAppend(
     streamId: string,
     events: readonly EventToAppend[],
-    options?: AppendOptions,
+    options: AppendOptions | undefined,
+    counter: ReturnType<typeof appended>,
   ): Promise<AppendResult> {
     const result = await inSpan(
       SpanNames.append,
@@ -98,7 +107,7 @@ class InstrumentedEventStore implements EventStore {
         return done;
       },
     );
-    appended()?.add(events.length, {
+    counter?.add(events.length, {
       [A.messagingSystem]: MESSAGING_SYSTEM,
       [A.streamCategory]: streamCategory(streamId),
     });

@@ -102,12 +102,20 @@ export function resetTelemetryApi(): void {
 
 let tracer: Api.Tracer | undefined;
 let tracerOf: unknown;
+let noopProvider: unknown;
 
-/** Rewind's tracer, from the global provider (got again when the global provider is replaced). */
+/**
+ * Rewind's tracer, from the global provider (got again when the global provider is replaced);
+ * undefined when no SDK is registered (the global proxy delegates to the no-op provider), so that
+ * no span object is made at all.
+ */
 function rewindTracer(): Api.Tracer | undefined {
   const api = otelApi();
   if (!api) return undefined;
   const provider = api.trace.getTracerProvider();
+  noopProvider ??= new api.ProxyTracerProvider().getDelegate();
+  if (provider instanceof api.ProxyTracerProvider && provider.getDelegate() === noopProvider)
+    return undefined;
   if (provider !== tracerOf || !tracer) {
     tracerOf = provider;
     tracer = provider.getTracer('rewind');
@@ -171,17 +179,33 @@ function spanKind(api: OtelApi, kind: SpanStart['kind']): Api.SpanKind {
 }
 
 /**
- * Runs `fn` inside a span (the active one while it runs), ending it after; an error is recorded on it
- * (`error.type`, status ERROR) and rethrown. Without a recording span, just runs `fn`.
+ * Whether spans would be recorded now: `@opentelemetry/api` is installed and an SDK registered a
+ * tracer provider. Hot paths check it first, so that without an SDK they add nothing, not even a
+ * promise.
  */
-export async function inSpan<T>(
+export function tracingActive(): boolean {
+  return rewindTracer() !== undefined;
+}
+
+/**
+ * Runs `fn` inside a span (the active one while it runs), ending it after; an error is recorded on it
+ * (`error.type`, status ERROR) and rethrown. Without a recording span, just calls `fn`.
+ */
+export function inSpan<T>(
   name: string,
   start: SpanStart,
   fn: (span: TelemetrySpan | undefined) => Promise<T>,
 ): Promise<T> {
   const started = startSpan(name, start);
   if (!started) return fn(undefined);
-  const span = started as Api.Span;
+  return runInSpan(started as Api.Span, start, fn);
+}
+
+async function runInSpan<T>(
+  span: Api.Span,
+  start: SpanStart,
+  fn: (span: TelemetrySpan | undefined) => Promise<T>,
+): Promise<T> {
   const api = otelApi()!;
   const parent = (start.parent as Api.Context | undefined) ?? api.context.active();
   try {
@@ -253,7 +277,8 @@ export function contextOfEvent(metadata: Readonly<Record<string, unknown>>): Tel
 
 /**
  * Instruments created from the global MeterProvider, created again when another provider is
- * registered (the API has no proxy meter). `create` runs once per provider; undefined without the API.
+ * registered (the API has no proxy meter). `create` runs once per provider; undefined without the API
+ * or without a registered MeterProvider.
  */
 export function meterInstruments<T>(create: (meter: TelemetryMeter) => T): () => T | undefined {
   let provider: unknown;
@@ -264,7 +289,9 @@ export function meterInstruments<T>(create: (meter: TelemetryMeter) => T): () =>
     const current = api.metrics.getMeterProvider();
     if (current !== provider) {
       provider = current;
-      instruments = create(current.getMeter('rewind') as unknown as TelemetryMeter);
+      const meter = current.getMeter('rewind');
+      // No MeterProvider registered: the no-op meter; callers skip measuring altogether.
+      instruments = meter === api.createNoopMeter() ? undefined : create(meter as unknown as TelemetryMeter);
     }
     return instruments;
   };

@@ -3,6 +3,7 @@ import {
   isAfter,
   ProjectionError,
   serializePosition,
+  tracingActive,
   type EventRegistry,
   type Position,
   type RecordedEvent,
@@ -88,9 +89,11 @@ export class BatchCommitter {
     );
   };
 
-  private async attempt(events: readonly RecordedEvent[], checkpoint: Position): Promise<void> {
+  private attempt(events: readonly RecordedEvent[], checkpoint: Position): Promise<void> {
     const { definition, telemetry, namespace } = this.options;
-    if (telemetry.enabled === false || events.length === 0) return this.attemptUntraced(events, checkpoint);
+    if (telemetry.enabled === false || events.length === 0 || !tracingActive()) {
+      return this.attemptUntraced(events, checkpoint);
+    }
     return batchSpan(definition.meta, namespace, events, false, telemetry, () =>
       this.attemptUntraced(events, checkpoint),
     );
@@ -101,7 +104,12 @@ export class BatchCommitter {
     const started = Date.now();
     lease.check();
     if (definition.meta.kind === 'reactor') {
-      await runReactor(definition, this.options.events, events, this.options.telemetry.enabled !== false);
+      await runReactor(
+        definition,
+        this.options.events,
+        events,
+        this.options.telemetry.enabled !== false && tracingActive(),
+      );
       await store.transaction(namespace, async (tx) => {
         await tx.assertLock(lease.lock, lease.owner);
         await tx.setCheckpoint(checkpoint);
