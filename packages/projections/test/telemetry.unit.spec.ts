@@ -185,6 +185,13 @@ describe('projection telemetry', () => {
     expect(
       sumOf(await telemetry.points(MetricNames.deadLetters), { [AttributeNames.projection]: 'picky' }),
     ).toBe(1);
+    const [letter] = await engine.deadLetters('picky');
+    await expect(engine.retryDeadLetter(letter!.id)).rejects.toThrow(/still fails/);
+    expect(logger.entries).toContainEqual([
+      'warn',
+      'dead letter retried: still fails, stays parked',
+      expect.objectContaining({ projection: 'picky', deadLetter: letter!.id, stream: `testorder-${id}` }),
+    ]);
   });
 
   it('reports lag in events and time as gauges, from the status', async () => {
