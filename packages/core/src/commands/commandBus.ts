@@ -219,7 +219,8 @@ export class CommandBus {
     }
   }
 
-  private async run<R>(
+  /** Validates and runs a command (not async: called from `execute`, which turns throws into rejections). */
+  private run<R>(
     command: object,
     options: ExecuteOptions,
     span: TelemetrySpan | undefined,
