@@ -104,6 +104,7 @@ const guides: DefaultTheme.SidebarItem[] = [
   { text: 'Errors', link: '/guides/errors' },
   { text: 'Testing', link: '/guides/testing' },
   { text: 'Operations', link: '/guides/operations' },
+  { text: 'Logs, traces and metrics', link: '/guides/observability' },
   { text: 'Choosing a store', link: '/guides/choosing-a-store' },
   { text: 'EventStoreDB and PostgreSQL', link: '/guides/eventstoredb' },
 ];

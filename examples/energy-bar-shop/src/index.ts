@@ -39,3 +39,4 @@ export * from './shared/ids';
 export * from './tokens';
 export * from './storage';
 export * from './shared/sendCommand';
+export * from './tracing';

@@ -5,6 +5,7 @@ import {
   type ExecuteOptions,
   type Repository,
   type Rewind,
+  type RewindLogger,
   type Type,
 } from '@rewind/core';
 import { rewindModule, TOKENS } from '@rewind/core/inversify';
@@ -58,6 +59,8 @@ export const REACTORS = [PaymentReactor, KitchenReactor, DeliveryReactor, OrderR
 export interface ShopOptions extends StorageOptions {
   /** The card gateway the payment reactor charges (a fake one by default). */
   readonly gateway?: CardGateway;
+  /** Where Rewind logs (the HTTP server passes its pino logger); silent by default. */
+  readonly logger?: RewindLogger;
 }
 
 /** The wired shop: write side, read side and the reactions between services. */
@@ -121,7 +124,12 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
   for (const processor of [...PROJECTIONS, ...REACTORS])
     container.bind(processor).toSelf().inSingletonScope();
   await container.load(
-    rewindModule({ eventStore, aggregates: [...AGGREGATES], commandHandlers: [OrderDesk] }),
+    rewindModule({
+      eventStore,
+      aggregates: [...AGGREGATES],
+      commandHandlers: [OrderDesk],
+      ...(options.logger ? { logger: options.logger } : {}),
+    }),
   );
   const rewind = container.get(TOKENS.Rewind);
   const engine = new ProjectionEngine({
@@ -130,6 +138,7 @@ export async function createShop(options: ShopOptions = {}): Promise<Shop> {
     store: readModelStore,
     processors: [...PROJECTIONS, ...REACTORS],
     resolve: (processor) => container.get(processor as ServiceIdentifier<object>),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   late.engine = engine;
   engine.start();

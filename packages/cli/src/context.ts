@@ -1,5 +1,13 @@
 import { basename } from 'node:path';
-import { createRewind, type AggregateClass, type EventStore, type Rewind } from '@rewind/core';
+import {
+  consoleLogger,
+  createRewind,
+  type AggregateClass,
+  type EventStore,
+  type Rewind,
+  type RewindLogger,
+  type RewindLogLevel,
+} from '@rewind/core';
 import { ProjectionEngine, type ReadModelStore } from '@rewind/projections';
 import type { RewindConfig } from './config/defineConfig';
 import { findConfig } from './config/findConfig';
@@ -33,6 +41,14 @@ export class Output {
   }
 }
 
+const LOG_LEVELS: readonly RewindLogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+/** The CLI's logger: stderr, at `REWIND_LOG_LEVEL` (default `warn`), JSON lines under `--json`. */
+export function cliLogger(json: boolean, level = process.env['REWIND_LOG_LEVEL']): RewindLogger {
+  const known = LOG_LEVELS.find((l) => l === level?.toLowerCase()) ?? 'warn';
+  return consoleLogger({ level: known, format: json ? 'json' : 'text' });
+}
+
 /** The config, loaded once, and the pieces opened from it on demand; closed by {@link close}. */
 export class CliContext {
   private eventStore: EventStore | undefined;
@@ -46,6 +62,11 @@ export class CliContext {
   /** Stored events left out so far because the config registers no class for their type: type → count. */
   private readonly skipped = new Map<string, number>();
   readonly out: Output;
+  /**
+   * Where Rewind's own logs go: stderr, warnings and errors only unless `REWIND_LOG_LEVEL` says
+   * otherwise (`error`, `warn`, `info`, `debug`), one JSON object per line under `--json`.
+   */
+  readonly logger: RewindLogger;
 
   private constructor(
     readonly configPath: string,
@@ -53,6 +74,7 @@ export class CliContext {
     options: GlobalOptions,
   ) {
     this.out = new Output(Boolean(options.json));
+    this.logger = cliLogger(Boolean(options.json));
   }
 
   /** Finds and loads the config. @throws CliError when there is none or it is broken. */
@@ -71,6 +93,7 @@ export class CliContext {
         upcasters: this.config.upcasters ?? [],
         unknownEventTypes: 'skip',
         onSkippedEvent: ({ type }) => this.skipped.set(type, (this.skipped.get(type) ?? 0) + 1),
+        logger: this.logger,
       });
     }
     return this.wired;
@@ -120,6 +143,7 @@ export class CliContext {
         store: this.readModelStore,
         processors: this.config.projections ?? [],
         owner: `rewind-cli:${process.pid}`,
+        logger: this.logger,
         ...(container ? { resolve: (c) => container.get(c, { autobind: true }) as object } : {}),
       });
     }

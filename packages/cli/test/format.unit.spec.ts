@@ -1,6 +1,7 @@
 import { palette } from '../src/output/color';
 import { formatChanges, formatPath, show, table, toPlain } from '../src/output/format';
 import { formatEta } from '../src/output/progress';
+import { formatLag } from '../src/commands/projectionActions';
 
 describe('output formatting', () => {
   describe('formatChanges', () => {
@@ -53,6 +54,18 @@ describe('output formatting', () => {
         ['a', '12'],
       ]),
     ).toBe('NAME       REV\norder-o-1  3\na          12');
+  });
+});
+
+describe('formatLag', () => {
+  it('says a lag in time briefly', () => {
+    expect([0, 850, 12_400, 245_000, 7_380_000].map(formatLag)).toEqual([
+      '0s',
+      '850ms',
+      '12s',
+      '4m 05s',
+      '2h 03m',
+    ]);
   });
 });
 

@@ -52,18 +52,20 @@ describe('rewind projections / dead-letters / readmodel / rebuild (fixture shop 
           checkpoint: '7',
           head: '7',
           eventsBehind: 0,
+          behindMs: 0,
           deadLetters: 0,
         }),
         expect.objectContaining({
           name: 'customer-revenue',
           checkpoint: '7',
           eventsBehind: 0,
+          behindMs: 0,
           deadLetters: 1,
         }),
       ]);
       const table = await rewind(['projections', 'status', 'order-summary']);
-      expect(table.stdout).toMatch(/^NAME +KIND +VERSION +STATE +CHECKPOINT +HEAD +BEHIND/);
-      expect(table.stdout).toMatch(/order-summary +projection +1 +\S+ +7 +7 +0/);
+      expect(table.stdout).toMatch(/^NAME +KIND +VERSION +STATE +CHECKPOINT +HEAD +BEHIND +LAG/);
+      expect(table.stdout).toMatch(/order-summary +projection +1 +\S+ +7 +7 +0 +0s/);
     });
 
     it('suggests the closest projection for an unknown one (exit 4)', async () => {

@@ -78,3 +78,34 @@ export { EventStoreSnapshotStorage, SNAPSHOT_EVENT_TYPE } from './snapshots/even
 export { createRewind, type Rewind, type RewindOptions } from './rewind/createRewind';
 export type { Type } from './metadata/metadataKeys';
 export { closestNames, levenshtein } from './support/closestNames';
+// telemetry
+export {
+  consoleLogger,
+  silentLogger,
+  type RewindLogger,
+  type RewindLogLevel,
+  type ConsoleLoggerOptions,
+} from './telemetry/logger';
+export * from './telemetry/telemetryNames';
+export {
+  currentTraceMetadata,
+  telemetryApiAvailable,
+  resetTelemetryApi,
+  inSpan,
+  tracingActive,
+  startSpan,
+  endSpan,
+  failSpan,
+  contextOfEvent,
+  spanContextOf,
+  meterInstruments,
+  type TelemetryOptions,
+  type SpanStart,
+  type TelemetryAttributes,
+  type TelemetrySpan,
+  type TelemetrySpanContext,
+  type TelemetryLink,
+  type TelemetryContext,
+  type TelemetryMeter,
+} from './telemetry/otel';
+export { instrumentEventStore, streamCategory } from './telemetry/instrumentedEventStore';

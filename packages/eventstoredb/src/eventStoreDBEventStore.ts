@@ -4,6 +4,7 @@ import {
   comparePositions,
   ConfigurationError,
   matchesFilter,
+  silentLogger,
   validateAppend,
   validateStreamName,
   type AppendOptions,
@@ -14,6 +15,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type RewindLogger,
   type StreamInfo,
   type SubscribeToAllOptions,
   type Subscription,
@@ -34,6 +36,11 @@ export interface EventStoreDBEventStoreOptions {
   readonly client?: EventStoreDBClient;
   /** How a dropped subscription reconnects. */
   readonly reconnect?: ReconnectOptions;
+  /**
+   * Where the store logs subscriptions that dropped, resumed or failed: a pino logger or anything
+   * with its methods (`RewindLogger`). Default: silent.
+   */
+  readonly logger?: RewindLogger;
 }
 
 /**
@@ -180,6 +187,7 @@ export class EventStoreDBEventStore implements EventStore {
       ready: () => this.serverVersion(),
       mapError: (error) => this.mapError(error, { operation: 'subscribe to $all' }),
       reconnect: this.options.reconnect,
+      logger: this.options.logger ?? silentLogger,
       onClose: () => this.subscriptions.delete(subscription),
     });
     this.subscriptions.add(subscription);

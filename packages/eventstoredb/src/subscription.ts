@@ -12,10 +12,12 @@ import {
 import {
   comparePositions,
   matchesFilter,
+  serializePosition,
   type EventFilter,
   type Position,
   type RecordedEvent,
   type RewindError,
+  type RewindLogger,
   type SubscribeToAllOptions,
   type Subscription,
   type SubscriptionMessage,
@@ -39,6 +41,8 @@ interface SubscriptionHooks {
   readonly mapError: (error: unknown) => RewindError;
   readonly reconnect: ReconnectOptions | undefined;
   readonly onClose: () => void;
+  /** Where drops, resumptions and failures are logged. */
+  readonly logger: RewindLogger;
 }
 
 /** Buffered messages above which the client stream is paused until the consumer catches up. */
@@ -158,6 +162,12 @@ export class ResubscribingSubscription implements Subscription {
     });
     subscription.on('caughtUp', () => mark(() => this.push({ type: 'caught-up', position: this.last })));
     subscription.on('confirmation', () => {
+      if (this.attempts > 0) {
+        this.hooks.logger.info(
+          { attempts: this.attempts, ...(this.last ? { after: serializePosition(this.last) } : {}) },
+          'EventStoreDB subscription resumed',
+        );
+      }
       this.attempts = 0;
     });
     const dropped = (error: unknown) => {
@@ -177,6 +187,10 @@ export class ResubscribingSubscription implements Subscription {
     const { initialDelayMs = 50, maxDelayMs = 5000, maxAttempts = 30 } = this.hooks.reconnect ?? {};
     if (++this.attempts > maxAttempts) return this.fail(error);
     const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** (this.attempts - 1));
+    this.hooks.logger.warn(
+      { attempt: this.attempts, retryInMs: delay, err: error },
+      'EventStoreDB subscription dropped; resubscribing',
+    );
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.connect();
@@ -231,6 +245,7 @@ export class ResubscribingSubscription implements Subscription {
   }
 
   private fail(error: RewindError): void {
+    if (!this.closed) this.hooks.logger.error({ err: error }, 'EventStoreDB subscription failed');
     this.failure = error;
     this.wake();
   }

@@ -70,11 +70,19 @@ describeFaults.each(SUITE_MODES)(
       describe(batchAppend ? 'BatchAppend path' : 'Append path', () => {
         let server: EventStoreDBTestServer;
         let store: EventStoreDBEventStore;
+        const logged: string[] = [];
+        const logger = {
+          error: (_: unknown, message?: string) => void logged.push(`error ${message}`),
+          warn: (_: unknown, message?: string) => void logged.push(`warn ${message}`),
+          info: (_: unknown, message?: string) => void logged.push(`info ${message}`),
+          debug: () => undefined,
+        };
         beforeAll(async () => {
           server = await EventStoreDBTestServer.start({ batchAppend, version });
           store = new EventStoreDBEventStore({
             connectionString: server.connectionString,
             reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+            logger,
           });
         });
         afterAll(async () => {
@@ -115,6 +123,10 @@ describeFaults.each(SUITE_MODES)(
             await take(10);
             expect(server.dropSubscriptions()).toBeGreaterThan(0);
             for (let i = 30; i < 60; i++) await appendWithRetry(`ticks-${i % 3}`, type, i);
+            await take(40); // events appended after the drop: the subscription resumed
+            // the drop and the resumption are logged
+            expect(logged).toContain('warn EventStoreDB subscription dropped; resubscribing');
+            expect(logged).toContain('info EventStoreDB subscription resumed');
             await server.restart();
             for (let i = 60; i < 90; i++) await appendWithRetry(`ticks-${i % 3}`, type, i);
             server.dropSubscriptions();

@@ -40,6 +40,19 @@ describe('EventStoreDBEventStore metadata: correlation and causation under Event
     });
   });
 
+  it('keeps the trace context of the append ($traceparent, $tracestate) in EventStoreDB metadata, and reads it back', async () => {
+    const stream = `trace${randomUUID().replace(/-/g, '')}`;
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const event = testEvent('noted', {});
+    await store.append(stream, [
+      { ...event, metadata: { ...event.metadata, $traceparent: traceparent, $tracestate: 'vendor=1' } },
+    ]);
+    const [raw] = await collect(store.client.readStream(stream));
+    expect(raw!.event!.metadata).toMatchObject({ $traceparent: traceparent, $tracestate: 'vendor=1' });
+    const [read] = await collect(store.readStream(stream));
+    expect(read!.metadata).toMatchObject({ $traceparent: traceparent, $tracestate: 'vendor=1' });
+  });
+
   it('reads events written before the change (correlationId/causationId) the same way', async () => {
     const stream = `old${randomUUID().replace(/-/g, '')}`;
     await store.client.appendToStream(

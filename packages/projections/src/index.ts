@@ -44,6 +44,7 @@ export type {
   ProjectionEngineEventName,
   ProjectionEngineListener,
 } from './runner/engineEvents';
+export { DEFAULT_MAX_LINKS_PER_BATCH, type ProjectionTelemetryOptions } from './runner/projectionTelemetry';
 export { SYSTEM_NAMESPACE, defaultNamespace, lockName, rebuildLockName } from './runner/namespaces';
 export {
   rebuildProjection,

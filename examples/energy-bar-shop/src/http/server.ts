@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { AggregateNotFoundError, aggregateState, type Type } from '@rewind/core';
 import { ConfirmDelivery } from '../delivery/commands';
 import { FinishTicket, StartTicket } from '../kitchen/commands';
@@ -16,8 +21,8 @@ import { ROUTE_SCHEMAS, SHARED_SCHEMAS } from './schemas';
 
 /** Options for {@link buildServer}. */
 export interface ServerOptions {
-  /** Fastify's logger (off by default). */
-  readonly logger?: boolean;
+  /** Fastify's logger: `true` for its own pino, a pino logger to share one (off by default). */
+  readonly logger?: boolean | FastifyBaseLogger;
   /** How long `GET /ready` waits for each store to answer (default 2 s). */
   readonly readyTimeoutMs?: number;
 }
@@ -41,7 +46,9 @@ type Body = { Body: Record<string, unknown> };
  */
 export function buildServer(shop: Shop, options: ServerOptions = {}): FastifyInstance {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(typeof options.logger === 'object'
+      ? { loggerInstance: options.logger }
+      : { logger: options.logger ?? false }),
     genReqId: requestId,
     // The largest valid request (an order of 20 lines) is a few KiB. A bigger body is refused from its
     // Content-Length, before a byte of it is read or parsed: parsing a 1 MB JSON body costs the event

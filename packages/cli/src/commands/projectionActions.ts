@@ -18,7 +18,19 @@ async function knownLetter(engine: ProjectionEngine, id: string): Promise<string
 
 function statusRows(statuses: readonly ProjectionStatus[]): string[][] {
   return [
-    ['NAME', 'KIND', 'VERSION', 'STATE', 'CHECKPOINT', 'HEAD', 'BEHIND', 'EVENTS/S', 'DEAD', 'LAST ERROR'],
+    [
+      'NAME',
+      'KIND',
+      'VERSION',
+      'STATE',
+      'CHECKPOINT',
+      'HEAD',
+      'BEHIND',
+      'LAG',
+      'EVENTS/S',
+      'DEAD',
+      'LAST ERROR',
+    ],
     ...statuses.map((s) => [
       s.name,
       s.kind,
@@ -33,11 +45,23 @@ function statusRows(statuses: readonly ProjectionStatus[]): string[][] {
       pos(s.checkpoint),
       pos(s.head),
       s.eventsBehind === undefined ? '?' : String(s.eventsBehind),
+      s.behindMs === undefined ? '?' : formatLag(s.behindMs),
       s.eventsPerSecond.toFixed(0),
       String(s.deadLetters),
       s.lastError ?? '',
     ]),
   ];
+}
+
+/** A lag in time for a table: `0s`, `850ms`, `12s`, `4m 05s`, `2h 03m`. */
+export function formatLag(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 /** `rewind projections list`: the configured projections and reactors. */

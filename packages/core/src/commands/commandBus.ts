@@ -9,6 +9,21 @@ import { checkCustomMetadata } from '../events/eventRegistry';
 import type { Type } from '../metadata/metadataKeys';
 import type { AggregateClass, Repository } from '../repository/repository';
 import { validateObject } from '../validation/validateObject';
+import { silentLogger, type RewindLogger } from '../telemetry/logger';
+import {
+  inSpan,
+  meterInstruments,
+  tracingActive,
+  type TelemetrySpan,
+  type TelemetryOptions,
+} from '../telemetry/otel';
+import {
+  AttributeNames as A,
+  MESSAGING_SYSTEM,
+  MetricNames,
+  SpanEventNames,
+  SpanNames,
+} from '../telemetry/telemetryNames';
 import type { CommandHandlerMode } from './commandHandler.decorator';
 
 /** Options for one {@link CommandBus.execute}. */
@@ -75,7 +90,22 @@ export interface CommandBusOptions {
   readonly maxRetries?: number;
   /** Base backoff between retries in ms, doubled each time, with jitter (default 5). */
   readonly retryBackoffMs?: number;
+  /** Where retried conflicts are logged (default: nowhere). */
+  readonly logger?: RewindLogger;
+  /** Spans (`rewind.command`, `rewind.command.handle`) and metrics (`rewind.command.*`); on by default. */
+  readonly telemetry?: TelemetryOptions;
 }
+
+const commandMetrics = meterInstruments((meter) => ({
+  duration: meter.createHistogram(MetricNames.commandDuration, {
+    unit: 's',
+    description: 'Duration of commands, from validation to the append, retries included',
+  }),
+  conflicts: meter.createCounter(MetricNames.commandConflicts, {
+    unit: '{conflict}',
+    description: 'ConcurrencyErrors met by commands (retried or not)',
+  }),
+}));
 
 /**
  * Validates commands and routes them to their handlers. For aggregate handlers it loads, invokes and
@@ -88,6 +118,8 @@ export interface CommandBusOptions {
 export class CommandBus {
   private readonly maxRetries: number;
   private readonly backoffMs: number;
+  private readonly logger: RewindLogger;
+  private readonly traced: boolean;
 
   constructor(
     private readonly repository: Repository,
@@ -96,6 +128,8 @@ export class CommandBus {
   ) {
     this.maxRetries = options.maxRetries ?? 3;
     this.backoffMs = options.retryBackoffMs ?? 5;
+    this.logger = options.logger ?? silentLogger;
+    this.traced = options.telemetry?.enabled !== false;
   }
 
   /** Whether a command class has a handler. */
@@ -141,6 +175,56 @@ export class CommandBus {
         },
       ]);
     }
+    if (!this.traced) return this.run<R>(command, options, undefined);
+    const metrics = commandMetrics();
+    if (!metrics && !tracingActive()) return this.run<R>(command, options, undefined);
+    const commandType = command.constructor.name;
+    const started = performance.now();
+    let outcome = 'error';
+    let errorType: string | undefined;
+    try {
+      const result = await inSpan(
+        SpanNames.command,
+        {
+          attributes: () => ({
+            [A.messagingSystem]: MESSAGING_SYSTEM,
+            [A.commandType]: commandType,
+            ...(options.commandId ? { [A.commandId]: options.commandId } : {}),
+          }),
+        },
+        async (span) => {
+          const done = await this.run<R>(command, options, span);
+          span?.setAttributes({
+            [A.commandId]: done.commandId,
+            [A.commandAttempts]: done.attempts,
+            [A.commandOutcome]: done.alreadyApplied ? 'already_applied' : 'ok',
+            ...(done.aggregateId !== undefined ? { [A.aggregateId]: done.aggregateId } : {}),
+            ...(done.revision !== undefined ? { [A.revision]: done.revision.toString() } : {}),
+          });
+          return done;
+        },
+      );
+      outcome = result.alreadyApplied ? 'already_applied' : 'ok';
+      return result;
+    } catch (error) {
+      errorType = (error as Error)?.name ?? 'Error';
+      throw error;
+    } finally {
+      metrics?.duration.record((performance.now() - started) / 1000, {
+        [A.messagingSystem]: MESSAGING_SYSTEM,
+        [A.commandType]: commandType,
+        [A.commandOutcome]: outcome,
+        ...(errorType ? { [A.errorType]: errorType } : {}),
+      });
+    }
+  }
+
+  /** Validates and runs a command (not async: called from `execute`, which turns throws into rejections). */
+  private run<R>(
+    command: object,
+    options: ExecuteOptions,
+    span: TelemetrySpan | undefined,
+  ): Promise<CommandResult<R>> {
     if (options.metadata) checkCustomMetadata(options.metadata);
     const commandClass = command.constructor as Type;
     const route = this.routes.get(commandClass);
@@ -155,6 +239,7 @@ export class CommandBus {
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
     });
+    span?.addEvent(SpanEventNames.commandValidated);
     const commandId = options.commandId ?? randomUUID();
     const correlationId = options.correlationId ?? commandId;
     const context = {
@@ -165,15 +250,19 @@ export class CommandBus {
     };
     return runInContext(context, () =>
       // A conflict on a `create` means the aggregate exists: final. Any other conflict is retried on fresh state.
-      this.withRetries(route.kind === 'class' || route.mode !== 'create', async (attempt) =>
-        route.kind === 'aggregate'
-          ? this.runAggregate<R>(route, command, commandId, attempt)
-          : this.runClass<R>(route, command, {
-              commandId,
-              correlationId,
-              repository: this.repository,
-              attempt,
-            }),
+      this.withRetries(
+        commandClass.name,
+        span,
+        route.kind === 'class' || route.mode !== 'create',
+        async (attempt) =>
+          route.kind === 'aggregate'
+            ? this.runAggregate<R>(route, command, commandId, attempt)
+            : this.runClass<R>(route, command, {
+                commandId,
+                correlationId,
+                repository: this.repository,
+                attempt,
+              }),
       ),
     );
   }
@@ -223,7 +312,19 @@ export class CommandBus {
       return alreadyApplied(commandId, id, attempt, aggregate.revision);
     }
     const method = (aggregate as unknown as Record<string | symbol, (c: object) => unknown>)[route.method]!;
-    const value = (await method.call(aggregate, command)) as R;
+    const value =
+      this.traced && tracingActive()
+        ? await inSpan(
+            SpanNames.commandHandle,
+            {
+              attributes: () => ({
+                [A.aggregateType]: requireAggregateMetadata(route.aggregateClass).type,
+                [A.aggregateId]: id,
+              }),
+            },
+            async () => (await method.call(aggregate, command)) as R,
+          )
+        : ((await method.call(aggregate, command)) as R);
     const append = await this.repository.save(aggregate);
     return {
       commandId,
@@ -240,17 +341,46 @@ export class CommandBus {
     context: CommandContext,
   ): Promise<CommandResult<R>> {
     const handler = route.resolve() as Record<string | symbol, (c: object, ctx: CommandContext) => unknown>;
-    const value = (await handler[route.method]!.call(handler, command, context)) as R;
+    const call = async () => (await handler[route.method]!.call(handler, command, context)) as R;
+    const value =
+      this.traced && tracingActive() ? await inSpan(SpanNames.commandHandle, {}, call) : await call();
     return { commandId: context.commandId, attempts: context.attempt, value };
   }
 
-  private async withRetries<T>(retry: boolean, run: (attempt: number) => Promise<T>): Promise<T> {
+  private async withRetries<T>(
+    commandType: string,
+    span: TelemetrySpan | undefined,
+    retry: boolean,
+    run: (attempt: number) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await run(attempt);
       } catch (error) {
-        if (!retry || !(error instanceof ConcurrencyError) || attempt > this.maxRetries) throw error;
+        if (!(error instanceof ConcurrencyError)) throw error;
+        if (this.traced) {
+          commandMetrics()?.conflicts.add(1, {
+            [A.messagingSystem]: MESSAGING_SYSTEM,
+            [A.commandType]: commandType,
+          });
+        }
+        if (!retry || attempt > this.maxRetries) {
+          this.logger.warn(
+            { command: commandType, stream: error.streamId, attempts: attempt, err: error },
+            'command failed: append conflict',
+          );
+          throw error;
+        }
         const delay = this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        this.logger.info(
+          { command: commandType, stream: error.streamId, attempt, retryInMs: Math.round(delay), err: error },
+          'append conflict: command retried on fresh state',
+        );
+        span?.addEvent(SpanEventNames.commandRetry, {
+          [A.commandAttempts]: attempt,
+          [A.streamId]: error.streamId,
+          [A.errorType]: error.name,
+        });
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

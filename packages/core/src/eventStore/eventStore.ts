@@ -18,6 +18,10 @@ export interface StoredEventMetadata {
   readonly occurredAt: string;
   /** Where the payload holds non-JSON values (JSON pointer → kind), so they can be revived exactly. */
   readonly $types?: Readonly<Record<string, 'date' | 'bigint'>>;
+  /** W3C trace context of the span that appended the event, when it was appended inside a trace. */
+  readonly $traceparent?: string;
+  /** The W3C `tracestate` that goes with `$traceparent`, when there is one. */
+  readonly $tracestate?: string;
   readonly [key: string]: unknown;
 }
 

@@ -9,6 +9,11 @@ export interface EventMetadata {
   readonly occurredAt: Date;
   /** Keys of your own, passed at save time. */
   readonly custom: Readonly<Record<string, unknown>>;
+  /**
+   * The W3C `traceparent` of the span that appended the event (stored as `$traceparent`), when it was
+   * appended inside a trace; only on stored events.
+   */
+  readonly traceparent?: string;
 }
 
 /** A stored event decoded into its class, with everything the store knows about it. */

@@ -9,6 +9,7 @@ import { requireDomainEventMetadata, type DomainEventMetadata } from './domainEv
 import type { EventEnvelope, EventMetadata } from './eventEnvelope';
 import { decodeJson, encodeJson } from './jsonCodec';
 import type { Upcaster } from './upcaster';
+import { TRACEPARENT_KEY, TRACESTATE_KEY } from '../telemetry/telemetryNames';
 
 /** Options for {@link EventRegistry}. */
 export interface EventRegistryOptions {
@@ -39,7 +40,15 @@ interface Registration {
   readonly required: readonly string[];
 }
 
-const RESERVED = new Set(['schemaVersion', 'correlationId', 'causationId', 'occurredAt', '$types']);
+const RESERVED = new Set([
+  'schemaVersion',
+  'correlationId',
+  'causationId',
+  'occurredAt',
+  '$types',
+  TRACEPARENT_KEY,
+  TRACESTATE_KEY,
+]);
 
 /**
  * Knows every event class by its stored name: serializes events for the store and decodes stored
@@ -317,6 +326,7 @@ export function toEventMetadata(
     causationId: stored.causationId,
     occurredAt: new Date(stored.occurredAt),
     custom,
+    ...(typeof stored[TRACEPARENT_KEY] === 'string' ? { traceparent: stored[TRACEPARENT_KEY] } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ import type {
 import type { EventEnvelope } from '../events/eventEnvelope';
 import type { EventRegistry } from '../events/eventRegistry';
 import type { SnapshotStore } from '../snapshots/snapshotStore';
+import { inSpan, tracingActive, type TelemetrySpan, type TelemetryOptions } from '../telemetry/otel';
+import { AttributeNames as A, SpanNames } from '../telemetry/telemetryNames';
 
 /** A concrete aggregate class, constructible without arguments. */
 export type AggregateClass<T extends AggregateRoot = AggregateRoot> = new () => T;
@@ -83,6 +85,8 @@ export interface RepositoryOptions {
   readonly ambiguousAppendRetries?: number;
   /** First pause before such a retry, doubled each time (default 200 ms). */
   readonly ambiguousAppendBackoffMs?: number;
+  /** The `rewind.aggregate.load` span of every load; on by default. */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /** Per execution context: how many events it saved to each stream (the index of the next derived id). */
@@ -146,10 +150,32 @@ export class Repository {
    * By business time, every event whose occurred-at is at or before the target is applied, in log
    * order, and later ones are skipped: a back-dated event counts from when it occurred.
    */
-  private async replay<T extends AggregateRoot>(
+  private replay<T extends AggregateRoot>(
     aggregateClass: AggregateClass<T>,
     id: string,
     options: LoadOptions,
+  ): Promise<{ aggregate: T } | { miss: { reason?: string; hint?: string } }> {
+    if (this.options.telemetry?.enabled === false || !tracingActive()) {
+      return this.replayTraced(aggregateClass, id, options, undefined);
+    }
+    return inSpan(
+      SpanNames.aggregateLoad,
+      {
+        attributes: () => ({
+          [A.aggregateType]: requireAggregateMetadata(aggregateClass).type,
+          [A.aggregateId]: id,
+          [A.streamId]: this.streamId(aggregateClass, id),
+        }),
+      },
+      (span) => this.replayTraced(aggregateClass, id, options, span),
+    );
+  }
+
+  private async replayTraced<T extends AggregateRoot>(
+    aggregateClass: AggregateClass<T>,
+    id: string,
+    options: LoadOptions,
+    span: TelemetrySpan | undefined,
   ): Promise<{ aggregate: T } | { miss: { reason?: string; hint?: string } }> {
     checkLoadOptions(options);
     const aggregate = this.create(aggregateClass, id);
@@ -186,9 +212,13 @@ export class Repository {
         applied++;
       }
     } catch (error) {
-      if (error instanceof StreamNotFoundError) return { miss: {} };
+      if (error instanceof StreamNotFoundError) {
+        span?.setAttributes({ [A.eventsRead]: 0, [A.snapshotUsed]: false });
+        return { miss: {} };
+      }
       throw error;
     }
+    span?.setAttributes({ [A.eventsRead]: seen, [A.snapshotUsed]: snapshot !== undefined });
     if (target !== undefined && lastRevision !== undefined && lastRevision < target) {
       return {
         miss: {

@@ -12,6 +12,9 @@ import type { Upcaster } from '../events/upcaster';
 import type { Type } from '../metadata/metadataKeys';
 import { Repository, type AggregateClass, type RepositoryOptions } from '../repository/repository';
 import { SnapshotStore, type SnapshotStorage, type SnapshotStoreOptions } from '../snapshots/snapshotStore';
+import { instrumentEventStore } from '../telemetry/instrumentedEventStore';
+import { silentLogger, type RewindLogger } from '../telemetry/logger';
+import type { TelemetryOptions } from '../telemetry/otel';
 
 /** Everything Rewind needs to know at start-up. */
 export interface RewindOptions {
@@ -37,6 +40,16 @@ export interface RewindOptions {
   readonly unknownEventTypes?: 'error' | 'skip';
   /** See `EventRegistryOptions.onSkippedEvent`. */
   readonly onSkippedEvent?: (recorded: RecordedEvent) => void;
+  /**
+   * Where Rewind logs (retried append conflicts, ...): a pino logger or anything with the same
+   * methods (`RewindLogger`). Default: silent.
+   */
+  readonly logger?: RewindLogger;
+  /**
+   * OpenTelemetry spans and metrics (see the Operations guide). On by default: produced when an
+   * OpenTelemetry SDK is registered, next to free otherwise; `{ enabled: false }` turns them off.
+   */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /** The wired pieces. */
@@ -47,6 +60,8 @@ export interface Rewind {
   readonly commandBus: CommandBus;
   /** Aggregate classes by category (`'order'` → Order). */
   readonly aggregates: ReadonlyMap<string, AggregateClass>;
+  /** The logger given to `createRewind` (silent by default). */
+  readonly logger: RewindLogger;
 }
 
 /**
@@ -158,12 +173,20 @@ export function createRewind(options: RewindOptions): Rewind {
     }
   }
 
-  const repository = new Repository(options.eventStore, events, {
-    ...options.appendRetries,
-    ...(options.snapshots
-      ? { snapshots: new SnapshotStore(options.snapshots, options.snapshotOptions) }
-      : {}),
-  });
-  const commandBus = new CommandBus(repository, routes, options.commandBus);
-  return { eventStore: options.eventStore, events, repository, commandBus, aggregates };
+  const telemetry = options.telemetry ?? {};
+  const logger = options.logger ?? silentLogger;
+  const traced = telemetry.enabled !== false;
+  const repository = new Repository(
+    traced ? instrumentEventStore(options.eventStore) : options.eventStore,
+    events,
+    {
+      ...options.appendRetries,
+      telemetry,
+      ...(options.snapshots
+        ? { snapshots: new SnapshotStore(options.snapshots, options.snapshotOptions) }
+        : {}),
+    },
+  );
+  const commandBus = new CommandBus(repository, routes, { telemetry, logger, ...options.commandBus });
+  return { eventStore: options.eventStore, events, repository, commandBus, aggregates, logger };
 }

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  AttributeNames as A,
   comparePositions,
+  inSpan,
   isAfter,
+  MESSAGING_SYSTEM,
+  SpanNames,
   ProjectionError,
   serializePosition,
   type Position,
@@ -11,6 +15,7 @@ import { applyEvents, HandlerFailure } from '../runner/applyEvents';
 import { catchUpToHead, type Selection } from '../runner/catchUp';
 import { Lease } from '../runner/lease';
 import { rebuildLockName } from '../runner/namespaces';
+import { batchSpan } from '../runner/projectionTelemetry';
 import type { ProjectionEngine } from '../runner/projectionEngine';
 import { finishRebuild, planRebuild, type RebuildPlan } from './rebuildPlan';
 import { swapWhenFresh } from './swapWhenFresh';
@@ -100,6 +105,35 @@ export async function rebuildProjection(
   name: string,
   options: RebuildOptions = {},
 ): Promise<RebuildResult> {
+  if (engine.context.telemetry?.enabled === false) return rebuild(engine, name, options);
+  // One span for the whole rebuild, none per replayed event (see ProjectionTelemetryOptions.replaySpans).
+  return inSpan(
+    SpanNames.rebuild,
+    {
+      attributes: () => ({
+        [A.messagingSystem]: MESSAGING_SYSTEM,
+        [A.messagingOperationType]: 'process',
+        [A.projection]: name,
+        [A.replay]: true,
+        [A.scratch]: options.until !== undefined,
+      }),
+    },
+    async (span) => {
+      const result = await rebuild(engine, name, options);
+      span?.setAttributes({
+        [A.namespace]: result.namespace,
+        [A.processed]: result.processed,
+      });
+      return result;
+    },
+  );
+}
+
+async function rebuild(
+  engine: ProjectionEngine,
+  name: string,
+  options: RebuildOptions,
+): Promise<RebuildResult> {
   const definition = engine.definition(name);
   const { meta, eventTypes } = definition;
   if (meta.kind !== 'projection') {
@@ -108,7 +142,7 @@ export async function rebuildProjection(
       `"${name}" is a reactor: reactors are never replayed (their side effects must not repeat).`,
     );
   }
-  const { store, eventStore, events } = engine.context;
+  const { store, eventStore, events, telemetry } = engine.context;
   const reporter = engine.reporter;
   const ttl = options.lockTtlMs ?? LOCK_TTL_MS;
   const owner = `rebuild-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -152,12 +186,16 @@ export async function rebuildProjection(
     const commit = async (batch: readonly RecordedEvent[], checkpoint: Position): Promise<void> => {
       const began = Date.now();
       lease.check();
-      try {
-        await store.transaction(namespace, async (tx) => {
+      const write = () =>
+        store.transaction(namespace, async (tx) => {
           await tx.assertLock(lease.lock, lease.owner);
           await applyEvents(definition, events, tx, batch, true);
           await tx.setCheckpoint(checkpoint);
         });
+      try {
+        if (telemetry?.replaySpans === 'batch' && telemetry.enabled !== false && batch.length > 0) {
+          await batchSpan(meta, namespace, batch, true, telemetry, write);
+        } else await write();
       } catch (error) {
         throw stoppedAt(name, error, batch);
       }

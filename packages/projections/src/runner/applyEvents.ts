@@ -1,4 +1,15 @@
-import type { EventEnvelope, EventMetadata, EventRegistry, RecordedEvent } from '@rewind/core';
+import {
+  AttributeNames as A,
+  contextOfEvent,
+  inSpan,
+  MESSAGING_SYSTEM,
+  serializePosition,
+  SpanNames,
+  type EventEnvelope,
+  type EventMetadata,
+  type EventRegistry,
+  type RecordedEvent,
+} from '@rewind/core';
 import type { ProjectionContext, ReactorContext } from '../decorators/projection.decorator';
 import type { ReadModelTransaction } from '../readModel/readModelStore';
 import type { ProcessorDefinition } from './processorRegistry';
@@ -47,6 +58,7 @@ export function runReactor(
   definition: ProcessorDefinition,
   registry: EventRegistry,
   events: readonly RecordedEvent[],
+  traced = true,
 ): Promise<void> {
   const { name } = definition.meta;
   return runHandlers(
@@ -54,6 +66,35 @@ export function runReactor(
     registry,
     events,
     (envelope, recorded) => new HandlerReactorContext(name, envelope, `${name}:${recorded.id}`),
+    traced ? (recorded, run) => inReactorSpan(name, recorded, run) : undefined,
+  );
+}
+
+/**
+ * A reactor's handling of one event, in a `rewind.reactor.handle` span whose parent is the span that
+ * appended the event (its `$traceparent`): the commands the reactor sends join the same trace.
+ */
+function inReactorSpan(reactor: string, recorded: RecordedEvent, run: () => Promise<void>): Promise<void> {
+  const parent = contextOfEvent(recorded.metadata);
+  return inSpan(
+    SpanNames.reactorHandle,
+    {
+      kind: 'consumer',
+      ...(parent ? { parent } : {}),
+      attributes: () => ({
+        [A.messagingSystem]: MESSAGING_SYSTEM,
+        [A.messagingOperationType]: 'process',
+        [A.messagingDestinationName]: recorded.streamId,
+        [A.messagingConsumerGroupName]: reactor,
+        [A.messagingMessageId]: recorded.id,
+        [A.projection]: reactor,
+        [A.eventType]: recorded.type,
+        [A.streamId]: recorded.streamId,
+        [A.revision]: recorded.revision.toString(),
+        [A.position]: serializePosition(recorded.position),
+      }),
+    },
+    run,
   );
 }
 
@@ -63,6 +104,7 @@ async function runHandlers(
   registry: EventRegistry,
   events: readonly RecordedEvent[],
   contextFor: (envelope: EventEnvelope, recorded: RecordedEvent) => unknown,
+  around?: (recorded: RecordedEvent, run: () => Promise<void>) => Promise<void>,
 ): Promise<void> {
   const { handlers } = definition;
   for (let i = 0; i < events.length; i++) {
@@ -72,6 +114,12 @@ async function runHandlers(
     try {
       const envelope = registry.decode(recorded);
       if (!envelope) continue;
+      if (around) {
+        await around(recorded, async () => {
+          await handler(envelope.event, contextFor(envelope, recorded));
+        });
+        continue;
+      }
       const result = handler(envelope.event, contextFor(envelope, recorded));
       if (result instanceof Promise) await result;
     } catch (error) {

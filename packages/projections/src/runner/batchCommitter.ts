@@ -3,6 +3,7 @@ import {
   isAfter,
   ProjectionError,
   serializePosition,
+  tracingActive,
   type EventRegistry,
   type Position,
   type RecordedEvent,
@@ -13,6 +14,7 @@ import type { UndecodableEvent } from './catchUp';
 import type { EngineEmitter } from './engineEvents';
 import type { Lease } from './lease';
 import type { ProcessorDefinition } from './processorRegistry';
+import { batchSpan, type ProjectionTelemetryOptions } from './projectionTelemetry';
 
 /** A processor stopped on an event, as its `onError: 'stop'` policy says. */
 export class ProcessorStoppedError extends ProjectionError {}
@@ -34,6 +36,7 @@ export interface BatchCommitterOptions {
   /** The served namespace of an older version this build will replace (a version bump), if any. */
   readonly replacing: string | undefined;
   readonly emitter: EngineEmitter;
+  readonly telemetry: ProjectionTelemetryOptions;
   /** After each commit: for the runner's checkpoint, counters and waiters. */
   committed(count: number, checkpoint: Position): void;
   /** An event was parked, or the processor stopped on it: the runner's last error. */
@@ -86,12 +89,27 @@ export class BatchCommitter {
     );
   };
 
-  private async attempt(events: readonly RecordedEvent[], checkpoint: Position): Promise<void> {
+  private attempt(events: readonly RecordedEvent[], checkpoint: Position): Promise<void> {
+    const { definition, telemetry, namespace } = this.options;
+    if (telemetry.enabled === false || events.length === 0 || !tracingActive()) {
+      return this.attemptUntraced(events, checkpoint);
+    }
+    return batchSpan(definition.meta, namespace, events, false, telemetry, () =>
+      this.attemptUntraced(events, checkpoint),
+    );
+  }
+
+  private async attemptUntraced(events: readonly RecordedEvent[], checkpoint: Position): Promise<void> {
     const { definition, store, lease, namespace, replacing } = this.options;
     const started = Date.now();
     lease.check();
     if (definition.meta.kind === 'reactor') {
-      await runReactor(definition, this.options.events, events);
+      await runReactor(
+        definition,
+        this.options.events,
+        events,
+        this.options.telemetry.enabled !== false && tracingActive(),
+      );
       await store.transaction(namespace, async (tx) => {
         await tx.assertLock(lease.lock, lease.owner);
         await tx.setCheckpoint(checkpoint);

@@ -95,6 +95,11 @@ export class EngineEmitter {
     return () => void set.delete(listener as (event: never) => void);
   }
 
+  /** Removes a listener added with {@link on}. */
+  off<K extends ProjectionEngineEventName>(name: K, listener: ProjectionEngineListener<K>): void {
+    this.listeners.get(name)?.delete(listener as (event: never) => void);
+  }
+
   /** True when anyone listens to `name` (skip building events nobody reads). */
   has(name: ProjectionEngineEventName): boolean {
     return (this.listeners.get(name)?.size ?? 0) > 0;

@@ -2,6 +2,8 @@ import {
   closestNames,
   ConfigurationError,
   ProjectionError,
+  silentLogger,
+  type RewindLogger,
   type EventRegistry,
   type EventStore,
   type Position,
@@ -21,7 +23,9 @@ import { applyEvents, describeError, HandlerFailure, runReactor } from './applyE
 import { EngineEmitter, type ProjectionEngineEventName, type ProjectionEngineListener } from './engineEvents';
 import { SYSTEM_NAMESPACE, lockName } from './namespaces';
 import { defineProcessors, type ProcessorDefinition } from './processorRegistry';
+import { logEngine } from './engineLogging';
 import { ProjectionRunner, type ProjectionState, type RunnerStatus } from './projectionRunner';
+import { meterEngine, type ProjectionTelemetryOptions } from './projectionTelemetry';
 
 /** Options for {@link ProjectionEngine}. */
 export interface ProjectionEngineOptions {
@@ -39,6 +43,13 @@ export interface ProjectionEngineOptions {
   readonly checkpointIntervalMs?: number;
   /** How often runners look for pause/resume requests made by other processes (default 1000 ms). */
   readonly controlPollMs?: number;
+  /**
+   * Where the engine logs parked events, failures, leases taken and lost, rebuilds, dead-letter
+   * retries: a pino logger or anything with its methods (`RewindLogger`). Default: silent.
+   */
+  readonly logger?: RewindLogger;
+  /** Spans and metrics (see the Operations guide); on by default, inert without an OpenTelemetry SDK. */
+  readonly telemetry?: ProjectionTelemetryOptions;
 }
 
 /** A projection's status as any process can see it. */
@@ -53,6 +64,11 @@ export interface ProjectionStatus {
   readonly head: Position | undefined;
   /** Handled events between the checkpoint and the head (when the store can count them). */
   readonly eventsBehind: number | undefined;
+  /**
+   * Lag in time: how long ago the oldest handled event after the checkpoint was recorded (now minus
+   * its recorded time), 0 when there is none; undefined without a served or built namespace.
+   */
+  readonly behindMs: number | undefined;
   readonly eventsPerSecond: number;
   readonly lastError: string | undefined;
   readonly paused: boolean;
@@ -83,8 +99,10 @@ export class ProjectionEngine {
   private inlineAttached: Promise<void> | undefined;
   private inlineState: 'stopped' | 'running' | 'failed' = 'stopped';
   private inlineError: string | undefined;
+  private readonly logger: RewindLogger;
 
   constructor(private readonly options: ProjectionEngineOptions) {
+    this.logger = options.logger ?? silentLogger;
     this.definitions = defineProcessors(options.processors, options.events, options.resolve);
     const inline = this.definitions.filter((d) => isInline(d));
     if (inline.length > 0 && !options.store.attachInline) {
@@ -105,6 +123,7 @@ export class ProjectionEngine {
           events: options.events,
           store: options.store,
           emitter: this.emitter,
+          ...(options.telemetry ? { telemetry: options.telemetry } : {}),
           ...(options.owner ? { owner: options.owner } : {}),
           ...(options.lockTtlMs ? { lockTtlMs: options.lockTtlMs } : {}),
           ...(options.checkpointIntervalMs !== undefined
@@ -112,6 +131,10 @@ export class ProjectionEngine {
             : {}),
         }),
       );
+    }
+    if (options.logger) logEngine(this.emitter, options.logger);
+    if (options.telemetry?.enabled !== false) {
+      meterEngine(this.emitter, { lag: () => this.status() });
     }
   }
 
@@ -122,6 +145,29 @@ export class ProjectionEngine {
    */
   on<K extends ProjectionEngineEventName>(event: K, listener: ProjectionEngineListener<K>): () => void {
     return this.emitter.on(event, listener);
+  }
+
+  /** Stops a listener added with {@link on} (the same as calling the function `on` returned). */
+  off<K extends ProjectionEngineEventName>(event: K, listener: ProjectionEngineListener<K>): void {
+    this.emitter.off(event, listener);
+  }
+
+  /** Calls `listener` whenever a projection here changes state. Returns the function that stops it. */
+  onStateChange(listener: ProjectionEngineListener<'state-changed'>): () => void {
+    return this.emitter.on('state-changed', listener);
+  }
+
+  /** Calls `listener` whenever an event is parked as a dead letter. Returns the function that stops it. */
+  onDeadLetter(listener: ProjectionEngineListener<'dead-letter-parked'>): () => void {
+    return this.emitter.on('dead-letter-parked', listener);
+  }
+
+  /**
+   * Calls `listener` on every runner error (`retryInMs` set: it retries; undefined: it failed).
+   * Returns the function that stops it.
+   */
+  onError(listener: ProjectionEngineListener<'runner-error'>): () => void {
+    return this.emitter.on('runner-error', listener);
   }
 
   /** Names of every projection and reactor. */
@@ -282,6 +328,7 @@ export class ProjectionEngine {
               filter: { eventTypes: definition.eventTypes },
             })
           : undefined;
+        const behindMs = namespace ? await this.behindMs(definition.eventTypes, checkpoint) : undefined;
         const holder = await store.lockHolder(lockName(meta.name));
         const letters = namespace ? await store.listDeadLetters(namespace) : [];
         const paused = await this.isPaused(meta.name);
@@ -297,6 +344,7 @@ export class ProjectionEngine {
           checkpoint,
           head,
           eventsBehind,
+          behindMs,
           eventsPerSecond: local?.eventsPerSecond ?? 0,
           lastError: local ? local.lastError : this.inlineError,
           paused,
@@ -306,6 +354,18 @@ export class ProjectionEngine {
         };
       }),
     );
+  }
+
+  /** Now minus the recorded time of the first handled event after `checkpoint` (0 when there is none). */
+  private async behindMs(eventTypes: readonly string[], checkpoint: Position | undefined): Promise<number> {
+    for await (const event of this.options.eventStore.readAll({
+      ...(checkpoint ? { after: checkpoint } : {}),
+      filter: { eventTypes },
+      maxCount: 1,
+    })) {
+      return Math.max(0, Date.now() - event.recordedAt.getTime());
+    }
+    return 0;
   }
 
   /**
@@ -357,10 +417,17 @@ export class ProjectionEngine {
     const definition = this.definition(letter.projection);
     const { store, events } = this.options;
     let event: RecordedEvent | undefined;
+    const fields = {
+      projection: letter.projection,
+      deadLetter: id,
+      stream: letter.streamId,
+      revision: letter.revision.toString(),
+      type: letter.eventType,
+    };
     try {
       event = await this.readParked(letter);
       if (definition.meta.kind === 'reactor') {
-        await runReactor(definition, events, [event]);
+        await runReactor(definition, events, [event], this.options.telemetry?.enabled !== false);
         await store.transaction(letter.namespace, (tx) => tx.removeDeadLetter(id));
       } else {
         const recorded = event;
@@ -369,9 +436,11 @@ export class ProjectionEngine {
           await tx.removeDeadLetter(id);
         });
       }
+      this.logger.info(fields, 'dead letter retried: applied and removed');
     } catch (error) {
       if (error instanceof ProjectionError && !event) throw error;
       const cause = error instanceof HandlerFailure ? error.original : error;
+      this.logger.warn({ ...fields, err: cause }, 'dead letter retried: still fails, stays parked');
       await store
         .transaction(letter.namespace, (tx) => tx.recordDeadLetterAttempt(id, describeError(cause)))
         .catch(() => undefined);

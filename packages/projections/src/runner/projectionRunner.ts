@@ -13,6 +13,7 @@ import { LockLostError, TransactionConflictError } from '../readModel/readModelE
 import type { ReadModelStore } from '../readModel/readModelStore';
 import { describeError } from './applyEvents';
 import { BatchCommitter, NamespaceSwitchedError, ProcessorStoppedError } from './batchCommitter';
+import type { ProjectionTelemetryOptions } from './projectionTelemetry';
 import type { Batcher } from './batcher';
 import { catchUpToHead } from './catchUp';
 import { followLog } from './followLog';
@@ -63,6 +64,11 @@ export interface ProjectionRunnerOptions {
   readonly onStateChange?: (status: RunnerStatus) => void;
   /** Where the runner reports what it does (the engine passes its own; see `ProjectionEngine.on`). */
   readonly emitter?: EngineEmitter;
+  /**
+   * Spans: one `rewind.projection.batch` per committed batch (linked to the spans that appended its
+   * events), and for reactors one `rewind.reactor.handle` per event. On by default.
+   */
+  readonly telemetry?: ProjectionTelemetryOptions;
 }
 
 /** Pause between retries after an error the runner can recover from (the store was unreachable...). */
@@ -409,6 +415,7 @@ export class ProjectionRunner {
       namespace,
       replacing,
       emitter: this.emitter,
+      telemetry: this.options.telemetry ?? {},
       committed: (count, checkpoint) => this.committed(count, checkpoint),
       failed: (message) => {
         this.lastError = message;
