@@ -108,4 +108,4 @@ export {
   type TelemetryContext,
   type TelemetryMeter,
 } from './telemetry/otel';
-export { instrumentEventStore, streamCategory } from './telemetry/instrumentedEventStore';
+export { instrumentEventStore, streamCategory, unwrapEventStore } from './telemetry/instrumentedEventStore';

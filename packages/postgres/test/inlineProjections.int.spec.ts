@@ -3,6 +3,7 @@ import {
   createRewind,
   DomainEvent,
   InMemoryEventStore,
+  instrumentEventStore,
   ProjectionError,
   type EventStore,
 } from '@rewind/core';
@@ -320,6 +321,15 @@ describe('inline projections', () => {
       expect(() => app.engine([InlineCounters], new InMemoryReadModelStore())).toThrow(
         /"counters" are inline .* InMemoryReadModelStore cannot; remove `inline: true`/,
       );
+    });
+
+    it('accepts the PostgreSQL event store wrapped for OpenTelemetry', async () => {
+      const app = await open(fresh());
+      const engine = app.engine([InlineCounters], app.readModels, instrumentEventStore(app.eventStore));
+      engine.start();
+      await engine.ready();
+      await app.append('wrapped', new Counted('w', 1));
+      expect(await app.counter(engine, 'w')).toEqual({ count: 1, events: 1 });
     });
 
     it('an event store other than PostgreSQL', async () => {

@@ -54,7 +54,21 @@ export function streamCategory(streamId: string): string {
  * const store = instrumentEventStore(new SqliteEventStore({ path }));
  */
 export function instrumentEventStore(store: EventStore): EventStore {
-  return new InstrumentedEventStore(store);
+  const instrumented = new InstrumentedEventStore(store);
+  wrapped.set(instrumented, store);
+  return instrumented;
+}
+
+const wrapped = new WeakMap<EventStore, EventStore>();
+
+/**
+ * The store an {@link instrumentEventStore} wrapper calls (the store itself when it is not one): for
+ * code that needs the concrete store, e.g. the PostgreSQL inline projections and snapshots.
+ */
+export function unwrapEventStore(store: EventStore): EventStore {
+  let inner = store;
+  for (let next = wrapped.get(inner); next; next = wrapped.get(inner)) inner = next;
+  return inner;
 }
 
 class InstrumentedEventStore implements EventStore {

@@ -5,8 +5,8 @@
  * entry to stderr.
  *
  * @example
- * import pino from 'pino';
- * const rewind = createRewind({ eventStore, aggregates: [Order], logger: pino() });
+ * // a Fastify app's pino logger (or any pino instance)
+ * const rewind = createRewind({ eventStore, aggregates: [Order], logger: app.log });
  */
 export interface RewindLogger {
   error(fields: object, message?: string): void;

@@ -1,3 +1,4 @@
+import { unwrapEventStore, type EventStore } from '@rewind/core';
 import type { PoolClient, QueryConfig } from 'pg';
 import type { EventStoreTables } from './eventStoreSchema';
 import type { InlineApplier, InlineSession } from './inlineProjections';
@@ -31,12 +32,13 @@ export function registerInternals(store: object, value: EventStoreInternals): vo
  * @throws TypeError when the object is not a PostgresEventStore.
  */
 export function internalsOf(store: object, user = 'PostgresSnapshotStorage'): EventStoreInternals {
-  const value = internals.get(store);
+  const value = maybeInternalsOf(store);
   if (!value) throw new TypeError(`${user} needs a PostgresEventStore (from PostgresEventStore.connect).`);
   return value;
 }
 
 /** A store's internals, or undefined when it is not a PostgresEventStore. */
 export function maybeInternalsOf(store: object): EventStoreInternals | undefined {
-  return internals.get(store);
+  // An instrumented store (OpenTelemetry) wraps the PostgresEventStore: look through it.
+  return internals.get(store) ?? internals.get(unwrapEventStore(store as EventStore));
 }
