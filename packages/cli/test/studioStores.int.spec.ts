@@ -71,6 +71,11 @@ function describeStudioOver(
         ],
       });
       expect(await get('streams?aggregate=order&limit=1')).toMatchObject({ nextCursor: 'order-o-1' });
+      // With a type, the prefix may be of the ids or of the stream ids.
+      for (const prefix of ['o-2', 'order-o-2'])
+        expect(await get(`streams?aggregate=order&prefix=${prefix}`)).toEqual({
+          streams: [{ streamId: 'order-o-2', revision: '0', events: '1' }],
+        });
       expect(await get('streams?aggregate=order&cursor=order-o-1')).toMatchObject({
         streams: [{ streamId: 'order-o-2' }],
       });

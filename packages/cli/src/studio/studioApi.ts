@@ -46,19 +46,22 @@ export function registerStudioApi(app: FastifyInstance, options: StudioApiOption
     json(async ({ query }) => {
       const limit = pageSize(query.limit, 50, 500);
       if (query.aggregate !== undefined) await ctx.aggregate(query.aggregate);
-      const prefix = query.aggregate !== undefined ? `${query.aggregate}-` : (query.prefix ?? '');
-      if (query.aggregate !== undefined && query.prefix !== undefined && !query.prefix.startsWith(prefix))
-        throw new CliError(
-          `prefix "${query.prefix}" is not within aggregate ${query.aggregate}.`,
-          EXIT.usage,
-        );
-      const search = query.prefix ?? prefix;
+      // With an aggregate type, a prefix is one of its stream ids (`order-10`) or of its ids (`10`).
+      const category = query.aggregate !== undefined ? `${query.aggregate}-` : '';
+      const prefix = query.prefix ?? '';
+      const search = prefix.startsWith(category) ? prefix : `${category}${prefix}`;
       const cursor = query.cursor;
       const { eventStore } = await ctx.rewind();
       const streams: Array<{ streamId: string; revision: bigint; events: bigint }> = [];
       let more = false;
+      // The page after the cursor: what the store lists after that stream (SQLite and PostgreSQL list by
+      // id, EventStoreDB in log order), so the cursor works whatever the order.
+      let passed = cursor === undefined;
       for await (const info of eventStore.listStreams(search ? { prefix: search } : {})) {
-        if (cursor !== undefined && info.streamId <= cursor) continue;
+        if (!passed) {
+          passed = info.streamId === cursor;
+          continue;
+        }
         if (streams.length === limit) {
           more = true;
           break;
