@@ -20,6 +20,7 @@ const RUNS = 5;
 
 /** Starts `rewind studio` over the store in `dir`; resolves to its URL and the process. */
 function startStudio(dir) {
+  const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [BIN, '--config', CONFIG, 'studio', '--port', '0', '--no-open'], {
     env: { ...process.env, REWIND_DATA_DIR: dir, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -31,7 +32,7 @@ function startStudio(dir) {
     child.stdout.on('data', (chunk) => {
       out += chunk;
       const found = /Rewind Studio: (http:\/\/\S+)/.exec(out);
-      if (found) resolve({ url: found[1], child });
+      if (found) resolve({ url: found[1], child, startMs: Number(process.hrtime.bigint() - started) / 1e6 });
     });
     child.on('exit', (code) => reject(new Error(`rewind studio exited (${code}): ${err}`)));
   });
@@ -61,7 +62,7 @@ async function run({ quick }) {
   process.stderr.write(
     `studio: ${count} events in ${dir} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
   );
-  const { url, child } = await startStudio(dir);
+  const { url, child, startMs } = await startStudio(dir);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -92,6 +93,12 @@ async function run({ quick }) {
       pass: value < 1000,
     });
     return [
+      {
+        figure: `rewind studio, from the command to its URL printed (${count.toLocaleString('en-US')} events)`,
+        unit: 'ms',
+        value: startMs,
+        note: 'one run: node, the config (swc), the stores opened',
+      },
       row('streams page', streams),
       row('streams of a type by prefix', byType),
       row("an order's timeline with its state", timeline),
