@@ -114,7 +114,12 @@ export async function timelinePage({ main, info, params, query }) {
           );
           let hit = events.querySelector(`[data-revision="${revision}"]`);
           if (!hit) {
-            location.hash = `#/aggregate/${seg(aggregate)}/${seg(id)}?rev=${revision}`;
+            // On another page of the timeline: go there, and bisect again there (a deep link).
+            const again = new URLSearchParams({
+              rev: String(revision),
+              ...(where ? { where } : { predicate }),
+            });
+            location.hash = `#/aggregate/${seg(aggregate)}/${seg(id)}?${again}`;
             return;
           }
           hit.classList.add('hit');
@@ -257,4 +262,9 @@ export async function timelinePage({ main, info, params, query }) {
     ),
   );
   await showState(current);
+  if (query.where || query.predicate) {
+    bisectForm.elements.where.value = query.where ?? '';
+    if (bisectForm.elements.predicate) bisectForm.elements.predicate.value = query.predicate ?? '';
+    bisectForm.requestSubmit();
+  }
 }

@@ -128,6 +128,10 @@ describe('Rewind Studio in the browser (energy-bar shop on SQLite, --allow-write
     await page.waitForSelector('#rev-1.hit');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'bisect');
+    // A bisect is a link too: the condition in the address runs on arrival.
+    await go(`#/aggregate/order/1001?where=${encodeURIComponent('total >= 7000 && status == "completed"')}`);
+    await page.waitForSelector('#rev-2.hit');
+    expect(await page.locator('#bisect-where').inputValue()).toBe('total >= 7000 && status == "completed"');
   });
 
   it('draws the causation chain of order 1001 across payment, kitchen and delivery', async () => {
