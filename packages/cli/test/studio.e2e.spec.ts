@@ -11,6 +11,7 @@ import { startStudio, type RunningStudio } from '../src/studio/studioServer';
 import { auditFix, studioShopConfig } from './fixtures/studio/studioShop';
 import {
   launchBrowser,
+  horizontalOverflow,
   openPage,
   rendered,
   screenshot,
@@ -78,6 +79,7 @@ describe('Rewind Studio in the browser (energy-bar shop on SQLite, --allow-write
     expect(await row.locator('td').allTextContents()).toEqual(['order-1001', '3', '2']);
     expect(await page.locator('#stream-list tbody tr').count()).toBe(3);
     expect(await seriousViolations(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'streams');
     await page.click('a[href="#/aggregate/order/1001"]');
     await rendered(page);
@@ -103,6 +105,7 @@ describe('Rewind Studio in the browser (energy-bar shop on SQLite, --allow-write
     const travelled = (await api('aggregates/order/1001/state?revision=1')) as { state: { status: string } };
     expect(travelled.state.status).toBe('paid');
     expect(await seriousViolations(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'timeline');
   });
 
@@ -127,6 +130,7 @@ describe('Rewind Studio in the browser (energy-bar shop on SQLite, --allow-write
     await page.click('text=Find first revision');
     await page.waitForSelector('#rev-1.hit');
     expect(await seriousViolations(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'bisect');
     // A bisect is a link too: the condition in the address runs on arrival.
     await go(`#/aggregate/order/1001?where=${encodeURIComponent('total >= 7000 && status == "completed"')}`);
@@ -158,6 +162,7 @@ describe('Rewind Studio in the browser (energy-bar shop on SQLite, --allow-write
     expect(await captured.count()).toBe(1);
     expect(await page.locator('#chain > li').first().getAttribute('data-type')).toBe('order.placed');
     expect(await seriousViolations(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'causation');
   });
 
@@ -182,6 +187,7 @@ describe('Rewind Studio in the browser (energy-bar shop on SQLite, --allow-write
     expect(diff).toMatch(/~ status: "[^"]+" → "delivered"/);
     expect(await page.locator('#as-of ul.docs').textContent()).toContain('1001');
     expect(await seriousViolations(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'read-model-as-of');
   });
 
@@ -190,6 +196,7 @@ describe('Rewind Studio in the browser (energy-bar shop on SQLite, --allow-write
     const row = page.locator('tr', { hasText: 'order-audit' });
     expect(await row.textContent()).toContain('No audit rule for order 1002');
     expect(await seriousViolations(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'dead-letters');
     // Cancelling the dialog changes nothing.
     await row.locator('button[data-write=Retry]').click();
@@ -235,6 +242,7 @@ describe('Rewind Studio in the browser (energy-bar shop on SQLite, --allow-write
     await page.waitForSelector('#live-events li[data-stream="audit-live"]');
     expect(await page.locator('#live-events li').first().getAttribute('data-stream')).toBe('audit-live');
     expect(await seriousViolations(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'live');
   });
 

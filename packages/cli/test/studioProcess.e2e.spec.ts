@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { BIN } from './support/runCli';
 import {
   launchBrowser,
+  horizontalOverflow,
   openPage,
   rendered,
   seedStudioShop,
@@ -119,6 +120,8 @@ describe('rewind studio (a process, read-only)', () => {
       expect(await buttons.count()).toBeGreaterThan(0);
       for (const button of await buttons.all()) expect(await button.isDisabled()).toBe(true);
       expect(await seriousViolations(page)).toEqual([]);
+      expect(await horizontalOverflow(page)).toBe(0);
+      expect(await horizontalOverflow(page)).toBe(0);
     } finally {
       await close();
     }

@@ -64,6 +64,13 @@ export async function seriousViolations(page: Page): Promise<Array<{ id: string;
     .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) }));
 }
 
+/** How many pixels the page is wider than the window (0: nothing to scroll sideways at 400 px). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return (await page.evaluate(
+    'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+  )) as number;
+}
+
 /**
  * Saves a screenshot of the page for the docs (docs/public/studio/<name>.png), at a desktop width
  * (the tests themselves run at 400 px), then goes back to the page's own size.
