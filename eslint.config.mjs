@@ -45,8 +45,27 @@ export default tseslint.config(
         clearInterval: 'readonly',
         setImmediate: 'readonly',
         Buffer: 'readonly',
+        fetch: 'readonly',
+        URL: 'readonly',
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Rewind Studio's page: plain ES modules run by the browser.
+    files: ['packages/cli/studio/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        URLSearchParams: 'readonly',
+        FormData: 'readonly',
+        EventSource: 'readonly',
+        Node: 'readonly',
+      },
+    },
   },
 );

@@ -4,7 +4,7 @@
 // one CommonJS, one ESM with `moduleResolution: nodenext` — installs the tarballs and their peers from
 // the registry, compiles the getting-started code with `skipLibCheck: false`, runs it, and drives the
 // `rewind` CLI from node_modules/.bin with a TypeScript config. Needs `npm run build` first.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
@@ -286,7 +286,60 @@ function consumer(kind) {
   }
 }
 
+/**
+ * `rewind studio` from the installed tarball: it starts, prints its URL, serves its page's assets from
+ * the package (no network) and answers its API with the token.
+ */
+async function studio(kind) {
+  const dir = join(work, kind);
+  step(`${kind}: rewind studio from the tarball`);
+  const child = spawn(join(dir, 'node_modules', '.bin', 'rewind'), ['studio', '--port', '0', '--no-open'], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        const found = /Rewind Studio: (http:\/\/\S+)/.exec(out);
+        if (found) resolve(found[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`rewind studio exited with ${code}: ${out}`)));
+    });
+    console.log(`  ${url}`);
+    const base = url.split('/?')[0];
+    const token = new URL(url).searchParams.get('token');
+    for (const asset of ['app.js', 'timeline.js', 'style.css']) {
+      const response = await fetch(`${base}/assets/${asset}`);
+      if (response.status !== 200)
+        failures.push(`rewind studio (${kind}): /assets/${asset} answered ${response.status}`);
+    }
+    const page = await fetch(url, { redirect: 'manual' });
+    if (page.status !== 303 || !page.headers.get('set-cookie'))
+      failures.push(
+        `rewind studio (${kind}): the printed URL answered ${page.status}, not 303 with a cookie`,
+      );
+    const streams = await fetch(`${base}/api/streams`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await streams.text();
+    console.log(`  GET /api/streams: ${streams.status} ${text}`);
+    if (streams.status !== 200 || !text.includes('cart-'))
+      failures.push(`rewind studio (${kind}): /api/streams answered ${streams.status} ${text}`);
+  } catch (error) {
+    failures.push(`rewind studio (${kind}): ${error.message}`);
+  } finally {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) failures.push(`rewind studio (${kind}) exited with ${code} on SIGTERM`);
+    }
+  }
+}
+
 consumer('cjs');
+await studio('cjs');
 consumer('esm');
 
 step('result');

@@ -99,6 +99,7 @@ const guides: DefaultTheme.SidebarItem[] = [
   { text: 'Validation', link: '/guides/validation' },
   { text: 'Events and upcasting', link: '/guides/events-and-upcasting' },
   { text: 'Time travel', link: '/guides/time-travel' },
+  { text: 'Rewind Studio', link: '/guides/studio' },
   { text: 'Projections and read models', link: '/guides/projections-and-read-models' },
   { text: 'Rebuilds', link: '/guides/rebuilds' },
   { text: 'Errors', link: '/guides/errors' },

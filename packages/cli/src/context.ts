@@ -83,6 +83,14 @@ export class CliContext {
     return new CliContext(path, await loadConfig(path), options);
   }
 
+  /**
+   * A context over a config already in hand (loaded by the caller, or built in code, e.g. by a test or
+   * an application embedding Rewind Studio); `configPath` names it in messages.
+   */
+  static fromConfig(configPath: string, config: RewindConfig, options: GlobalOptions = {}): CliContext {
+    return new CliContext(configPath, config, options);
+  }
+
   /** Core wiring over the configured event store. */
   async rewind(): Promise<Rewind> {
     if (!this.wired) {

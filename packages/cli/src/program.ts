@@ -8,6 +8,7 @@ import { registerProjectionCommands } from './commands/projectionCommands';
 import { registerReadModelCommands } from './commands/readModelCommands';
 import { registerRebuildCommands } from './commands/rebuildCommands';
 import { registerStreamCommands } from './commands/streamCommands';
+import { registerStudioCommand } from './studio/studioCommand';
 import { palette, useColor } from './output/color';
 import { CliError, EXIT } from './util/cliError';
 
@@ -78,6 +79,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerRebuildCommands(program, action);
   registerReadModelCommands(program, action);
   registerCopyCommands(program, action);
+  registerStudioCommand(program, action);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

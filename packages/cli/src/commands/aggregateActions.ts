@@ -1,5 +1,5 @@
 // The bodies of `travel`, `history` and `bisect` (registered in aggregateCommands.ts).
-import { aggregateState, serializePosition, type HistoryEntry } from '@rewind/core';
+import { aggregateState, serializePosition, type AggregateRoot, type HistoryEntry } from '@rewind/core';
 import { compilePredicate } from '../expressions/stateExpression';
 import { formatChanges, show, type StateChange } from '../output/format';
 import { CliError, EXIT } from '../util/cliError';
@@ -11,7 +11,8 @@ function stateLines(state: Record<string, unknown>): string[] {
   return Object.entries(state).map(([key, value]) => `  ${key}: ${show(value)}`);
 }
 
-function eventSummary(entry: HistoryEntry): Record<string, unknown> {
+/** One history entry as `rewind history --json` and Rewind Studio give it (before `toPlain`). */
+export function eventSummary(entry: HistoryEntry): Record<string, unknown> {
   return {
     revision: entry.revision,
     type: entry.envelope.type,
@@ -21,6 +22,95 @@ function eventSummary(entry: HistoryEntry): Record<string, unknown> {
     occurredAt: entry.envelope.metadata.occurredAt,
     event: entry.envelope.event,
   };
+}
+
+/** Where {@link stateAt} stops: a revision, a recorded (or, with `businessTime`, business) time, or the end. */
+export interface StatePoint {
+  readonly revision?: bigint | undefined;
+  readonly at?: Date | undefined;
+  readonly businessTime?: boolean | undefined;
+}
+
+/**
+ * An aggregate loaded as of a revision or a moment, and its state: what `rewind travel` prints and
+ * Rewind Studio shows.
+ * @throws CliError (not found) for an unknown aggregate; AggregateNotFoundError for an unknown id.
+ */
+export async function stateAt(
+  ctx: CliContext,
+  aggregate: string,
+  id: string,
+  point: StatePoint,
+): Promise<{ loaded: AggregateRoot; state: Record<string, unknown> }> {
+  const type = await ctx.aggregate(aggregate);
+  const { repository } = await ctx.rewind();
+  const { revision, at, businessTime } = point;
+  const loaded = await repository.load(
+    type,
+    id,
+    revision !== undefined ? { revision } : at ? (businessTime ? { occurredAt: at } : { at }) : {},
+  );
+  return { loaded, state: aggregateState(loaded) };
+}
+
+/**
+ * The events of an aggregate from `from` to `to` (inclusive), each with the state after it and the
+ * changes it made: what `rewind history` prints and Rewind Studio's timeline shows.
+ * @throws CliError (not found) for an unknown aggregate; AggregateNotFoundError for an unknown id.
+ */
+export async function* historyEntries(
+  ctx: CliContext,
+  aggregate: string,
+  id: string,
+  range: { from?: bigint | undefined; to?: bigint | undefined } = {},
+): AsyncGenerator<HistoryEntry> {
+  const type = await ctx.aggregate(aggregate);
+  const { repository } = await ctx.rewind();
+  yield* repository.history(type, id, {
+    ...(range.from !== undefined ? { fromRevision: range.from } : {}),
+    ...(range.to !== undefined ? { toRevision: range.to } : {}),
+  });
+}
+
+/**
+ * The test `rewind bisect` runs: a safe expression (`where`) or a predicate named in the config.
+ * @throws CliError (usage) unless exactly one is given; (not found) for an unknown predicate;
+ * a CliError (usage) for an expression that does not parse.
+ */
+export function statePredicate(
+  ctx: CliContext,
+  opts: { where?: string | undefined; predicate?: string | undefined },
+): (state: unknown) => boolean {
+  if ((opts.where === undefined) === (opts.predicate === undefined)) {
+    throw new CliError('Give exactly one of --where <expression> or --predicate <name>.', EXIT.usage);
+  }
+  if (opts.where !== undefined) return compilePredicate(opts.where);
+  const predicates = ctx.config.predicates ?? {};
+  const named = Object.prototype.hasOwnProperty.call(predicates, opts.predicate!)
+    ? predicates[opts.predicate!]
+    : undefined;
+  if (!named) {
+    throw new CliError(
+      `Unknown predicate "${opts.predicate}". ${suggestion(opts.predicate!, Object.keys(predicates), 'predicate')}`,
+      EXIT.notFound,
+    );
+  }
+  return (state) => named(state as Record<string, unknown>);
+}
+
+/**
+ * The first entry of an aggregate's history whose state passes `test`, or undefined: what
+ * `rewind bisect` finds.
+ */
+export async function firstHolding(
+  ctx: CliContext,
+  aggregate: string,
+  id: string,
+  test: (state: unknown) => boolean,
+): Promise<HistoryEntry | undefined> {
+  const type = await ctx.aggregate(aggregate);
+  const { repository } = await ctx.rewind();
+  return repository.bisect(type, id, (_aggregate, state) => test(state));
 }
 
 /** `rewind travel`: the aggregate's state at a revision or a moment. */
@@ -38,14 +128,11 @@ export async function travel(
   }
   const revision = opts.revision === undefined ? undefined : parseNonNegative(opts.revision, '--revision');
   const at = opts.at === undefined ? undefined : parseTime(opts.at, '--at');
-  const type = await ctx.aggregate(aggregate);
-  const { repository } = await ctx.rewind();
-  const loaded = await repository.load(
-    type,
-    id,
-    revision !== undefined ? { revision } : at ? (opts.businessTime ? { occurredAt: at } : { at }) : {},
-  );
-  const state = aggregateState(loaded);
+  const { loaded, state } = await stateAt(ctx, aggregate, id, {
+    revision,
+    at,
+    businessTime: opts.businessTime,
+  });
   ctx.out.data({ aggregate, id, revision: loaded.revision, state, ...ctx.reportSkippedEvents() });
   ctx.out.line(ctx.out.colors.bold(`${aggregate} ${id} at revision ${loaded.revision}`));
   for (const line of stateLines(state)) ctx.out.line(line);
@@ -66,14 +153,9 @@ export async function history(
       EXIT.usage,
     );
   }
-  const type = await ctx.aggregate(aggregate);
-  const { repository } = await ctx.rewind();
   const entries: unknown[] = [];
   const { colors } = ctx.out;
-  for await (const entry of repository.history(type, id, {
-    ...(from !== undefined ? { fromRevision: from } : {}),
-    ...(to !== undefined ? { toRevision: to } : {}),
-  })) {
+  for await (const entry of historyEntries(ctx, aggregate, id, { from, to })) {
     entries.push({ ...eventSummary(entry), changes: entry.changes, state: entry.state });
     ctx.out.line(
       `${colors.bold(`#${entry.revision}`)} ${entry.envelope.type}  ${colors.dim(
@@ -93,27 +175,8 @@ export async function bisect(
   id: string,
   opts: { where?: string; predicate?: string },
 ): Promise<number | void> {
-  if ((opts.where === undefined) === (opts.predicate === undefined)) {
-    throw new CliError('Give exactly one of --where <expression> or --predicate <name>.', EXIT.usage);
-  }
-  let test: (state: unknown) => boolean;
-  if (opts.where !== undefined) test = compilePredicate(opts.where);
-  else {
-    const predicates = ctx.config.predicates ?? {};
-    const named = Object.prototype.hasOwnProperty.call(predicates, opts.predicate!)
-      ? predicates[opts.predicate!]
-      : undefined;
-    if (!named) {
-      throw new CliError(
-        `Unknown predicate "${opts.predicate}". ${suggestion(opts.predicate!, Object.keys(predicates), 'predicate')}`,
-        EXIT.notFound,
-      );
-    }
-    test = (state) => named(state as Record<string, unknown>);
-  }
-  const type = await ctx.aggregate(aggregate);
-  const { repository } = await ctx.rewind();
-  const found = await repository.bisect(type, id, (_aggregate, state) => test(state));
+  const test = statePredicate(ctx, opts);
+  const found = await firstHolding(ctx, aggregate, id, test);
   const condition = opts.where ?? `predicate ${opts.predicate}`;
   const skipped = ctx.reportSkippedEvents();
   if (!found) {

@@ -1,9 +1,10 @@
 // The body of `readmodel` (registered in readModelCommands.ts).
-import { ProjectionError, serializePosition } from '@rewind/core';
+import { ProjectionError, serializePosition, type Position } from '@rewind/core';
 import {
   checkDroppable,
   diffNamespaces,
   NamespaceNotFoundError,
+  rebuildProjection,
   REBUILDS,
   SYSTEM_NAMESPACE,
   type NamespaceInfo,
@@ -54,17 +55,8 @@ export async function showReadModel(
   const served = await store.servedNamespace(projection);
   if (opts.listNamespaces) return listNamespaces(ctx, store, projection);
   if (opts.drop !== undefined) return dropNamespace(ctx, store, projection, opts.drop, served);
-  let namespace = opts.namespace ?? served;
   if (opts.namespace !== undefined) await requireNamespace(store, projection, opts.namespace);
-  let temporary: string | undefined;
-  try {
-    if (asOf !== undefined) {
-      const result = await rebuildWithProgress(ctx, projection, {
-        ...pastPoint(asOf, opts.businessTime),
-        temporary: true,
-      });
-      namespace = temporary = result.namespace;
-    }
+  const show = async (namespace: string | undefined): Promise<void> => {
     if (namespace === undefined)
       throw new CliError(
         `${projection} has no built read model yet. Start your projection runner or run: rewind rebuild ${projection} --yes`,
@@ -76,8 +68,34 @@ export async function showReadModel(
       return await printDiff(ctx, store, namespace, served);
     }
     await printDocuments(ctx, store, projection, namespace, opts, limit);
+  };
+  if (asOf === undefined) return show(opts.namespace ?? served);
+  return withReadModelAsOf(ctx, projection, { asOf, businessTime: opts.businessTime }, show, {
+    progress: true,
+  });
+}
+
+/**
+ * Builds `projection` as of a past position or time into a temporary namespace, runs `work` on it and
+ * drops it: what `rewind readmodel --as-of` shows and Rewind Studio puts next to the live read model.
+ * `progress` reports the rebuild on stderr, as the CLI does.
+ */
+export async function withReadModelAsOf<T>(
+  ctx: CliContext,
+  projection: string,
+  point: { asOf: Position | Date; businessTime?: boolean | undefined },
+  work: (namespace: string) => Promise<T>,
+  options: { progress?: boolean } = {},
+): Promise<T> {
+  const engine = await ctx.engine();
+  const rebuildOptions = { ...pastPoint(point.asOf, point.businessTime), temporary: true };
+  const result = options.progress
+    ? await rebuildWithProgress(ctx, projection, rebuildOptions)
+    : await rebuildProjection(engine, projection, rebuildOptions);
+  try {
+    return await work(result.namespace);
   } finally {
-    if (temporary !== undefined) await store.dropNamespace(temporary);
+    await engine.context.store.dropNamespace(result.namespace);
   }
 }
 
