@@ -1,5 +1,6 @@
 // Rewind Studio's browser tests: a headless Chromium (Debian's `chromium`, driven by playwright-core),
 // axe-core for accessibility, screenshots for the docs, and the energy-bar shop's log as data.
+import { tmpdir } from 'node:os';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,8 +12,15 @@ import { ProjectionEngine } from '@rewind/projections';
 import { AGGREGATES, openEventStore, openReadModelStore } from '@rewind/energy-bar-shop';
 import { OrderAudit } from '../fixtures/studio/studioShop';
 
-/** Where the browser tests write the screenshots the Studio page of the docs shows. */
-export const SCREENSHOTS = join(__dirname, '..', '..', '..', '..', 'docs', 'public', 'studio');
+/**
+ * Where the browser tests write their screenshots: the docs' folder (docs/public/studio, what the
+ * Studio page shows) with `REWIND_SCREENSHOTS=docs` (`npm run docs:screenshots`), a temporary folder
+ * otherwise, so that a test run leaves the working tree as it was.
+ */
+export const SCREENSHOTS =
+  process.env.REWIND_SCREENSHOTS === 'docs'
+    ? join(__dirname, '..', '..', '..', '..', 'docs', 'public', 'studio')
+    : join(tmpdir(), 'rewind-studio-screenshots');
 
 /** The Chromium to drive: CHROMIUM_PATH, else Debian's package. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
