@@ -218,7 +218,12 @@ export class EventRegistry {
     if (recorded.data === null || typeof recorded.data !== 'object' || Array.isArray(recorded.data)) {
       fail(`its payload is ${JSON.stringify(recorded.data)?.slice(0, 80)}, not an object.`);
     }
-    let data = decodeJson(recorded.data as Record<string, unknown>, stored.$types);
+    let data = recorded.data as Record<string, unknown>;
+    // Stores may hand out frozen, shared data (the in-memory store does): reviving Dates and bigints
+    // and upcasting work on a copy of it then, never on the stored event.
+    if ((stored.$types !== undefined || version < current) && Object.isFrozen(data))
+      data = structuredClone(data);
+    data = decodeJson(data, stored.$types);
     while (version < current) {
       const step = this.upcasters.get(recorded.type)?.get(version);
       if (!step) {
@@ -281,8 +286,30 @@ class DecodedEnvelope<E extends object> implements EventEnvelope<E> {
   }
 
   get metadata(): EventMetadata {
-    return (this.view ??= toEventMetadata(this.recorded.metadata, this.schemaVersion));
+    return (this.view ??= metadataView(this.recorded.metadata, this.schemaVersion));
   }
+}
+
+/** Views of frozen stored metadata, which stores share between the events of one append. */
+const sharedViews = new WeakMap<StoredEventMetadata, EventMetadata>();
+
+/**
+ * The handlers' view of stored metadata. Frozen stored metadata is shared, immutable, by the events
+ * appended together (the SQLite and in-memory stores do that): its view is built once and frozen too,
+ * instead of once per event.
+ */
+function metadataView(stored: StoredEventMetadata, schemaVersion: number): EventMetadata {
+  if (!Object.isFrozen(stored) || stored.schemaVersion !== schemaVersion) {
+    return toEventMetadata(stored, schemaVersion);
+  }
+  let view = sharedViews.get(stored);
+  if (view === undefined) {
+    const fresh = toEventMetadata(stored, schemaVersion);
+    Object.freeze(fresh.custom);
+    view = Object.freeze(fresh);
+    sharedViews.set(stored, view);
+  }
+  return view;
 }
 
 /**

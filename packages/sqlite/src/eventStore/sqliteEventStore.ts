@@ -199,6 +199,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    for await (const page of this.readStreamPages(streamId, options)) yield* page;
+  }
+
+  async *readStreamPages(
+    streamId: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<readonly RecordedEvent[]> {
     validateStreamName(streamId, 'read');
     this.ensureOpen();
     const backwards = options.direction === 'backwards';
@@ -236,7 +243,7 @@ export class SqliteEventStore implements EventStore {
       const rows = this.run('read a stream', () => statement.all(streamId, from, bound, limit)) as EventRow[];
       if (first && rows.length === 0 && !exists()) throw new StreamNotFoundError(streamId);
       first = false;
-      for (const events of delivered(this.decode(rows))) yield* events;
+      yield* delivered(this.decode(rows));
       remaining -= rows.length;
       if (rows.length < limit) return;
       from = rows[rows.length - 1]![2] + (backwards ? -1 : 1);
