@@ -278,7 +278,7 @@ async function run({ quick = false } = {}) {
   }
 }
 
-module.exports = { run };
+module.exports = { run, fill, fillOrders, raw, rawOrders, rebuildInChild };
 
 if (require.main === module) {
   run({ quick: process.argv.includes('--quick') }).then((rows) => console.table(rows));
