@@ -1,6 +1,7 @@
 // Aggregate loads (with and without snapshots, across history sizes) and the command round trip
 // (validate, load, decide, append) on the embedded SQLite store, durable (synchronous=FULL).
 'use strict';
+/* global structuredClone */
 require('reflect-metadata');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -172,7 +173,8 @@ async function inMemoryLoads(sizes, runs) {
         state.lastSku = event.data.sku;
       }
       const foldMs = Number(process.hrtime.bigint() - t) / 1e6;
-      if (a.items !== size || state.items !== size) throw new Error(`loaded ${a.items}/${state.items} of ${size}`);
+      if (a.items !== size || state.items !== size)
+        throw new Error(`loaded ${a.items}/${state.items} of ${size}`);
       if (r === 0) continue; // warm-up
       rewindMs.push(loadMs);
       arrayMs.push(foldMs);
