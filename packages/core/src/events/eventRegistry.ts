@@ -247,7 +247,13 @@ export class EventRegistry {
         );
       }
     }
-    const event = Object.assign(Object.create(registration.eventClass.prototype) as E, data);
+    // Frozen stored data (shared by every reader) is copied into the event: handlers get events they
+    // can change, as from any other store. Top-level fields are copied by the assign itself; only
+    // nested objects and arrays need their own copy, and most events have none.
+    const event = Object.assign(
+      Object.create(registration.eventClass.prototype) as E,
+      Object.isFrozen(data) ? thawed(data) : data,
+    );
     if (this.options.validateOnRead) {
       try {
         validateObject(event, `event "${recorded.type}"`, { forbidUnknownValues: false });
@@ -288,6 +294,31 @@ class DecodedEnvelope<E extends object> implements EventEnvelope<E> {
   get metadata(): EventMetadata {
     return (this.view ??= metadataView(this.recorded.metadata, this.schemaVersion));
   }
+}
+
+/** A shallow copy of frozen JSON data whose nested objects and arrays are fresh, mutable copies. */
+function thawed(data: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key in data) {
+    const value = data[key];
+    if (value !== null && typeof value === 'object') {
+      out ??= { ...data };
+      out[key] = copyJson(value);
+    }
+  }
+  return out ?? data;
+}
+
+function copyJson(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  if (!(Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
+    return structuredClone(value); // not plain JSON (a store's Date, say): the generic copy
+  }
+  const out: Record<string, unknown> = {};
+  for (const key in value as Record<string, unknown>)
+    out[key] = copyJson((value as Record<string, unknown>)[key]);
+  return out;
 }
 
 /** Views of frozen stored metadata, which stores share between the events of one append. */
