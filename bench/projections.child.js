@@ -13,7 +13,9 @@ const {
 } = require('@rewind/projections');
 const { SqliteEventStore, SqliteReadModelStore } = require('@rewind/sqlite');
 
-const [file, target, mode = 'rebuild'] = process.argv.slice(2);
+// The fourth argument picks the data set: `sales` (default; bench.sold events, 10,000 products) or
+// `orders` (Emmett's workload shape: ~190-byte order events in 10,000 order streams).
+const [file, target, mode = 'rebuild', workload = 'sales'] = process.argv.slice(2);
 
 class Sold {}
 DomainEvent('bench.sold')(Sold);
@@ -26,6 +28,53 @@ class SalesProjection {
 }
 On(Sold)(SalesProjection.prototype, 'sold');
 Projection('sales', { version: 1, batchSize: 2000 })(SalesProjection);
+
+// Emmett's workload: a counting read model, read-modify-write per event (get + put of the order's counters).
+class ItemAdded {}
+DomainEvent('order.item-added')(ItemAdded);
+class ItemRemoved {}
+DomainEvent('order.item-removed')(ItemRemoved);
+class OrderConfirmed {}
+DomainEvent('order.confirmed')(OrderConfirmed);
+class OrderCountersProjection {
+  async added(event, ctx) {
+    const counters = ctx.collection('order_counters');
+    const current = await counters.get(event.orderId);
+    await counters.put(event.orderId, {
+      items: (current ? current.items : 0) + event.productItem.quantity,
+      total: (current ? current.total : 0) + event.productItem.quantity * event.productItem.unitPrice,
+      events: (current ? current.events : 0) + 1,
+      confirmed: current ? current.confirmed : false,
+    });
+  }
+  async removed(event, ctx) {
+    const counters = ctx.collection('order_counters');
+    const current = await counters.get(event.orderId);
+    await counters.put(event.orderId, {
+      items: (current ? current.items : 0) - event.productItem.quantity,
+      total: (current ? current.total : 0) - event.productItem.quantity * event.productItem.unitPrice,
+      events: (current ? current.events : 0) + 1,
+      confirmed: current ? current.confirmed : false,
+    });
+  }
+  async confirmed(event, ctx) {
+    const counters = ctx.collection('order_counters');
+    const current = await counters.get(event.orderId);
+    await counters.put(event.orderId, {
+      ...(current || { items: 0, total: 0, events: 0 }),
+      events: (current ? current.events : 0) + 1,
+      confirmed: true,
+    });
+  }
+}
+On(ItemAdded)(OrderCountersProjection.prototype, 'added');
+On(ItemRemoved)(OrderCountersProjection.prototype, 'removed');
+On(OrderConfirmed)(OrderCountersProjection.prototype, 'confirmed');
+Projection('order-counters', { version: 1, batchSize: 2000 })(OrderCountersProjection);
+
+const orders = workload === 'orders';
+const projection = orders ? 'order-counters' : 'sales';
+const collectionName = orders ? 'order_counters' : 'sales';
 
 let peak = 0;
 const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
@@ -45,27 +94,27 @@ const lateness = setInterval(() => {
   });
   const store =
     target === 'memory' ? new InMemoryReadModelStore() : SqliteReadModelStore.open({ path: target });
-  const rewind = createRewind({ eventStore, events: [Sold] });
+  const rewind = createRewind({ eventStore, events: [Sold, ItemAdded, ItemRemoved, OrderConfirmed] });
   const engine = new ProjectionEngine({
     eventStore,
     events: rewind.events,
     store,
-    processors: [SalesProjection],
+    processors: [orders ? OrderCountersProjection : SalesProjection],
   });
   const start = process.hrtime.bigint();
   let result;
   if (mode === 'catch-up') {
     engine.start();
     await engine.waitForHead(600_000);
-    const status = engine.runner('sales').status();
+    const status = engine.runner(projection).status();
     result = { processed: status.processed, namespace: status.namespace };
-  } else result = await rebuildProjection(engine, 'sales', { batchSize: 2000 });
+  } else result = await rebuildProjection(engine, projection, { batchSize: 2000 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   await engine.stop();
   peak = Math.max(peak, process.memoryUsage.rss());
   clearInterval(sample);
   clearInterval(lateness);
-  const keys = await store.collection(result.namespace, 'sales').count();
+  const keys = await store.collection(result.namespace, collectionName).count();
   await store.close();
   await eventStore.close();
   process.stdout.write(

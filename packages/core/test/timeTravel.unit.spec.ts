@@ -215,7 +215,7 @@ describe('EventStoreSnapshotStorage', () => {
     const snapshot = await storage.read(`storesnaporder-${id}`);
     expect(snapshot).toMatchObject({ revision: 1n, schemaVersion: 1 });
     expect((snapshot!.state as { paid: string }).paid).toBe('3'); // bigint kept as text, revived via $types
-    const read = jest.spyOn(eventStore, 'readStream');
+    const read = jest.spyOn(eventStore, 'readStreamPages');
     const a = await withSnapshots.repository.load(StoreSnapOrder, id);
     expect(read).toHaveBeenCalledWith(`storesnaporder-${id}`, { fromRevision: 2n });
     const b = await plain.repository.load(StoreSnapOrder, id);

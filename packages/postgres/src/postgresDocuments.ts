@@ -1,6 +1,8 @@
 import { StoreError } from '@rewind/core';
 import {
+  checkIncrements,
   checkKey,
+  incrementDocument,
   parseFilter,
   parseFindOptions,
   type Collection,
@@ -8,6 +10,7 @@ import {
   type Document,
   type Filter,
   type FindOptions,
+  type Increments,
   type Keyed,
 } from '@rewind/projections';
 import type { QueryResultRow } from 'pg';
@@ -29,6 +32,7 @@ export interface Queryable {
 export type Pending =
   | { readonly kind: 'put'; readonly json: string }
   | { readonly kind: 'patch'; readonly fields: Record<string, unknown> }
+  | { readonly kind: 'increment'; readonly deltas: Record<string, number> }
   | { readonly kind: 'delete' };
 
 /** What a collection in a transaction needs of it: write-behind of buffered writes. */
@@ -163,6 +167,22 @@ export class TxCollection<D extends object> extends DbReader<D> implements Colle
     this.tx.noteWrite();
   }
 
+  async increment(key: string, deltas: Increments): Promise<void> {
+    checkKey(key);
+    checkIncrements(deltas);
+    const current = this.pending.get(key);
+    if (current === undefined || current.kind === 'increment') {
+      // Added by the database at flush: no read, no round trip now.
+      const summed: Record<string, number> = { ...(current?.kind === 'increment' ? current.deltas : {}) };
+      for (const field of Object.keys(deltas)) summed[field] = (summed[field] ?? 0) + deltas[field]!;
+      this.pending.set(key, { kind: 'increment', deltas: summed });
+    } else {
+      const base = await this.load(key);
+      this.pending.set(key, { kind: 'put', json: toJson(incrementDocument(base, deltas, key)) });
+    }
+    this.tx.noteWrite();
+  }
+
   async delete(key: string): Promise<void> {
     checkKey(key);
     this.pending.set(key, { kind: 'delete' });
@@ -184,6 +204,17 @@ export class TxCollection<D extends object> extends DbReader<D> implements Colle
       const merged = { ...stored, ...buffered.fields };
       this.pending.set(key, { kind: 'put', json: JSON.stringify(merged) });
       return JSON.parse(JSON.stringify(merged)) as Document;
+    }
+    if (buffered?.kind === 'increment') {
+      let incremented: Document;
+      try {
+        incremented = incrementDocument(stored, buffered.deltas, key);
+      } catch (error) {
+        this.tx.failed(error);
+        throw error;
+      }
+      this.pending.set(key, { kind: 'put', json: JSON.stringify(incremented) });
+      return JSON.parse(JSON.stringify(incremented)) as Document;
     }
     return stored;
   }

@@ -148,6 +148,11 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
       keys: [],
       docs: [],
     };
+    const increments: { collections: string[]; keys: string[]; docs: string[] } = {
+      collections: [],
+      keys: [],
+      docs: [],
+    };
     const deletes: { collections: string[]; keys: string[] } = { collections: [], keys: [] };
     for (const [name, collection] of this.collections) {
       for (const [key, write] of collection.pending) {
@@ -159,6 +164,10 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
           patches.collections.push(name);
           patches.keys.push(key);
           patches.docs.push(JSON.stringify(write.fields));
+        } else if (write.kind === 'increment') {
+          increments.collections.push(name);
+          increments.keys.push(key);
+          increments.docs.push(JSON.stringify(write.deltas));
         } else {
           deletes.collections.push(name);
           deletes.keys.push(key);
@@ -166,12 +175,21 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
       }
       collection.pending.clear();
     }
-    const upsert = (merge: boolean, rows: typeof puts) =>
+    // An increment adds each delta to the stored number (missing or null: 0); any other stored value
+    // fails the cast, and with it the transaction, as the other stores refuse it.
+    const added = `(SELECT jsonb_object_agg(e.key, to_jsonb(CASE
+         WHEN d.doc -> e.key IS NULL OR jsonb_typeof(d.doc -> e.key) = 'null' THEN 0
+         WHEN jsonb_typeof(d.doc -> e.key) = 'number' THEN (d.doc ->> e.key)::numeric
+         ELSE ('field "' || e.key || '" is not a number and cannot be incremented')::numeric
+       END + (e.value)::numeric)) FROM jsonb_each_text(excluded.doc) AS e)`;
+    const upsert = (kind: 'put' | 'patch' | 'increment', rows: typeof puts) =>
       this.query(
-        merge ? 'merge documents' : 'write documents',
+        kind === 'put' ? 'write documents' : kind === 'patch' ? 'merge documents' : 'increment documents',
         `INSERT INTO ${this.t.documents} AS d (namespace, collection, key, doc)
          SELECT $1, c, k, v FROM ROWS FROM (unnest($2::text[]), unnest($3::text[]), jsonb_array_elements($4::jsonb)) AS w(c, k, v)
-         ON CONFLICT (namespace, collection, key) DO UPDATE SET doc = ${merge ? 'd.doc || excluded.doc' : 'excluded.doc'}`,
+         ON CONFLICT (namespace, collection, key) DO UPDATE SET doc = ${
+           kind === 'put' ? 'excluded.doc' : kind === 'patch' ? 'd.doc || excluded.doc' : `d.doc || ${added}`
+         }`,
         [this.namespace, rows.collections, rows.keys, `[${rows.docs.join(',')}]`],
       );
     const sent: Promise<unknown>[] = [];
@@ -185,8 +203,9 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
         ),
       );
     }
-    if (puts.keys.length > 0) sent.push(upsert(false, puts));
-    if (patches.keys.length > 0) sent.push(upsert(true, patches));
+    if (puts.keys.length > 0) sent.push(upsert('put', puts));
+    if (patches.keys.length > 0) sent.push(upsert('patch', patches));
+    if (increments.keys.length > 0) sent.push(upsert('increment', increments));
     if (sent.length === 0) return;
     const done = Promise.all(sent).then(
       () => undefined,

@@ -24,6 +24,7 @@ export {
   type ParsedCondition,
 } from './readModel/readModelErrors';
 export { InMemoryReadModelStore } from './readModel/inMemoryReadModelStore';
+export { checkIncrements, incrementDocument, type Increments } from './readModel/incrementDocument';
 export { BufferedBookkeeping } from './readModel/bufferedBookkeeping';
 export * from './decorators/projection.decorator';
 export { defineProcessors, type ProcessorDefinition, type BoundHandler } from './runner/processorRegistry';

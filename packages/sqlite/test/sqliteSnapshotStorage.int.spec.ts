@@ -65,7 +65,7 @@ describe(SqliteSnapshotStorage.name, () => {
       aggregates: [Counter],
       snapshots: new SqliteSnapshotStorage(store),
     });
-    const read = jest.spyOn(store, 'readStream');
+    const read = jest.spyOn(store, 'readStreamPages');
     const fromSnapshot = await rewind.repository.load(Counter, id);
     expect(read).toHaveBeenCalledWith(`snapcounter-${id}`, { fromRevision: 20n }); // only the tail after the snapshot
     read.mockRestore();

@@ -161,6 +161,14 @@ export interface EventStore {
    */
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
 
+  /**
+   * Optional fast path: exactly the events {@link readStream} returns for the same stream and options,
+   * in the same order and with the same errors, a page at a time (never an empty page). Loading an
+   * aggregate then pays one promise per page instead of one per event. Use {@link readStreamInPages},
+   * which falls back to grouping `readStream` for stores without it.
+   */
+  readStreamPages?(streamId: string, options?: ReadStreamOptions): AsyncIterable<readonly RecordedEvent[]>;
+
   /** Reads the global log, in order, leaving out system events. */
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
 
@@ -206,6 +214,32 @@ export async function* readAllInPages(
   }
   let page: RecordedEvent[] = [];
   for await (const event of store.readAll(options)) {
+    page.push(event);
+    if (page.length >= pageSize) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
+/**
+ * Reads one stream a page at a time: through {@link EventStore.readStreamPages} when the store has it,
+ * otherwise by grouping {@link EventStore.readStream} into pages of `pageSize` events.
+ * @throws StreamNotFoundError and the other errors of {@link EventStore.readStream}, on iteration.
+ */
+export async function* readStreamInPages(
+  store: EventStore,
+  streamId: string,
+  options: ReadStreamOptions = {},
+  pageSize = 1000,
+): AsyncIterable<readonly RecordedEvent[]> {
+  if (store.readStreamPages) {
+    yield* store.readStreamPages(streamId, options);
+    return;
+  }
+  let page: RecordedEvent[] = [];
+  for await (const event of store.readStream(streamId, options)) {
     page.push(event);
     if (page.length >= pageSize) {
       yield page;

@@ -63,15 +63,23 @@ export class InMemoryEventStore implements EventStore {
     const target = stream ?? [];
     const recordedAt = this.clock();
     let last: RecordedEvent | undefined;
+    let metadataIn: unknown;
+    let metadataOut: RecordedEvent['metadata'] | undefined;
     for (const event of events) {
+      // One copy on the way in, frozen: readers share it and can change nothing (see `frozenCopy`).
+      // Events appended together usually carry one metadata object: it is copied once for them all.
+      if (metadataOut === undefined || event.metadata !== metadataIn) {
+        metadataIn = event.metadata;
+        metadataOut = frozenCopy(event.metadata);
+      }
       last = Object.freeze({
         id: event.id ?? randomUUID(),
         streamId,
         revision: BigInt(target.length),
         position: sequencePosition(this.log.length + 1),
         type: event.type,
-        data: structuredClone(event.data),
-        metadata: structuredClone(event.metadata),
+        data: frozenCopy(event.data),
+        metadata: metadataOut,
         recordedAt,
       });
       target.push(last);
@@ -83,6 +91,13 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    for await (const page of this.readStreamPages(streamId, options)) yield* page;
+  }
+
+  async *readStreamPages(
+    streamId: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<readonly RecordedEvent[]> {
     validateStreamName(streamId, 'read');
     const stream = this.streams.get(streamId);
     if (!stream) throw new StreamNotFoundError(streamId);
@@ -92,16 +107,22 @@ export class InMemoryEventStore implements EventStore {
     const bound = options.toRevision === undefined ? undefined : Number(options.toRevision);
     let remaining = options.maxCount ?? Infinity;
     const step = backwards ? -1 : 1;
+    let page: RecordedEvent[] = [];
     for (; index >= 0 && index <= last && remaining > 0; index += step) {
-      if (bound !== undefined && (backwards ? index < bound : index > bound)) return;
+      if (bound !== undefined && (backwards ? index < bound : index > bound)) break;
       const event = stream[index]!;
       if (options.until && event.recordedAt > options.until) {
         if (backwards) continue;
-        return;
+        break;
       }
       remaining--;
-      yield copy(event);
+      page.push(event);
+      if (page.length >= PAGE_SIZE) {
+        yield page;
+        page = [];
+      }
     }
+    if (page.length > 0) yield page;
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
@@ -124,7 +145,7 @@ export class InMemoryEventStore implements EventStore {
       const event = this.log[i]!;
       if (!matchesFilter(event, options.filter)) continue;
       remaining--;
-      page.push(copy(event));
+      page.push(event);
       if (page.length >= PAGE_SIZE) {
         yield page;
         page = [];
@@ -142,7 +163,7 @@ export class InMemoryEventStore implements EventStore {
           const events: RecordedEvent[] = [];
           for (let i = start; i < end; i++) {
             const event = this.log[i]!;
-            if (matchesFilter(event, options.filter)) events.push(copy(event));
+            if (matchesFilter(event, options.filter)) events.push(event);
           }
           return {
             events,
@@ -186,7 +207,19 @@ export class InMemoryEventStore implements EventStore {
   }
 }
 
-/** Readers get their own copy, so nothing they do can change the log. */
-function copy(event: RecordedEvent): RecordedEvent {
-  return { ...event, data: structuredClone(event.data), metadata: structuredClone(event.metadata) };
+/**
+ * A deep copy of appended data, frozen all the way down. Stored events are handed to every reader
+ * as they are (no copy per read): freezing is what keeps a reader from changing the log for the
+ * others — an assignment throws in strict code and is ignored otherwise.
+ */
+function frozenCopy<T>(value: T): T {
+  return deepFreeze(structuredClone(value));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
 }

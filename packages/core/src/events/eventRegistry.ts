@@ -227,7 +227,12 @@ export class EventRegistry {
     if (recorded.data === null || typeof recorded.data !== 'object' || Array.isArray(recorded.data)) {
       fail(`its payload is ${JSON.stringify(recorded.data)?.slice(0, 80)}, not an object.`);
     }
-    let data = decodeJson(recorded.data as Record<string, unknown>, stored.$types);
+    let data = recorded.data as Record<string, unknown>;
+    // Stores may hand out frozen, shared data (the in-memory store does): reviving Dates and bigints
+    // and upcasting work on a copy of it then, never on the stored event.
+    if ((stored.$types !== undefined || version < current) && Object.isFrozen(data))
+      data = structuredClone(data);
+    data = decodeJson(data, stored.$types);
     while (version < current) {
       const step = this.upcasters.get(recorded.type)?.get(version);
       if (!step) {
@@ -251,7 +256,13 @@ export class EventRegistry {
         );
       }
     }
-    const event = Object.assign(Object.create(registration.eventClass.prototype) as E, data);
+    // Frozen stored data (shared by every reader) is copied into the event: handlers get events they
+    // can change, as from any other store. Top-level fields are copied by the assign itself; only
+    // nested objects and arrays need their own copy, and most events have none.
+    const event = Object.assign(
+      Object.create(registration.eventClass.prototype) as E,
+      Object.isFrozen(data) ? thawed(data) : data,
+    );
     if (this.options.validateOnRead) {
       try {
         validateObject(event, `event "${recorded.type}"`, { forbidUnknownValues: false });
@@ -290,8 +301,55 @@ class DecodedEnvelope<E extends object> implements EventEnvelope<E> {
   }
 
   get metadata(): EventMetadata {
-    return (this.view ??= toEventMetadata(this.recorded.metadata, this.schemaVersion));
+    return (this.view ??= metadataView(this.recorded.metadata, this.schemaVersion));
   }
+}
+
+/** A shallow copy of frozen JSON data whose nested objects and arrays are fresh, mutable copies. */
+function thawed(data: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key in data) {
+    const value = data[key];
+    if (value !== null && typeof value === 'object') {
+      out ??= { ...data };
+      out[key] = copyJson(value);
+    }
+  }
+  return out ?? data;
+}
+
+function copyJson(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  if (!(Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
+    return structuredClone(value); // not plain JSON (a store's Date, say): the generic copy
+  }
+  const out: Record<string, unknown> = {};
+  for (const key in value as Record<string, unknown>)
+    out[key] = copyJson((value as Record<string, unknown>)[key]);
+  return out;
+}
+
+/** Views of frozen stored metadata, which stores share between the events of one append. */
+const sharedViews = new WeakMap<StoredEventMetadata, EventMetadata>();
+
+/**
+ * The handlers' view of stored metadata. Frozen stored metadata is shared, immutable, by the events
+ * appended together (the SQLite and in-memory stores do that): its view is built once and frozen too,
+ * instead of once per event.
+ */
+function metadataView(stored: StoredEventMetadata, schemaVersion: number): EventMetadata {
+  if (!Object.isFrozen(stored) || stored.schemaVersion !== schemaVersion) {
+    return toEventMetadata(stored, schemaVersion);
+  }
+  let view = sharedViews.get(stored);
+  if (view === undefined) {
+    const fresh = toEventMetadata(stored, schemaVersion);
+    Object.freeze(fresh.custom);
+    view = Object.freeze(fresh);
+    sharedViews.set(stored, view);
+  }
+  return view;
 }
 
 /**

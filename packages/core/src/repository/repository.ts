@@ -17,12 +17,13 @@ import {
   ValidationError,
 } from '../errors/errors';
 import { deriveEventId } from '../eventStore/idempotentAppend';
-import type {
-  AppendResult,
-  EventStore,
-  EventToAppend,
-  ExpectedRevision,
-  ReadStreamOptions,
+import {
+  readStreamInPages,
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadStreamOptions,
 } from '../eventStore/eventStore';
 import type { EventEnvelope } from '../events/eventEnvelope';
 import type { EventRegistry } from '../events/eventRegistry';
@@ -198,18 +199,21 @@ export class Repository {
     const commandId = currentContext()?.commandId;
     const firstIdOfCommand = commandId ? deriveEventId(commandId, streamId, 0) : undefined;
     try {
-      for await (const recorded of this.store.readStream(streamId, read)) {
-        seen++;
-        if (recorded.id === firstIdOfCommand) appliedByRunningCommand.add(aggregate);
-        lastRevision = recorded.revision;
-        const envelope = this.events.decode(recorded);
-        if (!envelope) {
-          skipEvent(aggregate, recorded.revision);
-          continue;
+      // A page at a time: one promise per page, not per event (see `readStreamInPages`).
+      for await (const page of readStreamInPages(this.store, streamId, read)) {
+        for (const recorded of page) {
+          seen++;
+          if (recorded.id === firstIdOfCommand) appliedByRunningCommand.add(aggregate);
+          lastRevision = recorded.revision;
+          const envelope = this.events.decode(recorded);
+          if (!envelope) {
+            skipEvent(aggregate, recorded.revision);
+            continue;
+          }
+          if (options.occurredAt && envelope.metadata.occurredAt > options.occurredAt) continue;
+          replayEvent(aggregate, envelope.event, envelope.metadata, recorded.revision);
+          applied++;
         }
-        if (options.occurredAt && envelope.metadata.occurredAt > options.occurredAt) continue;
-        replayEvent(aggregate, envelope.event, envelope.metadata, recorded.revision);
-        applied++;
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) {

@@ -74,8 +74,19 @@ export function unwrapEventStore(store: EventStore): EventStore {
 class InstrumentedEventStore implements EventStore {
   readonly readAllPages?: (options?: ReadAllOptions) => AsyncIterable<readonly RecordedEvent[]>;
   readonly countEvents?: (options?: { after?: Position; filter?: EventFilter }) => Promise<number>;
+  readonly readStreamPages?: (
+    streamId: string,
+    options?: ReadStreamOptions,
+  ) => AsyncIterable<readonly RecordedEvent[]>;
 
   constructor(private readonly inner: EventStore) {
+    if (inner.readStreamPages) {
+      this.readStreamPages = (streamId, options) => {
+        const span = this.readSpan(streamId);
+        const pages = inner.readStreamPages!(streamId, options);
+        return span ? traced(pages, span, (page) => page.length) : pages;
+      };
+    }
     if (inner.readAllPages) this.readAllPages = (options) => inner.readAllPages!(options);
     if (inner.countEvents) this.countEvents = (options) => inner.countEvents!(options);
   }
@@ -129,7 +140,14 @@ class InstrumentedEventStore implements EventStore {
   }
 
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
-    const span = startSpan(SpanNames.readStream, {
+    const span = this.readSpan(streamId);
+    const events = this.inner.readStream(streamId, options);
+    return span ? traced(events, span, () => 1) : events;
+  }
+
+  /** The span of one stream read, when tracing is on. */
+  private readSpan(streamId: string): TelemetrySpan | undefined {
+    return startSpan(SpanNames.readStream, {
       kind: 'client',
       attributes: () => ({
         [A.messagingSystem]: MESSAGING_SYSTEM,
@@ -138,8 +156,6 @@ class InstrumentedEventStore implements EventStore {
         [A.streamId]: streamId,
       }),
     });
-    const events = this.inner.readStream(streamId, options);
-    return span ? traced(events, span) : events;
   }
 
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
@@ -164,16 +180,17 @@ class InstrumentedEventStore implements EventStore {
 }
 
 /** Iterates `events`, counting them on `span`, which ends when the iteration does. */
-async function* traced(
-  events: AsyncIterable<RecordedEvent>,
+async function* traced<T>(
+  items: AsyncIterable<T>,
   span: TelemetrySpan,
-): AsyncIterable<RecordedEvent> {
+  eventsIn: (item: T) => number,
+): AsyncIterable<T> {
   let count = 0;
   let failure: unknown;
   try {
-    for await (const event of events) {
-      count++;
-      yield event;
+    for await (const item of items) {
+      count += eventsIn(item);
+      yield item;
     }
   } catch (error) {
     if (!(error instanceof StreamNotFoundError)) failure = error;

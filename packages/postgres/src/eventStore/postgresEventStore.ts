@@ -568,6 +568,14 @@ export class PostgresEventStore implements EventStore {
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    for await (const page of this.readStreamPages(streamId, options)) yield* page;
+  }
+
+  /** {@link readStream} a page (at most `pageSize` events) at a time; never an empty page. */
+  async *readStreamPages(
+    streamId: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<readonly RecordedEvent[]> {
     validateStreamName(streamId, 'read');
     this.ensureOpen();
     const backwards = options.direction === 'backwards';
@@ -594,7 +602,15 @@ export class PostgresEventStore implements EventStore {
         if (exists.length === 0) throw new StreamNotFoundError(streamId);
       }
       first = false;
-      for (const row of rows) yield toEvent(row);
+      const page: RecordedEvent[] = [];
+      try {
+        for (const row of rows) page.push(toEvent(row));
+      } catch (error) {
+        // A row that cannot be decoded: the events before it are delivered first, then its error.
+        if (page.length > 0) yield page;
+        throw error;
+      }
+      if (page.length > 0) yield page;
       remaining -= rows.length;
       if (rows.length < limit) return;
       const last = BigInt(rows[rows.length - 1]!.revision);

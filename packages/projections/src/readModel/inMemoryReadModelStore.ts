@@ -11,6 +11,7 @@ import {
   parseFilter,
   parseFindOptions,
 } from './readModelErrors';
+import { checkIncrements, incrementDocument, type Increments } from './incrementDocument';
 import { BufferedBookkeeping } from './bufferedBookkeeping';
 import type {
   Collection,
@@ -192,6 +193,12 @@ class InMemoryTransaction extends BufferedBookkeeping implements ReadModelTransa
         checkKey(key);
         const current = (await base.get(key)) ?? {};
         buffer.set(key, frozenCopy({ ...current, ...fields }) as Document);
+      },
+      async increment(key: string, deltas: Increments) {
+        checkKey(key);
+        checkIncrements(deltas);
+        const current = (await base.get(key)) as Document | undefined;
+        buffer.set(key, frozenCopy(incrementDocument(current, deltas, key)) as Document);
       },
       async delete(key: string) {
         checkKey(key);

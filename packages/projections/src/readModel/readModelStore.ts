@@ -1,4 +1,5 @@
 import type { EventStore, Position, RecordedEvent } from '@rewind/core';
+import type { Increments } from './incrementDocument';
 
 /** A JSON document in a read-model collection. */
 export type Document = Record<string, unknown>;
@@ -60,6 +61,15 @@ export interface Collection<D extends object = Document> extends CollectionReade
   put(key: string, doc: D): Promise<void>;
   /** Shallow-merges fields into an existing document; creates it from the fields when missing. */
   patch(key: string, fields: Partial<D>): Promise<void>;
+  /**
+   * Adds numbers to top-level numeric fields (`{ sold: 1, revenue: 2500 }`), creating the document
+   * from the deltas when it is missing; a missing or null field counts as 0, other fields are kept.
+   * The counter of a read-modify-write projection without the read: stores that can apply it in the
+   * database (PostgreSQL) do not fetch the document at all.
+   * @throws ValidationError for deltas that are not finite numbers; the increment (or the transaction's
+   * commit, where the store applies it there) fails when a field holds something other than a number.
+   */
+  increment(key: string, deltas: Increments): Promise<void>;
   delete(key: string): Promise<void>;
 }
 

@@ -1,26 +1,39 @@
 import { decideAppend, sequencePosition, type AppendResult, type PreparedAppend } from '@rewind/core';
 import type { BatchOutcome } from './groupCommit';
+import type { KnownRevisions } from './knownRevisions';
 import type { EventStatements } from './statements';
 
 /** An append waiting for its group commit, already serialized (bad data fails its caller alone). */
 export type PendingAppend = PreparedAppend;
 
+/** What a group commit wrote, for {@link KnownRevisions.committed} once it has committed. */
+export interface WrittenBatch {
+  readonly revisions: Map<string, number>;
+  recordedAt: number;
+}
+
 /**
  * Writes one group commit. Runs inside `BEGIN IMMEDIATE`, so the revisions read here are the
- * file's, whatever other processes did; appends to one stream see the earlier ones of the batch.
+ * file's, whatever other processes did (what `known` remembers is used only while no other connection
+ * has committed, see {@link KnownRevisions}); appends to one stream see the earlier ones of the batch.
+ * `written` receives the streams' new revisions and the last recorded time.
  */
 export function writeAppends(
   s: EventStatements,
   batch: readonly PendingAppend[],
   clock: () => number,
+  known: KnownRevisions,
+  written: WrittenBatch,
 ): BatchOutcome<AppendResult>[] {
+  known.check(s.dataVersion.get()!);
   const outcomes: BatchOutcome<AppendResult>[] = [];
-  let recordedAt = Math.max(clock(), s.lastRecordedAt.get()?.recorded_at ?? 0);
-  const revisions = new Map<string, number | undefined>();
+  let recordedAt = Math.max(clock(), known.lastRecordedAt ?? s.lastRecordedAt.get()?.recorded_at ?? 0);
+  const revisions = written.revisions;
   for (const pending of batch) {
-    let current = revisions.has(pending.streamId)
-      ? revisions.get(pending.streamId)
-      : s.streamRevision.get(pending.streamId)?.revision;
+    let current =
+      revisions.get(pending.streamId) ??
+      known.revision(pending.streamId) ??
+      s.streamRevision.get(pending.streamId)?.revision;
     try {
       const decision = decideAppend(
         pending.streamId,
@@ -47,11 +60,12 @@ export function writeAppends(
       position = Number(info.lastInsertRowid);
     }
     s.upsertStream.run(pending.streamId, current!);
-    revisions.set(pending.streamId, current);
+    revisions.set(pending.streamId, current!);
     outcomes.push({
       ok: true,
       value: { nextExpectedRevision: BigInt(current!), position: sequencePosition(position) },
     });
+    written.recordedAt = recordedAt;
     recordedAt = Math.max(recordedAt, clock());
   }
   return outcomes;

@@ -24,8 +24,9 @@ import {
   type Subscription,
   prepareAppend,
 } from '@rewind/core';
-import { writeAppends, type PendingAppend } from './appendBatch';
+import { writeAppends, type PendingAppend, type WrittenBatch } from './appendBatch';
 import { GroupCommit, type BatchOutcome } from './groupCommit';
+import { KnownRevisions } from './knownRevisions';
 import { checkSchema, migrate } from './schema';
 import { mapSqliteError } from './sqliteErrors';
 import { decodeRows, fromPackedPage, type DecodedPage } from './eventPages';
@@ -114,8 +115,10 @@ export class SqliteEventStore implements EventStore {
   private readonly statements: EventStatements;
   private readonly log: LogStatements;
   private readonly writeBatch: Database.Transaction<
-    (batch: readonly PendingAppend[]) => BatchOutcome<AppendResult>[]
+    (batch: readonly PendingAppend[], written: WrittenBatch) => BatchOutcome<AppendResult>[]
   >;
+  /** Stream revisions this connection wrote, trusted while no other connection commits. */
+  private readonly known = new KnownRevisions();
   private closed = false;
 
   private constructor(options: SqliteEventStoreOptions) {
@@ -144,8 +147,8 @@ export class SqliteEventStore implements EventStore {
       migrate(this.db, this.path);
       this.statements = prepareStatements(this.db);
       this.log = new LogStatements(this.db);
-      this.writeBatch = this.db.transaction((batch: readonly PendingAppend[]) =>
-        writeAppends(this.statements, batch, this.clock),
+      this.writeBatch = this.db.transaction((batch: readonly PendingAppend[], written: WrittenBatch) =>
+        writeAppends(this.statements, batch, this.clock, this.known, written),
       );
     } catch (error) {
       this.db.close();
@@ -153,7 +156,15 @@ export class SqliteEventStore implements EventStore {
     }
     this.commits = new GroupCommit<PendingAppend, AppendResult>(
       (batch) => {
-        const outcomes = this.writeBatch.immediate(batch);
+        const written: WrittenBatch = { revisions: new Map(), recordedAt: 0 };
+        let outcomes: BatchOutcome<AppendResult>[];
+        try {
+          outcomes = this.writeBatch.immediate(batch, written);
+        } catch (error) {
+          this.known.forget(); // rolled back: what the batch wrote is not in the file
+          throw error;
+        }
+        this.known.committed(written.revisions, written.recordedAt);
         // Committed: wake same-process subscribers now (never before the commit).
         this.notifier.notify();
         return outcomes;
@@ -199,6 +210,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    for await (const page of this.readStreamPages(streamId, options)) yield* page;
+  }
+
+  async *readStreamPages(
+    streamId: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<readonly RecordedEvent[]> {
     validateStreamName(streamId, 'read');
     this.ensureOpen();
     const backwards = options.direction === 'backwards';
@@ -236,7 +254,7 @@ export class SqliteEventStore implements EventStore {
       const rows = this.run('read a stream', () => statement.all(streamId, from, bound, limit)) as EventRow[];
       if (first && rows.length === 0 && !exists()) throw new StreamNotFoundError(streamId);
       first = false;
-      for (const events of delivered(this.decode(rows))) yield* events;
+      yield* delivered(this.decode(rows));
       remaining -= rows.length;
       if (rows.length < limit) return;
       from = rows[rows.length - 1]![2] + (backwards ? -1 : 1);

@@ -25,6 +25,8 @@ export interface EventStatements {
   readonly insert: Database.Statement<[string, number, string, string, string, string, number]>;
   readonly lastRecordedAt: Database.Statement<[], { recorded_at: number }>;
   readonly head: Database.Statement<[], number | null>;
+  /** Changes exactly when another connection commits (see `KnownRevisions`). */
+  readonly dataVersion: Database.Statement<[], number>;
   readonly revisionAt: Database.Statement<[string, number], number>;
   readonly streamForwards: Database.Statement<[string, number, number, number]>;
   readonly streamBackwards: Database.Statement<[string, number, number, number]>;
@@ -52,6 +54,7 @@ export function prepareStatements(db: Database.Database): EventStatements {
       'SELECT recorded_at FROM rewind_events ORDER BY position DESC LIMIT 1',
     ),
     head: db.prepare<[], number | null>(HEAD_SQL).pluck(true),
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(true),
     /** The stream's last revision recorded at or before a moment: one seek on rewind_events_by_stream_time. */
     revisionAt: db
       .prepare<[string, number], number>(

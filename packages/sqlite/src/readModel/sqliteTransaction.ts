@@ -2,8 +2,10 @@ import { ProjectionError, type Position } from '@rewind/core';
 import {
   BufferedBookkeeping,
   checkCollectionName,
+  checkIncrements,
   checkKey,
   checkNamespace,
+  incrementDocument,
   LockLostError,
   TransactionConflictError,
   type Collection,
@@ -87,6 +89,12 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
         checkKey(key);
         const current = (await base.get(key)) ?? {};
         writes.set(key, JSON.stringify({ ...current, ...fields }));
+      },
+      increment: async (key, deltas) => {
+        checkKey(key);
+        checkIncrements(deltas);
+        const current = (await base.get(key)) as Document | undefined;
+        writes.set(key, JSON.stringify(incrementDocument(current, deltas, key)));
       },
       delete: async (key) => {
         checkKey(key);

@@ -340,6 +340,51 @@ export function describeEventStoreContract(
         expect(types(await collect(store.readStream(t, { until: new Date(0) })))).toEqual([]);
       });
 
+      it('readStreamPages, where the store has it, gives what readStream gives, in non-empty pages', async () => {
+        if (!store.readStreamPages) return;
+        const optionSets = [
+          {},
+          { fromRevision: 2n },
+          { toRevision: 1n },
+          { fromRevision: 1n, maxCount: 2 },
+          { fromRevision: 9n },
+          { direction: 'backwards' as const },
+          { direction: 'backwards' as const, toRevision: 3n, maxCount: 5 },
+        ];
+        for (const options of optionSets) {
+          const pages = await collect(store.readStreamPages(s, options));
+          expect(pages.every((page) => page.length > 0)).toBe(true);
+          expect(types(pages.flat())).toEqual(types(await collect(store.readStream(s, options))));
+        }
+        await expect(collect(store.readStreamPages(stream()))).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+
+      it('keeps stored events apart from what readers and writers do with their objects', async () => {
+        const t = stream();
+        const appended = testEvent('kept', { count: 1, nested: { tags: ['a'] } });
+        await store.append(t, [appended]);
+        // The writer changes its object after the append; a reader changes what it read.
+        (appended.data as { count: number }).count = 2;
+        const [read] = await collect(store.readStream(t));
+        const tryTo = (change: () => void) => {
+          try {
+            change();
+          } catch {
+            // A store may freeze what it hands out: then the change throws, which is just as good.
+          }
+        };
+        tryTo(() => ((read!.data as { count: number }).count = 3));
+        tryTo(() => (read!.data as { nested: { tags: string[] } }).nested.tags.push('b'));
+        tryTo(() => ((read!.metadata as { correlationId: string }).correlationId = 'changed'));
+        const [again] = await collect(store.readStream(t));
+        expect(again!.data).toEqual({ count: 1, nested: { tags: ['a'] } });
+        expect(again!.metadata.correlationId).toBe('corr-1');
+        const [fromAll] = (await collect(store.readAll({ filter: { streamPrefixes: [t] } }))).filter(
+          (e) => e.streamId === t,
+        );
+        expect(fromAll!.data).toEqual({ count: 1, nested: { tags: ['a'] } });
+      });
+
       it('throws StreamNotFoundError for a stream that does not exist', async () => {
         const missing = stream();
         const error = await collect(store.readStream(missing)).then(

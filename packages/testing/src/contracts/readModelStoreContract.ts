@@ -384,6 +384,52 @@ function describeReadModelStoreSemantics(store: () => ReadModelStore, ns: () => 
       expect(await c.get('new')).toEqual({ fresh: true });
     });
 
+    it('increment adds to numeric fields, creating the document or the field from 0, keeping other fields', async () => {
+      const n = ns();
+      await store().transaction(n, async (tx) => {
+        const c = tx.collection('counters');
+        await c.put('a', { sold: 2, name: 'bar', nothing: null });
+        await c.increment('a', { sold: 3, revenue: 2500, nothing: 1 });
+        await c.increment('new', { sold: 1 });
+        await c.increment('new', { sold: 1, refunds: -1 });
+      });
+      await store().transaction(n, async (tx) => {
+        const c = tx.collection('counters');
+        await c.increment('a', { sold: 1 });
+        expect(await c.get('a')).toEqual({ sold: 6, name: 'bar', nothing: 1, revenue: 2500 });
+        await c.increment('a', { sold: 1 }); // after a read in the same transaction
+        await c.increment('b', { n: 1 });
+        expect(await c.count({ n: 1 })).toBe(1); // queries see buffered increments
+        await c.increment('gone', { n: 1 });
+        await c.delete('gone');
+        await c.delete('again');
+        await c.increment('again', { n: 5 });
+        await c.patch('patched', { label: 'x' });
+        await c.increment('patched', { n: 2 });
+      });
+      const c = store().collection(n, 'counters');
+      expect(await c.get('a')).toEqual({ sold: 7, name: 'bar', nothing: 1, revenue: 2500 });
+      expect(await c.get('new')).toEqual({ sold: 2, refunds: -1 });
+      expect(await c.get('gone')).toBeUndefined();
+      expect(await c.get('again')).toEqual({ n: 5 });
+      expect(await c.get('patched')).toEqual({ label: 'x', n: 2 });
+    });
+
+    it('increment refuses deltas that are not finite numbers, and fields that hold something else', async () => {
+      const n = ns();
+      await store().transaction(n, (tx) => tx.collection('c').put('k', { label: 'x', count: 1 }));
+      for (const deltas of [{}, { count: '1' }, { count: Number.NaN }, { count: Infinity }]) {
+        await expect(
+          store().transaction(n, (tx) => tx.collection('c').increment('k', deltas as Record<string, number>)),
+        ).rejects.toMatchObject({ code: 'VALIDATION' });
+      }
+      // At the call or at the commit (stores that add in the database): the transaction fails either way.
+      await expect(
+        store().transaction(n, (tx) => tx.collection('c').increment('k', { label: 1 })),
+      ).rejects.toThrow(/label/);
+      expect(await store().collection(n, 'c').get('k')).toEqual({ label: 'x', count: 1 });
+    });
+
     it('hides a document deleted in the transaction from get, find and count, and revives it on put', async () => {
       const n = ns();
       await store().transaction(n, async (tx) => {
