@@ -1,4 +1,12 @@
-import { ProjectionError, StoreError, ValidationError, type EventStore, type Position } from '@rewind/core';
+import {
+  ProjectionError,
+  silentLogger,
+  StoreError,
+  ValidationError,
+  type EventStore,
+  type Position,
+  type RewindLogger,
+} from '@rewind/core';
 import {
   type InlineAttachRequest,
   type InlineLogReader,
@@ -49,6 +57,11 @@ export interface PostgresReadModelStoreOptions {
    * session `SET`, no `LISTEN`; leases are rows checked inside each commit's transaction.
    */
   readonly preparedStatements?: boolean;
+  /**
+   * Where the store logs what it did to the database (tables created): a pino logger or anything with
+   * its methods ({@link RewindLogger}). Silent by default.
+   */
+  readonly logger?: RewindLogger;
 }
 
 interface DeadLetterRow {
@@ -92,6 +105,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     readonly target: PostgresTarget,
     private readonly writeBehindRows: number,
     private readonly preparedStatements: boolean,
+    private readonly logger: RewindLogger = silentLogger,
   ) {}
 
   /**
@@ -125,6 +139,7 @@ export class PostgresReadModelStore implements ReadModelStore {
       targetOf(pool, options.connectionString),
       writeBehindRows,
       options.preparedStatements ?? true,
+      options.logger,
     );
     try {
       if (options.migrate === false) await store.run('connect', (db) => db.query('SELECT 1'));
@@ -164,6 +179,12 @@ export class PostgresReadModelStore implements ReadModelStore {
           await client.query(`INSERT INTO ${this.t.version} (version) VALUES (1)`);
         }
         await client.query('COMMIT');
+        if (current < SCHEMA_VERSION) {
+          this.logger.info(
+            { schema: this.t.schema, from: current, to: SCHEMA_VERSION },
+            `rewind: created the read-model tables in schema ${this.t.schema}`,
+          );
+        }
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;

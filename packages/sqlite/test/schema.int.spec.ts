@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreUnavailableError, type EventToAppend } from '@rewind/core';
+import { silentLogger, StoreUnavailableError, type EventToAppend } from '@rewind/core';
 import { SCHEMA_VERSION, SqliteEventStore } from '@rewind/sqlite';
 import { collect } from '@rewind/testing';
 import { migrate } from '../src/eventStore/schema';
@@ -50,7 +50,16 @@ function indexes(path: string): string[] {
 describe('SqliteEventStore schema', () => {
   it('creates a new file at the current schema version', async () => {
     const path = join(dir, 'events.db');
-    await SqliteEventStore.open(path).close();
+    const logged: Array<[object, string | undefined]> = [];
+    const logger = {
+      ...silentLogger,
+      info: (fields: object | string, message?: string) => void logged.push([fields as object, message]),
+    };
+    await SqliteEventStore.open({ path, logger }).close();
+    expect(logged).toEqual([[{ path, from: 0, to: 2 }, `rewind: created the event store in ${path}`]]);
+    logged.length = 0;
+    await SqliteEventStore.open({ path, logger }).close(); // nothing to do: nothing said
+    expect(logged).toEqual([]);
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -70,8 +79,16 @@ describe('SqliteEventStore schema', () => {
     db.close();
     expect(indexes(path)).not.toContain('rewind_events_by_stream_time');
 
-    const store = SqliteEventStore.open(path);
+    const logged: string[] = [];
+    const store = SqliteEventStore.open({
+      path,
+      logger: {
+        ...silentLogger,
+        info: (_: object | string, message?: string) => void logged.push(message ?? ''),
+      },
+    });
     try {
+      expect(logged).toEqual([`rewind: upgraded the event store in ${path} from schema 1 to 2`]);
       expect(store.database.pragma('user_version', { simple: true })).toBe(2);
       expect(
         (await collect(store.readStream('old-1', { until: new Date(1000) }))).map((e) => e.data),

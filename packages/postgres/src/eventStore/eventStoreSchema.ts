@@ -129,7 +129,7 @@ export async function migrateEventStore(
   client: ClientBase,
   t: EventStoreTables,
   where: string,
-): Promise<void> {
+): Promise<{ readonly from: number; readonly to: number }> {
   await client.query('BEGIN');
   try {
     await client.query("SELECT pg_advisory_xact_lock(hashtext('rewind-schema:' || $1::text))", [
@@ -181,6 +181,7 @@ export async function migrateEventStore(
       await client.query(`INSERT INTO ${t.version} (version) VALUES (2)`);
     }
     await client.query('COMMIT');
+    return { from: current, to: EVENT_STORE_SCHEMA_VERSION };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

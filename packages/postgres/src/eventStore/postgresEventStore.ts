@@ -3,6 +3,7 @@ import {
   AppendOutcomeUnknownError,
   decideAppend,
   isAfter,
+  silentLogger,
   StoreError,
   StoreUnavailableError,
   StreamNotFoundError,
@@ -10,6 +11,7 @@ import {
   validateStreamName,
   type AppendOptions,
   type AppendResult,
+  type RewindLogger,
   type EventFilter,
   type EventStore,
   type EventToAppend,
@@ -92,6 +94,12 @@ export interface PostgresEventStoreOptions {
   readonly maxConcurrentCommits?: number;
   /** Rows per page when reading and catching up (default 1000). */
   readonly pageSize?: number;
+  /**
+   * Where the store logs what happens beside the calls it answers: tables created or upgraded, the
+   * LISTEN connection lost (subscriptions then poll) and back, inline projections attached and events
+   * they parked. A pino logger or anything with its methods ({@link RewindLogger}); silent by default.
+   */
+  readonly logger?: RewindLogger;
 }
 
 /** A raw log position as the SQL sees it. */
@@ -165,6 +173,8 @@ export class PostgresEventStore implements EventStore {
    * rows of failed appends are ever deleted), so a group commit does not insert them again.
    */
   private readonly knownStreams = new Set<string>();
+  /** Where this store logs (see the `logger` option). */
+  readonly logger: RewindLogger;
   /** Inline projections this process applies in its appends' transactions, by name. */
   private readonly inline = new Map<string, InlineApplier>();
 
@@ -176,7 +186,9 @@ export class PostgresEventStore implements EventStore {
     private readonly options: PostgresEventStoreOptions,
   ) {
     this.schema = t.schemaName;
+    this.logger = options.logger ?? silentLogger;
     registerInternals(this, {
+      logger: this.logger,
       tables: t,
       preparedStatements: options.preparedStatements !== false,
       query: (action, config) => this.query(action, config),
@@ -239,11 +251,19 @@ export class PostgresEventStore implements EventStore {
           `The server at ${target.host}:${target.port}, database "${target.database}"`,
         );
         if (options.migrate !== false) {
-          await migrateEventStore(
+          const { from, to } = await migrateEventStore(
             client,
             tables,
             `Cannot set up the event store at ${target.host}:${target.port}, database "${target.database}"`,
           );
+          if (from < to) {
+            store.logger.info(
+              { schema: tables.schemaName, database: target.database, from, to },
+              from === 0
+                ? `rewind: created the event store's tables in schema "${tables.schemaName}"`
+                : `rewind: upgraded the event store's tables in schema "${tables.schemaName}" from version ${from} to ${to}`,
+            );
+          }
         }
       });
     } catch (error) {
@@ -513,6 +533,10 @@ export class PostgresEventStore implements EventStore {
       }
     }
     this.inline.set(applier.name, applier);
+    this.logger.info(
+      { projection: applier.name, eventTypes: applier.eventTypes },
+      `rewind: the projection "${applier.name}" is applied inline, in the transactions of the appends of its events`,
+    );
   }
 
   /** Stops applying projections inline here and removes them from the registry (they run asynchronously now). */
@@ -777,7 +801,13 @@ export class PostgresEventStore implements EventStore {
   private startListener(): void {
     if (this.listener) return;
     const config: ClientConfig = { ...(this.pool.options as ClientConfig) };
-    this.listener = new Listener(config, this.t.channel, () => this.notifier.notify());
+    this.listener = new Listener(
+      config,
+      this.t.channel,
+      () => this.notifier.notify(),
+      this.logger,
+      this.pollIntervalMs,
+    );
   }
 
   private ensureOpen(): void {
@@ -912,10 +942,15 @@ class Listener {
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
 
+  /** Whether the connection is down (logged once per outage). */
+  private down = false;
+
   constructor(
     private readonly config: ClientConfig,
     private readonly channel: string,
     private readonly wake: () => void,
+    private readonly logger: RewindLogger,
+    private readonly pollIntervalMs: number,
   ) {
     this.connecting = this.connect(50);
   }
@@ -926,9 +961,16 @@ class Listener {
     if (this.closed) return;
     const client = new Client(this.config);
     let failed = false;
-    const fail = () => {
+    const fail = (error?: unknown) => {
       if (failed) return;
       failed = true;
+      if (!this.down && !this.closed) {
+        this.down = true;
+        this.logger.warn(
+          { channel: this.channel, error: error instanceof Error ? error.message : error },
+          `rewind: the LISTEN connection to PostgreSQL is lost; live subscriptions poll every ${this.pollIntervalMs} ms until it is back`,
+        );
+      }
       client.removeAllListeners('notification');
       void client.end().catch(() => undefined);
       if (this.client === client) this.client = undefined;
@@ -946,8 +988,8 @@ class Listener {
     try {
       await client.connect();
       await client.query(`LISTEN "${this.channel}"`);
-    } catch {
-      fail();
+    } catch (error) {
+      fail(error);
       return;
     }
     if (this.closed) {
@@ -956,6 +998,10 @@ class Listener {
       return;
     }
     this.client = client;
+    if (this.down) {
+      this.down = false;
+      this.logger.info({ channel: this.channel }, 'rewind: the LISTEN connection to PostgreSQL is back');
+    }
     // Connected (again): notifications may have been missed meanwhile.
     this.wake();
   }

@@ -1,4 +1,4 @@
-import { unwrapEventStore, type EventStore } from '@rewind/core';
+import { unwrapEventStore, type EventStore, type RewindLogger } from '@rewind/core';
 import type { PoolClient, QueryConfig } from 'pg';
 import type { EventStoreTables } from './eventStoreSchema';
 import type { InlineApplier, InlineSession } from './inlineProjections';
@@ -7,6 +7,8 @@ import type { InlineApplier, InlineSession } from './inlineProjections';
 export interface EventStoreInternals {
   readonly tables: EventStoreTables;
   readonly preparedStatements: boolean;
+  /** The store's logger. */
+  readonly logger: RewindLogger;
   /** One statement on a pooled client, errors mapped to the Rewind family. */
   query<R extends object>(action: string, config: QueryConfig): Promise<R[]>;
   /** Inline projections (used by `PostgresReadModelStore.attachInline`). */

@@ -159,6 +159,18 @@ class PostgresInlineApplier implements InlineApplier {
         if (!(error instanceof InlineBacklogError)) throw error;
         park = error;
         more = true;
+        const { event, cause } = error;
+        this.internals.logger.warn(
+          {
+            projection: this.name,
+            streamId: event.streamId,
+            revision: event.revision.toString(),
+            position: `${event.position.commit}/${event.position.prepare}`,
+            type: event.type,
+            error: cause instanceof Error ? cause.message : String(cause),
+          },
+          `rewind: the inline projection "${this.name}" failed on an event appended by a process that does not run it; parked as a dead letter`,
+        );
       }
       if (!more) return;
     }

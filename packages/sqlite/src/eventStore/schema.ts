@@ -94,8 +94,13 @@ export function checkSchema(db: Database.Database, path: string): number {
  * newer Rewind and SQLite files that are not Rewind event stores.
  * @throws StoreUnavailableError naming the path and what to do.
  */
-export function migrate(db: Database.Database, path: string, target = SCHEMA_VERSION): void {
+export function migrate(
+  db: Database.Database,
+  path: string,
+  target = SCHEMA_VERSION,
+): { readonly from: number; readonly to: number } {
   const version = checkSchema(db, path);
+  let from: number | undefined;
   for (let v = version; v < target; v++) {
     db.transaction(() => {
       // Several processes may open a new or old file at once: whoever takes the write lock first
@@ -103,6 +108,8 @@ export function migrate(db: Database.Database, path: string, target = SCHEMA_VER
       if ((db.pragma('user_version', { simple: true }) as number) > v) return;
       MIGRATIONS[v]!(db);
       db.pragma(`user_version = ${v + 1}`);
+      from ??= v;
     }).immediate();
   }
+  return { from: from ?? target, to: target };
 }

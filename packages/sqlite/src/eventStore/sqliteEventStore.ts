@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import {
   AppendNotifier,
   catchUpSubscription,
+  silentLogger,
+  type RewindLogger,
   sequencePosition,
   StoreUnavailableError,
   StreamNotFoundError,
@@ -86,6 +88,11 @@ export interface SqliteEventStoreOptions {
   readonly maxBatch?: number;
   /** The clock for recorded time (tests). */
   readonly clock?: () => Date;
+  /**
+   * Where the store logs what it did to the file (created it, upgraded its schema): a pino logger or
+   * anything with its methods ({@link RewindLogger}). Silent by default.
+   */
+  readonly logger?: RewindLogger;
 }
 
 /**
@@ -144,7 +151,15 @@ export class SqliteEventStore implements EventStore {
       checkSchema(this.db, this.path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-      migrate(this.db, this.path);
+      const migrated = migrate(this.db, this.path);
+      if (migrated.from < migrated.to) {
+        (options.logger ?? silentLogger).info(
+          { path: this.path, from: migrated.from, to: migrated.to },
+          migrated.from === 0
+            ? `rewind: created the event store in ${this.path}`
+            : `rewind: upgraded the event store in ${this.path} from schema ${migrated.from} to ${migrated.to}`,
+        );
+      }
       this.statements = prepareStatements(this.db);
       this.log = new LogStatements(this.db);
       this.writeBatch = this.db.transaction((batch: readonly PendingAppend[], written: WrittenBatch) =>
