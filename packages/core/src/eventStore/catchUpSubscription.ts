@@ -26,6 +26,14 @@ export interface CatchUpSource {
    * `signal` aborts. Must not busy-loop.
    */
   waitForAppend(after: Position | undefined, signal: AbortSignal): Promise<void>;
+  /**
+   * Optional: whether a failed `readPage` is worth reading again (the server is restarting...). Such
+   * failures are retried with a backoff from 50 ms to 2 s, and the subscription says `caught-up` again
+   * once it is back; any other failure ends the subscription. Default: none is retried.
+   */
+  retryable?(error: unknown): boolean;
+  /** Optional: the store was closed; the subscription then ends, and failures are not retried. */
+  closed?(): boolean;
 }
 
 /**
@@ -37,10 +45,32 @@ export function catchUpSubscription(source: CatchUpSource, after: Position | und
   const abort = new AbortController();
   let position = after;
 
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        abort.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      abort.signal.addEventListener('abort', done, { once: true });
+    });
+
   async function* messages(): AsyncGenerator<SubscriptionMessage> {
     let caughtUp = false;
-    while (!abort.signal.aborted) {
-      const page = await source.readPage(position);
+    let backoff = 50;
+    while (!abort.signal.aborted && !source.closed?.()) {
+      let page: LogPage;
+      try {
+        page = await source.readPage(position);
+        backoff = 50;
+      } catch (error) {
+        if (!source.retryable?.(error) || source.closed?.()) throw error;
+        caughtUp = false;
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 2000);
+        continue;
+      }
       for (const event of page.events) {
         if (abort.signal.aborted) return;
         position = event.position;

@@ -1,6 +1,7 @@
 import {
   AppendNotifier,
   AppendOutcomeUnknownError,
+  catchUpSubscription,
   decideAppend,
   isAfter,
   silentLogger,
@@ -11,6 +12,7 @@ import {
   validateStreamName,
   type AppendOptions,
   type AppendResult,
+  type LogPage,
   type RewindLogger,
   type EventFilter,
   type EventStore,
@@ -24,7 +26,6 @@ import {
   type StreamInfo,
   type SubscribeToAllOptions,
   type Subscription,
-  type SubscriptionMessage,
   prepareAppend,
   type PreparedAppend,
 } from '@rewind/core';
@@ -680,40 +681,45 @@ export class PostgresEventStore implements EventStore {
     this.ensureOpen();
     const { types, prefixes } = filterLists(options.filter);
     if (this.options.notifications !== false) this.startListener();
-    return liveSubscription(
-      async (after) => {
-        const head = await this.head();
-        const from = after ? raw(after) : START;
-        const filtered = types.length > 0 || prefixes.length > 0;
-        // A filtered page scans a bounded stretch of the log, so a rare filter still advances page by page.
-        const end = filtered
-          ? (
-              await this.query<RawPosition>(
-                'read $all for a subscription',
-                this.statements.windowEnd(from, head.xmin, this.scanWindow),
-              )
-            )[0]
-          : undefined;
-        const rows = await this.query<EventRow>(
-          'read $all for a subscription',
-          this.statements.readLog(false, from, head.xmin, types, prefixes, this.pageSize, end),
-        );
-        const events = rows.map(toEvent);
-        if (rows.length === this.pageSize) {
-          return { events, scannedTo: events[events.length - 1]!.position, reachedHead: false };
-        }
-        if (end) {
-          return {
-            events,
-            scannedTo: { commit: BigInt(end.tx), prepare: BigInt(end.seq) },
-            reachedHead: false,
-          };
-        }
-        // Everything below the horizon was scanned: a sparse filter still moves its checkpoint.
-        return { events, scannedTo: head.position, reachedHead: true };
+    // Survives the server going away: a page read that fails with StoreUnavailableError is read again
+    // (backing off up to 2 s) from the last position delivered, so nothing is skipped or repeated.
+    return catchUpSubscription(
+      {
+        readPage: async (after): Promise<LogPage> => {
+          const head = await this.head();
+          const from = after ? raw(after) : START;
+          const filtered = types.length > 0 || prefixes.length > 0;
+          // A filtered page scans a bounded stretch of the log, so a rare filter still advances page by page.
+          const end = filtered
+            ? (
+                await this.query<RawPosition>(
+                  'read $all for a subscription',
+                  this.statements.windowEnd(from, head.xmin, this.scanWindow),
+                )
+              )[0]
+            : undefined;
+          const rows = await this.query<EventRow>(
+            'read $all for a subscription',
+            this.statements.readLog(false, from, head.xmin, types, prefixes, this.pageSize, end),
+          );
+          const events = rows.map(toEvent);
+          if (rows.length === this.pageSize) {
+            return { events, scannedTo: events[events.length - 1]!.position, reachedHead: false };
+          }
+          if (end) {
+            return {
+              events,
+              scannedTo: { commit: BigInt(end.tx), prepare: BigInt(end.seq) },
+              reachedHead: false,
+            };
+          }
+          // Everything below the horizon was scanned: a sparse filter still moves its checkpoint.
+          return { events, scannedTo: head.position, reachedHead: true };
+        },
+        waitForAppend: (_, signal) => this.notifier.wait(signal, this.pollIntervalMs),
+        retryable: (error) => error instanceof StoreUnavailableError,
+        closed: () => this.closed,
       },
-      (signal) => this.notifier.wait(signal, this.pollIntervalMs),
-      () => this.closed,
       options.after,
     );
   }
@@ -853,82 +859,6 @@ function toEvent(row: EventRow): RecordedEvent {
     data: row.data,
     metadata: row.metadata as StoredEventMetadata,
     recordedAt: row.recorded_at,
-  };
-}
-
-/** One page for a subscription. */
-interface SubscriptionPage {
-  readonly events: readonly RecordedEvent[];
-  readonly scannedTo: Position | undefined;
-  readonly reachedHead: boolean;
-}
-
-/**
- * A catch-up subscription that survives the server going away: a page read that fails with
- * StoreUnavailableError is retried (backing off up to 2 s) from the last position delivered, so
- * nothing is skipped or repeated, and `caught-up` is said again once it has caught up after that.
- */
-function liveSubscription(
-  readPage: (after: Position | undefined) => Promise<SubscriptionPage>,
-  waitForAppend: (signal: AbortSignal) => Promise<void>,
-  storeClosed: () => boolean,
-  after: Position | undefined,
-): Subscription {
-  const abort = new AbortController();
-  let position: Position | undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        abort.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      abort.signal.addEventListener('abort', done, { once: true });
-    });
-
-  async function* messages(start: Position | undefined): AsyncGenerator<SubscriptionMessage> {
-    position = start;
-    let caughtUp = false;
-    let backoff = 50;
-    while (!abort.signal.aborted && !storeClosed()) {
-      let page: SubscriptionPage;
-      try {
-        page = await readPage(position);
-        backoff = 50;
-      } catch (error) {
-        if (!(error instanceof StoreUnavailableError) || storeClosed()) throw error;
-        caughtUp = false;
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 2000);
-        continue;
-      }
-      for (const event of page.events) {
-        if (abort.signal.aborted) return;
-        position = event.position;
-        yield { type: 'event', event };
-      }
-      if (page.scannedTo && isAfter(page.scannedTo, position)) {
-        position = page.scannedTo;
-        yield { type: 'checkpoint', position };
-      }
-      if (page.reachedHead) {
-        if (!caughtUp) {
-          caughtUp = true;
-          yield { type: 'caught-up', position };
-        }
-        await waitForAppend(abort.signal);
-      }
-    }
-  }
-
-  let iterator: AsyncGenerator<SubscriptionMessage> | undefined;
-  return {
-    [Symbol.asyncIterator]: () => (iterator ??= messages(after)),
-    async close() {
-      abort.abort();
-      await iterator?.return(undefined);
-    },
   };
 }
 
