@@ -95,10 +95,15 @@ const lateness = setInterval(() => {
   const store =
     target === 'memory' ? new InMemoryReadModelStore() : SqliteReadModelStore.open({ path: target });
   const rewind = createRewind({ eventStore, events: [Sold, ItemAdded, ItemRemoved, OrderConfirmed] });
+  // BENCH_COMMIT_MS sets catchUpCommitMs (default 250; 0: a commit per batch, the first round's way).
+  const commitMs = process.env.BENCH_COMMIT_MS
+    ? { catchUpCommitMs: Number(process.env.BENCH_COMMIT_MS) }
+    : {};
   const engine = new ProjectionEngine({
     eventStore,
     events: rewind.events,
     store,
+    ...commitMs,
     processors: [orders ? OrderCountersProjection : SalesProjection],
   });
   const start = process.hrtime.bigint();
@@ -108,7 +113,7 @@ const lateness = setInterval(() => {
     await engine.waitForHead(600_000);
     const status = engine.runner(projection).status();
     result = { processed: status.processed, namespace: status.namespace };
-  } else result = await rebuildProjection(engine, projection, { batchSize: 2000 });
+  } else result = await rebuildProjection(engine, projection, { batchSize: 2000, ...commitMs });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   await engine.stop();
   peak = Math.max(peak, process.memoryUsage.rss());

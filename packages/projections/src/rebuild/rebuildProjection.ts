@@ -11,8 +11,14 @@ import {
   type Position,
   type RecordedEvent,
 } from '@rewind/core';
+import type { ReadModelTransaction } from '../readModel/readModelStore';
 import { applyEvents, HandlerFailure } from '../runner/applyEvents';
 import { catchUpToHead, type Selection } from '../runner/catchUp';
+import {
+  DEFAULT_CATCH_UP_COMMIT_MS,
+  openTransactionWindow,
+  type CatchUpWindow,
+} from '../runner/commitWindow';
 import { Lease } from '../runner/lease';
 import { rebuildLockName } from '../runner/namespaces';
 import { batchSpan } from '../runner/projectionTelemetry';
@@ -37,8 +43,15 @@ export interface RebuildOptions {
    */
   readonly timeBasis?: 'recorded' | 'occurred';
   readonly onProgress?: (progress: RebuildProgress) => void;
-  /** Events per transaction (default 1000). */
+  /** Events per batch (default 1000): a handler batch, and the most events a transaction takes with `catchUpCommitMs: 0`. */
   readonly batchSize?: number;
+  /**
+   * Batches are applied into one transaction for up to this long before it commits (default 250 ms):
+   * a document that many events change is written once per commit instead of once per batch. 0 commits
+   * every batch. A handler that throws rolls its window back; the rebuild then replays that window
+   * batch by batch and stops at the event, as it always has.
+   */
+  readonly catchUpCommitMs?: number;
   /** Keep the replaced namespace instead of dropping it. */
   readonly keepOld?: boolean;
   /**
@@ -183,28 +196,13 @@ async function rebuild(
     let phase: RebuildProgress['phase'] = 'building';
     let head: Position | undefined;
 
-    const commit = async (batch: readonly RecordedEvent[], checkpoint: Position): Promise<void> => {
-      const began = Date.now();
-      lease.check();
-      const write = () =>
-        store.transaction(namespace, async (tx) => {
-          await tx.assertLock(lease.lock, lease.owner);
-          await applyEvents(definition, events, tx, batch, true);
-          await tx.setCheckpoint(checkpoint);
-        });
-      try {
-        if (telemetry?.replaySpans === 'batch' && telemetry.enabled !== false && batch.length > 0) {
-          await batchSpan(meta, namespace, batch, true, telemetry, write);
-        } else await write();
-      } catch (error) {
-        throw stoppedAt(name, error, batch);
-      }
-      reporting.applied(batch.length, checkpoint);
+    const committed = async (count: number, checkpoint: Position, began: number): Promise<void> => {
+      reporting.applied(count, checkpoint);
       if (reporter.has('batch-committed')) {
         reporter.emit('batch-committed', {
           projection: name,
           namespace,
-          count: batch.length,
+          count,
           checkpoint,
           durationMs: Date.now() - began,
           replay: true,
@@ -212,6 +210,64 @@ async function rebuild(
       }
       await reporting.report(phase, head);
     };
+    const traceBatches = telemetry?.replaySpans === 'batch' && telemetry.enabled !== false;
+    const applyTraced = (tx: ReadModelTransaction, batch: readonly RecordedEvent[]): Promise<void> => {
+      const apply = () => applyEvents(definition, events, tx, batch, true);
+      return traceBatches && batch.length > 0
+        ? batchSpan(meta, namespace, batch, true, telemetry, apply)
+        : apply();
+    };
+
+    const commit = async (batch: readonly RecordedEvent[], checkpoint: Position): Promise<void> => {
+      const began = Date.now();
+      lease.check();
+      try {
+        await store.transaction(namespace, async (tx) => {
+          await tx.assertLock(lease.lock, lease.owner);
+          await applyTraced(tx, batch);
+          await tx.setCheckpoint(checkpoint);
+        });
+      } catch (error) {
+        throw stoppedAt(name, error, batch);
+      }
+      await committed(batch.length, checkpoint, began);
+    };
+
+    // Batches applied into one transaction per window; a handler failure makes the pass replay the
+    // window through `commit` above, which stops at the event.
+    const commitMs = options.catchUpCommitMs ?? DEFAULT_CATCH_UP_COMMIT_MS;
+    const window: CatchUpWindow | undefined =
+      commitMs > 0
+        ? {
+            ms: commitMs,
+            open: async () => {
+              const began = Date.now();
+              lease.check();
+              let count = 0;
+              const open = await openTransactionWindow(
+                store,
+                namespace,
+                (tx) => tx.assertLock(lease.lock, lease.owner),
+                (tx, batch) => {
+                  count += batch.length;
+                  return applyTraced(tx, batch);
+                },
+              ).catch((error: unknown) => {
+                throw stoppedAt(name, error, []);
+              });
+              return {
+                apply: open.apply,
+                abort: open.abort,
+                commit: async (checkpoint: Position) => {
+                  await open.commit(checkpoint).catch((error: unknown) => {
+                    throw stoppedAt(name, error, []);
+                  });
+                  await committed(count, checkpoint, began);
+                },
+              };
+            },
+          }
+        : undefined;
 
     let checkpoint = resumedFrom;
     let replaced: string | undefined;
@@ -233,6 +289,7 @@ async function rebuild(
           );
         },
         interrupted: () => !lease.held,
+        ...(window ? { window } : {}),
       });
       head = pass.head;
       checkpoint = pass.checkpoint;

@@ -8,9 +8,10 @@ import {
   type Position,
   type RecordedEvent,
 } from '@rewind/core';
-import type { DeadLetter, ReadModelStore } from '../readModel/readModelStore';
+import type { DeadLetter, ReadModelStore, ReadModelTransaction } from '../readModel/readModelStore';
 import { applyEvents, describeError, HandlerFailure, runReactor } from './applyEvents';
 import type { UndecodableEvent } from './catchUp';
+import { openTransactionWindow, type CatchUpWindow, type CommitWindow } from './commitWindow';
 import type { EngineEmitter } from './engineEvents';
 import type { Lease } from './lease';
 import type { ProcessorDefinition } from './processorRegistry';
@@ -89,6 +90,45 @@ export class BatchCommitter {
     );
   };
 
+  /**
+   * A projector's catch-up window (see `CatchUpOptions.window`): fenced and checked like {@link commit}
+   * when it opens (and the store re-checks the lease at commit), batches applied into it, one commit.
+   * Reactors have none: their side effects run outside any transaction, event by event.
+   */
+  window(ms: number): CatchUpWindow | undefined {
+    const { definition, store, lease, namespace, telemetry } = this.options;
+    if (definition.meta.kind === 'reactor' || ms <= 0) return undefined;
+    const traced = () => telemetry.enabled !== false && tracingActive();
+    return {
+      ms,
+      open: async (): Promise<CommitWindow> => {
+        lease.check();
+        const started = Date.now();
+        let count = 0;
+        const window = await openTransactionWindow(
+          store,
+          namespace,
+          (tx) => this.begin(tx),
+          (tx, events) => {
+            count += events.length;
+            const apply = () => applyEvents(definition, this.options.events, tx, events, false);
+            return traced()
+              ? batchSpan(definition.meta, namespace, events, false, telemetry, apply)
+              : apply();
+          },
+        );
+        return {
+          apply: window.apply,
+          abort: window.abort,
+          commit: async (checkpoint) => {
+            await window.commit(checkpoint);
+            this.committedBatch(count, checkpoint, started);
+          },
+        };
+      },
+    };
+  }
+
   private attempt(events: readonly RecordedEvent[], checkpoint: Position): Promise<void> {
     const { definition, telemetry, namespace } = this.options;
     if (telemetry.enabled === false || events.length === 0 || !tracingActive()) {
@@ -100,7 +140,7 @@ export class BatchCommitter {
   }
 
   private async attemptUntraced(events: readonly RecordedEvent[], checkpoint: Position): Promise<void> {
-    const { definition, store, lease, namespace, replacing } = this.options;
+    const { definition, store, lease, namespace } = this.options;
     const started = Date.now();
     lease.check();
     if (definition.meta.kind === 'reactor') {
@@ -116,24 +156,34 @@ export class BatchCommitter {
       });
     } else {
       await store.transaction(namespace, async (tx) => {
-        await tx.assertLock(lease.lock, lease.owner);
-        const served = await tx.getServed(definition.meta.name);
-        if (served !== namespace && served !== replacing) {
-          throw new NamespaceSwitchedError(
-            definition.meta.name,
-            `The served namespace of "${definition.meta.name}" is now "${served}" (a rebuild swapped it); the runner continues there.`,
-          );
-        }
+        await this.begin(tx);
         await applyEvents(definition, this.options.events, tx, events, false);
         await tx.setCheckpoint(checkpoint);
       });
     }
-    this.options.committed(events.length, checkpoint);
+    this.committedBatch(events.length, checkpoint, started);
+  }
+
+  /** A projector's transaction begins: fenced, and still on the served namespace. */
+  private async begin(tx: ReadModelTransaction): Promise<void> {
+    const { definition, lease, namespace, replacing } = this.options;
+    await tx.assertLock(lease.lock, lease.owner);
+    const served = await tx.getServed(definition.meta.name);
+    if (served !== namespace && served !== replacing) {
+      throw new NamespaceSwitchedError(
+        definition.meta.name,
+        `The served namespace of "${definition.meta.name}" is now "${served}" (a rebuild swapped it); the runner continues there.`,
+      );
+    }
+  }
+
+  private committedBatch(count: number, checkpoint: Position, started: number): void {
+    this.options.committed(count, checkpoint);
     if (this.options.emitter.has('batch-committed')) {
       this.options.emitter.emit('batch-committed', {
-        projection: definition.meta.name,
-        namespace,
-        count: events.length,
+        projection: this.options.definition.meta.name,
+        namespace: this.options.namespace,
+        count,
         checkpoint,
         durationMs: Date.now() - started,
         replay: false,

@@ -8,6 +8,8 @@ import {
   type Position,
   type RecordedEvent,
 } from '@rewind/core';
+import { HandlerFailure } from './applyEvents';
+import type { CatchUpWindow, CommitWindow } from './commitWindow';
 
 /** What to do with one event of a pass: apply it, read past it, or end the pass before it. */
 export type Selection = 'apply' | 'skip' | 'stop';
@@ -34,6 +36,13 @@ export interface CatchUpOptions {
   undecodable(event: UndecodableEvent): Promise<void>;
   /** Checked after each commit: true ends the pass early (stop, pause, a lost lease). */
   interrupted(): boolean;
+  /**
+   * Optional: apply batches into one transaction for up to `window.ms` before it commits, instead of
+   * committing each batch (a document changed by many events of the window is written once). A
+   * handler that throws in a window rolls it back; the pass then reads the window's events again and
+   * commits them batch by batch through `commit`, which deals with the failing event as always.
+   */
+  readonly window?: CatchUpWindow;
 }
 
 /** How a {@link catchUpToHead} pass ended. */
@@ -68,14 +77,62 @@ export async function catchUpToHead(options: CatchUpOptions): Promise<CatchUpPas
     return { head, checkpoint, read, reachedHead: true, stopped: undefined };
 
   let batch: RecordedEvent[] = [];
-  const flush = async (upTo?: Position) => {
+  // An open window (see CatchUpOptions.window): what it applied, from where, since when.
+  let window: CommitWindow | undefined;
+  let windowApplied: Position | undefined;
+  let windowOpenedAt = 0;
+  /** `read` when the checkpoint last moved: where a window's events are read again from. */
+  let readAtCheckpoint = 0;
+  // After a handler failed in a window: batches commit one by one up to the failing event.
+  let plainUntil: Position | undefined;
+
+  const commitWindow = async () => {
+    const open = window!;
+    window = undefined;
+    await open.commit(windowApplied!);
+    checkpoint = windowApplied;
+    readAtCheckpoint = read;
+    await yieldToEventLoop();
+  };
+  const abortWindow = async () => {
+    const open = window;
+    window = undefined;
+    await open?.abort();
+  };
+  /** Commits the batch (or applies it to the window); `final` commits the window too. */
+  const flush = async (upTo?: Position, final = true) => {
     const last = batch.length ? batch[batch.length - 1]!.position : undefined;
     const target = upTo && isAfter(upTo, last) ? upTo : last;
-    if (!target || !isAfter(target, checkpoint)) return;
     const events = batch;
     batch = [];
+    if (plainUntil && last && isAfter(events[0]!.position, plainUntil)) plainUntil = undefined;
+    if (options.window && !plainUntil && target && isAfter(target, windowApplied ?? checkpoint)) {
+      if (!window) {
+        window = await options.window.open();
+        windowOpenedAt = Date.now();
+        windowApplied = checkpoint;
+      }
+      try {
+        if (events.length > 0) await window.apply(events);
+      } catch (error) {
+        await abortWindow();
+        if (error instanceof HandlerFailure) {
+          plainUntil = events[error.index]!.position;
+          throw new ReadAgain();
+        }
+        throw error;
+      }
+      windowApplied = target;
+      if (final || Date.now() - windowOpenedAt >= options.window.ms || options.interrupted()) {
+        await commitWindow();
+      } else await yieldToEventLoop();
+      return;
+    }
+    if (window) await commitWindow();
+    if (!target || !isAfter(target, checkpoint)) return;
     await commit(events, target);
     checkpoint = target;
+    readAtCheckpoint = read;
     await yieldToEventLoop();
   };
   const end = (stopped: CatchUpPass['stopped']): CatchUpPass => ({
@@ -87,46 +144,62 @@ export async function catchUpToHead(options: CatchUpOptions): Promise<CatchUpPas
   });
 
   let after = checkpoint;
-  for (;;) {
-    try {
-      for await (const page of readAllInPages(
-        eventStore,
-        { ...(after ? { after } : {}), filter },
-        batchSize,
-      )) {
-        // Whole pages before the head need no check per event.
-        const crossesHead = comparePositions(page[page.length - 1]!.position, head) > 0;
-        for (const event of page) {
-          if (crossesHead && comparePositions(event.position, head) > 0) {
-            await flush(head);
-            return { head, checkpoint, read, reachedHead: true, stopped: undefined };
-          }
-          const selection = select ? select(event) : 'apply';
-          if (selection === 'stop') {
-            await flush();
-            return end('selected');
-          }
-          read++;
-          after = event.position;
-          if (selection === 'skip') continue;
-          batch.push(event);
-          if (batch.length >= batchSize) {
-            await flush();
-            if (options.interrupted()) return end('interrupted');
+  try {
+    for (;;) {
+      try {
+        for await (const page of readAllInPages(
+          eventStore,
+          { ...(after ? { after } : {}), filter },
+          batchSize,
+        )) {
+          // Whole pages before the head need no check per event.
+          const crossesHead = comparePositions(page[page.length - 1]!.position, head) > 0;
+          for (const event of page) {
+            if (crossesHead && comparePositions(event.position, head) > 0) {
+              await flush(head);
+              return { head, checkpoint, read, reachedHead: true, stopped: undefined };
+            }
+            const selection = select ? select(event) : 'apply';
+            if (selection === 'stop') {
+              await flush();
+              return end('selected');
+            }
+            read++;
+            after = event.position;
+            if (selection === 'skip') continue;
+            batch.push(event);
+            if (batch.length >= batchSize) {
+              await flush(undefined, false);
+              if (!window && options.interrupted()) return end('interrupted');
+            }
           }
         }
+        await flush(head);
+        return { head, checkpoint, read, reachedHead: true, stopped: undefined };
+      } catch (error) {
+        if (error instanceof ReadAgain) {
+          // The window rolled back: read its events again, to commit them batch by batch.
+          batch = [];
+          read = readAtCheckpoint;
+          after = checkpoint;
+          continue;
+        }
+        if (!(error instanceof EventDecodingError) || error.position === undefined) throw error;
+        await flush();
+        await options.undecodable(error as UndecodableEvent);
+        checkpoint = after = error.position;
+        readAtCheckpoint = read;
+        if (options.interrupted()) return end('interrupted');
       }
-      await flush(head);
-      return { head, checkpoint, read, reachedHead: true, stopped: undefined };
-    } catch (error) {
-      if (!(error instanceof EventDecodingError) || error.position === undefined) throw error;
-      await flush();
-      await options.undecodable(error as UndecodableEvent);
-      checkpoint = after = error.position;
-      if (options.interrupted()) return end('interrupted');
     }
+  } finally {
+    // Only an error leaves a window open (every return commits it first): nothing of it is kept.
+    if (window) await abortWindow();
   }
 }
+
+/** A window rolled back after a handler failed: its events are read again (see catchUpToHead). */
+class ReadAgain extends Error {}
 
 /** Lets timers and I/O callbacks run before the next batch (a resolved promise would not). */
 export function yieldToEventLoop(): Promise<void> {

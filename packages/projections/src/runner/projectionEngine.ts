@@ -41,6 +41,13 @@ export interface ProjectionEngineOptions {
   readonly lockTtlMs?: number;
   /** Least time between checkpoint-only commits of sparse processors (default 1000 ms; see `ProjectionRunnerOptions`). */
   readonly checkpointIntervalMs?: number;
+  /**
+   * While catching up (far behind the head, or a rebuild), batches are applied into one transaction for
+   * up to this long before it commits (default 250 ms): a document that many events change is written
+   * once per commit instead of once per batch. 0 commits every batch. Live events are not held: they
+   * commit per batch as they arrive (`batchSize`, `flushDelayMs`).
+   */
+  readonly catchUpCommitMs?: number;
   /** How often runners look for pause/resume requests made by other processes (default 1000 ms). */
   readonly controlPollMs?: number;
   /**
@@ -129,6 +136,7 @@ export class ProjectionEngine {
           ...(options.checkpointIntervalMs !== undefined
             ? { checkpointIntervalMs: options.checkpointIntervalMs }
             : {}),
+          ...(options.catchUpCommitMs !== undefined ? { catchUpCommitMs: options.catchUpCommitMs } : {}),
         }),
       );
     }

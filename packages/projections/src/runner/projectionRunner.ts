@@ -18,6 +18,7 @@ import type { Batcher } from './batcher';
 import { catchUpToHead } from './catchUp';
 import { followLog } from './followLog';
 import { EngineEmitter } from './engineEvents';
+import { DEFAULT_CATCH_UP_COMMIT_MS } from './commitWindow';
 import { Lease, type LeaseLossReason } from './lease';
 import { lockName } from './namespaces';
 import type { ProcessorDefinition } from './processorRegistry';
@@ -60,6 +61,13 @@ export interface ProjectionRunnerOptions {
    * with events commit at once, with the newest checkpoint.
    */
   readonly checkpointIntervalMs?: number;
+  /**
+   * While catching up (far behind the head, or a rebuild), batches are applied into one transaction for
+   * up to this long before it commits (default 250 ms): a document that many events change is written
+   * once per commit instead of once per batch. 0 commits every batch. Live events are not held: they
+   * commit per batch as they arrive (`batchSize`, `flushDelayMs`).
+   */
+  readonly catchUpCommitMs?: number;
   /** Called when the state changes. */
   readonly onStateChange?: (status: RunnerStatus) => void;
   /** Where the runner reports what it does (the engine passes its own; see `ProjectionEngine.on`). */
@@ -106,6 +114,7 @@ export class ProjectionRunner {
   private headWaits = 0;
   private readonly flushDelayMs: number;
   private readonly checkpointIntervalMs: number;
+  private readonly catchUpCommitMs: number;
   private readonly definition: ProcessorDefinition;
   private readonly emitter: EngineEmitter;
 
@@ -114,6 +123,7 @@ export class ProjectionRunner {
     this.owner = options.owner ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     this.flushDelayMs = options.flushDelayMs ?? 5;
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
+    this.catchUpCommitMs = options.catchUpCommitMs ?? DEFAULT_CATCH_UP_COMMIT_MS;
     this.emitter = options.emitter ?? new EngineEmitter();
     this.lease = new Lease(
       options.store,
@@ -436,6 +446,7 @@ export class ProjectionRunner {
     // A long way behind: pages to the head (one promise per page, a read-ahead thread on SQLite),
     // pass after pass while the log keeps growing; the subscription then takes the last stretch.
     if (eventStore.readAllPages) {
+      const window = committer.window(this.catchUpCommitMs);
       for (;;) {
         const pass = await catchUpToHead({
           eventStore,
@@ -445,6 +456,7 @@ export class ProjectionRunner {
           commit: committer.commit,
           undecodable: committer.undecodable,
           interrupted: () => this.interrupted(),
+          ...(window ? { window } : {}),
         });
         checkpoint = pass.checkpoint;
         if (pass.stopped || pass.read < batchSize) break;

@@ -1,5 +1,6 @@
 import { afterEach, describe } from '@jest/globals';
 import { describeCatchingUp } from './projectionEngine/catchingUp';
+import { describeCatchUpWindows } from './projectionEngine/catchUpWindows';
 import { describeDeadLetters } from './projectionEngine/deadLetters';
 import { describeExactlyOnce } from './projectionEngine/exactlyOnce';
 import { EngineHarness, type CreateReadModelDatabase } from './projectionEngine/harness';
@@ -15,7 +16,8 @@ export { withUndecodableEvent } from './projectionEngine/undecodableEventStore';
 /**
  * The projection engine's guarantees, specified once and proven on every read-model store: exactly
  * once across failed commits and killed processes, dead letters (and events that cannot be decoded),
- * leases and fencing, reactors, status, catching up without blocking the process, rebuilds that never
+ * leases and fencing, reactors, status, catching up without blocking the process (in windows of
+ * several batches per commit, too), rebuilds that never
  * step back, and version bumps. `createDatabase` gives a fresh, empty database per test; its `open()`
  * gives a store on it — another connection on each call where the store has connections, so two
  * "processes" can share one database.
@@ -39,6 +41,7 @@ export function describeProjectionEngineContract(
     describeReactors(harness);
     describeStatus(harness);
     describeCatchingUp(harness);
+    describeCatchUpWindows(harness);
     describeRebuilds(harness);
     describeVersions(harness);
   });

@@ -138,6 +138,7 @@ export function describeCatchingUp(h: EngineHarness): void {
         events: shop.events,
         store,
         processors: [BulkProjection],
+        catchUpCommitMs: 0,
       });
       try {
         e.start();

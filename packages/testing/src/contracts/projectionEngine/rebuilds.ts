@@ -200,9 +200,9 @@ export function describeRebuilds(h: EngineHarness): void {
       });
       const finished: Array<ProjectionEngineEvents['rebuild-finished']> = [];
       const stopListening = s.engine.on('rebuild-finished', (e) => finished.push(e));
-      await expect(rebuildProjection(s.engine, 'counters', { batchSize: 25 })).rejects.toThrow(
-        /power cut.*served read model is untouched/,
-      );
+      await expect(
+        rebuildProjection(s.engine, 'counters', { batchSize: 25, catchUpCommitMs: 0 }),
+      ).rejects.toThrow(/power cut.*served read model is untouched/);
       stopListening();
       expect(finished).toEqual([
         expect.objectContaining({ projection: 'counters', processed: 100, error: expect.any(Error) }),
@@ -222,7 +222,7 @@ export function describeRebuilds(h: EngineHarness): void {
       const started: Array<ProjectionEngineEvents['rebuild-started']> = [];
       s.engine.on('rebuild-started', (e) => started.push(e));
       const served0 = await s.store.servedNamespace('counters');
-      const resumed = await rebuildProjection(s.engine, 'counters', { batchSize: 25 });
+      const resumed = await rebuildProjection(s.engine, 'counters', { batchSize: 25, catchUpCommitMs: 0 });
       expect(resumed).toMatchObject({ resumed: true, processed: 100, replaced: served0 });
       expect(resumed.resumedFrom).toBeDefined();
       expect(started[0]).toMatchObject({
@@ -242,9 +242,15 @@ export function describeRebuilds(h: EngineHarness): void {
         return original.call(this, event, ctx);
       });
       applied = 0;
-      await expect(rebuildProjection(s.engine, 'counters', { batchSize: 25 })).rejects.toThrow(/power cut/);
+      await expect(
+        rebuildProjection(s.engine, 'counters', { batchSize: 25, catchUpCommitMs: 0 }),
+      ).rejects.toThrow(/power cut/);
       deploy(s.engine, fixed);
-      const fresh = await rebuildProjection(s.engine, 'counters', { batchSize: 25, fresh: true });
+      const fresh = await rebuildProjection(s.engine, 'counters', {
+        batchSize: 25,
+        fresh: true,
+        catchUpCommitMs: 0,
+      });
       expect(fresh).toMatchObject({ resumed: false, processed: 200 });
       expect(await marks()).toEqual(['v2', 'v2', 'v2', 'v2']);
       expect(await total(s.store)).toBe(200);
@@ -303,6 +309,7 @@ export function describeRebuilds(h: EngineHarness): void {
       const failure = await rebuildProjection(rebuilding, 'counters', {
         batchSize: 10,
         lockTtlMs: 150,
+        catchUpCommitMs: 0,
       }).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(LockLostError);
       expect(await inner.servedNamespace('counters')).toBe(served0);
