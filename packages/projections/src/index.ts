@@ -26,6 +26,7 @@ export {
 export { InMemoryReadModelStore } from './readModel/inMemoryReadModelStore';
 export { checkIncrements, incrementDocument, type Increments } from './readModel/incrementDocument';
 export { BufferedBookkeeping } from './readModel/bufferedBookkeeping';
+export { cloneJson, jsonCopy } from './readModel/jsonCopy';
 export * from './decorators/projection.decorator';
 export { defineProcessors, type ProcessorDefinition, type BoundHandler } from './runner/processorRegistry';
 export {

@@ -1,12 +1,20 @@
+import type { Document } from '@rewind/projections';
+
+/** A cached document (parsed, never handed out: readers get copies) and the length of its text. */
+export interface CachedDocument {
+  readonly doc: Document;
+  readonly size: number;
+}
+
 /**
- * Document text by (namespace, collection, key); `null` caches "no such document". Bounded by the
- * bytes of text it holds; when full, the longest-cached entries go first. Valid only while the file's
- * change signature (see `validate`) is the one recorded after this store's last commit.
+ * Documents by (namespace, collection, key); `null` caches "no such document". Bounded by the bytes
+ * of their text; when full, the longest-cached entries go first. Valid only while the file's change
+ * signature (see `validate`) is the one recorded after this store's last commit.
  * @internal
  */
 export class DocumentCache {
   /** `namespace \0 collection` → key → text: lookups hash the short key only. */
-  private readonly collections = new Map<string, Map<string, string | null>>();
+  private readonly collections = new Map<string, Map<string, CachedDocument | null>>();
   private bytes = 0;
   private signature: string | undefined;
 
@@ -24,14 +32,14 @@ export class DocumentCache {
   }
 
   /** The entries of one collection, to `get` and `set` in (created on first use). */
-  collection(namespace: string, collection: string): Map<string, string | null> {
+  collection(namespace: string, collection: string): Map<string, CachedDocument | null> {
     const id = `${namespace}\u0000${collection}`;
     let entries = this.collections.get(id);
     if (!entries) this.collections.set(id, (entries = new Map()));
     return entries;
   }
 
-  set(entries: Map<string, string | null>, key: string, json: string | null): void {
+  set(entries: Map<string, CachedDocument | null>, key: string, json: CachedDocument | null): void {
     if (this.maxBytes <= 0) return;
     const previous = entries.get(key);
     if (previous !== undefined) {
@@ -72,7 +80,7 @@ export class DocumentCache {
   }
 }
 
-/** Approximate bytes an entry holds: its text plus Map and string overhead. */
-function cost(key: string, json: string | null): number {
-  return key.length + (json?.length ?? 0) + 64;
+/** Approximate bytes an entry holds: its document's text plus Map and string overhead. */
+function cost(key: string, json: CachedDocument | null): number {
+  return key.length + (json?.size ?? 0) + 64;
 }

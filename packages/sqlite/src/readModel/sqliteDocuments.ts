@@ -1,24 +1,26 @@
 import {
   checkKey,
+  cloneJson,
   compareFound,
   matchesConditions,
   parseFilter,
   parseFindOptions,
   type CollectionReader,
+  type Document,
   type Filter,
   type FindOptions,
   type Keyed,
 } from '@rewind/projections';
 import type Database from 'better-sqlite3';
-import type { DocumentCache } from './documentCache';
+import type { CachedDocument, DocumentCache } from './documentCache';
 import { findSql } from './filterSql';
 import type { ReadModelStatements } from './readModelStatements';
 
 /** A buffered deletion in a transaction. */
 export const DELETED = Symbol('deleted');
 
-/** A transaction's pending writes of one collection: JSON text (a private copy), or a deletion. */
-export type PendingWrites = ReadonlyMap<string, string | typeof DELETED>;
+/** A transaction's pending writes of one collection: a private JSON copy of each document, or a deletion. */
+export type PendingWrites = ReadonlyMap<string, Document | typeof DELETED>;
 
 /** What readers need of the store. @internal */
 export interface SqliteReadContext {
@@ -30,10 +32,10 @@ export interface SqliteReadContext {
 
 /** What readers need of a transaction, when they read inside one. @internal */
 export interface TransactionView {
-  buffered(collection: string, key: string): string | typeof DELETED | undefined;
+  buffered(collection: string, key: string): Document | typeof DELETED | undefined;
   pending(collection: string): PendingWrites | undefined;
-  /** The store's cached document texts of a collection of this namespace (null: no such document). */
-  cached(collection: string): Map<string, string | null>;
+  /** The store's cached documents of a collection of this namespace (null: no such document). */
+  cached(collection: string): Map<string, CachedDocument | null>;
 }
 
 /**
@@ -56,16 +58,18 @@ export function documentReader<D extends object>(
         const json = read(key);
         return json === undefined ? undefined : (JSON.parse(json) as D);
       }
+      // Buffered and cached documents are private: the handler gets a copy to do with as it likes.
       const buffered = tx.buffered(name, key);
       if (buffered === DELETED) return undefined;
-      if (buffered !== undefined) return JSON.parse(buffered) as D;
+      if (buffered !== undefined) return cloneJson(buffered) as D;
       const cached = tx.cached(name);
-      let json = cached.get(key);
-      if (json === undefined) {
-        json = read(key) ?? null;
-        store.cache.set(cached, key, json);
+      let entry = cached.get(key);
+      if (entry === undefined) {
+        const json = read(key);
+        entry = json === undefined ? null : { doc: JSON.parse(json) as Document, size: json.length };
+        store.cache.set(cached, key, entry);
       }
-      return json === null ? undefined : (JSON.parse(json) as D);
+      return entry === null ? undefined : (cloneJson(entry.doc) as D);
     },
     find: async (filter = {}, options = {}) =>
       findDocuments<D>(store, namespace, name, filter, options, tx?.pending(name)),
@@ -88,10 +92,9 @@ function findDocuments<D extends object>(
     const merged = findDocuments<D>(store, namespace, name, filter, { ...options, limit: undefined }).filter(
       (e) => !pending.has(e.key),
     );
-    for (const [key, json] of pending) {
-      if (json === DELETED) continue;
-      const doc = JSON.parse(json) as D;
-      if (matchesConditions(doc, conditions)) merged.push({ key, doc });
+    for (const [key, pendingDoc] of pending) {
+      if (pendingDoc === DELETED) continue;
+      if (matchesConditions(pendingDoc, conditions)) merged.push({ key, doc: cloneJson(pendingDoc) as D });
     }
     merged.sort(compareFound(orderBy, descending));
     return limit === undefined ? merged : merged.slice(0, limit);

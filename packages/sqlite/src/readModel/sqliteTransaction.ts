@@ -6,13 +6,14 @@ import {
   checkKey,
   checkNamespace,
   incrementDocument,
+  jsonCopy,
   LockLostError,
   TransactionConflictError,
   type Collection,
   type Document,
   type ReadModelTransaction,
 } from '@rewind/projections';
-import type { DocumentCache } from './documentCache';
+import type { CachedDocument, DocumentCache } from './documentCache';
 import { DELETED, documentReader, type SqliteReadContext, type TransactionView } from './sqliteDocuments';
 
 /**
@@ -22,9 +23,11 @@ import { DELETED, documentReader, type SqliteReadContext, type TransactionView }
  * @internal
  */
 export class SqliteTransaction extends BufferedBookkeeping implements ReadModelTransaction, TransactionView {
-  private readonly writes = new Map<string, Map<string, string | typeof DELETED>>();
+  private readonly writes = new Map<string, Map<string, Document | typeof DELETED>>();
   private readonly collections = new Map<string, Collection<Document>>();
-  private readonly cachedCollections = new Map<string, Map<string, string | null>>();
+  private readonly cachedCollections = new Map<string, Map<string, CachedDocument | null>>();
+  /** What {@link commit} wrote, with the length of each text, for {@link committed} to cache. */
+  private written: Array<[collection: string, key: string, entry: CachedDocument | null]> = [];
   /** Checkpoints the work read (re-checked at commit), by namespace; null = none. */
   private readonly checkpointReads = new Map<string, string | null>();
   private readonly servedReads = new Map<string, string | null>();
@@ -54,15 +57,15 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
     );
   }
 
-  buffered(collection: string, key: string): string | typeof DELETED | undefined {
+  buffered(collection: string, key: string): Document | typeof DELETED | undefined {
     return this.writes.get(collection)?.get(key);
   }
 
-  pending(collection: string): ReadonlyMap<string, string | typeof DELETED> | undefined {
+  pending(collection: string): ReadonlyMap<string, Document | typeof DELETED> | undefined {
     return this.writes.get(collection);
   }
 
-  cached(collection: string): Map<string, string | null> {
+  cached(collection: string): Map<string, CachedDocument | null> {
     let entries = this.cachedCollections.get(collection);
     if (!entries) {
       entries = this.store.cache.collection(this.namespace, collection);
@@ -81,20 +84,22 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
     const base = documentReader<D>(this.store, this.namespace, name, this);
     const collection: Collection<D> = {
       ...base,
+      // Kept as private JSON copies (the text is made once, at commit): what JSON.stringify would
+      // refuse (a bigint, a cycle) fails the put, in the handler, as it always did.
       put: async (key, doc) => {
         checkKey(key);
-        writes.set(key, JSON.stringify(doc));
+        writes.set(key, jsonCopy(doc) as Document);
       },
       patch: async (key, fields) => {
         checkKey(key);
         const current = (await base.get(key)) ?? {};
-        writes.set(key, JSON.stringify({ ...current, ...fields }));
+        writes.set(key, jsonCopy({ ...current, ...fields }) as Document);
       },
       increment: async (key, deltas) => {
         checkKey(key);
         checkIncrements(deltas);
         const current = (await base.get(key)) as Document | undefined;
-        writes.set(key, JSON.stringify(incrementDocument(current, deltas, key)));
+        writes.set(key, jsonCopy(incrementDocument(current, deltas, key)) as Document);
       },
       delete: async (key) => {
         checkKey(key);
@@ -172,12 +177,20 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
         );
       }
     }
+    const written: typeof this.written = [];
     for (const [collection, writes] of this.writes) {
-      for (const [key, json] of writes) {
-        if (json === DELETED) s.delete.run(this.namespace, collection, key);
-        else s.put.run(this.namespace, collection, key, json);
+      for (const [key, doc] of writes) {
+        if (doc === DELETED) {
+          s.delete.run(this.namespace, collection, key);
+          written.push([collection, key, null]);
+        } else {
+          const json = JSON.stringify(doc);
+          s.put.run(this.namespace, collection, key, json);
+          written.push([collection, key, { doc, size: json.length }]);
+        }
       }
     }
+    this.written = written;
     if (this.checkpoint)
       s.setCheckpoint.run(
         this.namespace,
@@ -207,9 +220,11 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
 
   /** After a successful commit: what this transaction wrote is what the file now holds. */
   committed(cache: DocumentCache, signature: string): void {
-    for (const [collection, writes] of this.writes) {
-      const cached = cache.collection(this.namespace, collection);
-      for (const [key, json] of writes) cache.set(cached, key, json === DELETED ? null : json);
+    let name: string | undefined;
+    let entries: Map<string, CachedDocument | null> | undefined;
+    for (const [collection, key, entry] of this.written) {
+      if (collection !== name) entries = cache.collection(this.namespace, (name = collection));
+      cache.set(entries!, key, entry);
     }
     cache.validated(signature);
   }

@@ -1,0 +1,76 @@
+/**
+ * A deep copy of `value` as `JSON.parse(JSON.stringify(value))` would give it — `toJSON` honoured,
+ * `undefined`, functions and symbols dropped from objects and `null` in arrays, non-finite numbers
+ * `null`, boxed primitives unwrapped — without the text in between: what a store that buffers
+ * documents as objects keeps of a `put`. Throws what `JSON.stringify` throws (a `bigint`, a cycle).
+ * @internal shared by the read-model stores.
+ */
+export function jsonCopy(value: unknown): unknown {
+  try {
+    return copy(value, '');
+  } catch (error) {
+    // A cycle overflows the stack here; let JSON.stringify say what it says about it.
+    if (error instanceof RangeError) JSON.stringify(value);
+    throw error;
+  }
+}
+
+function copy(value: unknown, key: string): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value + 0 : null; // -0 + 0 is 0, as in JSON text
+    case 'bigint':
+      throw new TypeError('Do not know how to serialize a BigInt');
+    case 'object': {
+      if (value === null) return null;
+      const toJSON = (value as { toJSON?: (key: string) => unknown }).toJSON;
+      if (typeof toJSON === 'function') return copy(toJSON.call(value, key), key);
+      if (value instanceof Number || value instanceof String || value instanceof Boolean)
+        return copy(value.valueOf(), key);
+      if (Array.isArray(value)) {
+        const out: unknown[] = new Array(value.length);
+        for (let i = 0; i < value.length; i++) {
+          const item = copy(value[i] as unknown, String(i));
+          out[i] = item === undefined ? null : item;
+        }
+        return out;
+      }
+      const out: Record<string, unknown> = {};
+      for (const field of Object.keys(value)) {
+        const item = copy((value as Record<string, unknown>)[field], field);
+        if (item !== undefined) setField(out, field, item);
+      }
+      return out;
+    }
+    default:
+      return undefined; // undefined, functions, symbols
+  }
+}
+
+/**
+ * A fresh, mutable deep copy of a document that is JSON already (as {@link jsonCopy} made it, or
+ * `JSON.parse` did): plain objects, arrays and primitives only.
+ * @internal shared by the read-model stores.
+ */
+export function cloneJson<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = cloneJson(value[i] as unknown);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const field of Object.keys(value))
+    setField(out, field, cloneJson((value as Record<string, unknown>)[field]));
+  return out as T;
+}
+
+/** `out[field] = item`, except that a field named `__proto__` stays a field (as JSON.parse makes it). */
+function setField(out: Record<string, unknown>, field: string, item: unknown): void {
+  if (field === '__proto__')
+    Object.defineProperty(out, field, { value: item, enumerable: true, writable: true, configurable: true });
+  else out[field] = item;
+}
