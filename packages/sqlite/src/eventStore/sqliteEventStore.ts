@@ -50,10 +50,11 @@ const READ_AHEAD_WORKER = [
 
 /**
  * The read-ahead worker's own heap limits. Its garbage (rows, page texts) dies young, so a small young
- * generation serves it as fast as V8's default (16 MB semi-spaces), and saves most of the ~30 MB the
- * default lets it grow to; the old generation bound only catches a runaway worker.
+ * generation serves it as fast as V8's default (16 MB semi-spaces) and saves most of the ~30 MB the
+ * default lets it grow to. Its old generation is left to V8: a page holds whatever the events hold,
+ * and a bound there would fail reads of large events.
  */
-const READ_AHEAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+const READ_AHEAD_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
 /** What the read-ahead worker posts. */
 type ReadAheadMessage =
