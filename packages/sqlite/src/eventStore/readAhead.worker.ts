@@ -62,6 +62,9 @@ function pump(): void {
 
 try {
   const db = new Database(data.path, { readonly: true, fileMustExist: true });
+  // A forward read visits each page once: SQLite's default 2 MB page cache buys it nothing, and on
+  // this thread's own malloc arena it cost the process ~15 MB of peak RSS in the 1M-event bench.
+  db.pragma('cache_size = -256');
   const head = db.prepare<[], number | null>(HEAD_SQL).pluck(true);
   cursor = new ForwardLogCursor(
     new LogStatements(db),
