@@ -162,6 +162,63 @@ describe('SqliteEventStore read-ahead (a worker thread reads the rest of a long 
     expect(readers(store).size).toBe(0);
   });
 
+  it('hands over pages larger than its young generation, non-ASCII text intact', async () => {
+    const path = tempFile();
+    const writer = SqliteEventStore.open({ path, synchronous: 'normal' });
+    const text = 'é✓😀 "quoted", [bracketed] ' + 'x'.repeat(1_000_000);
+    await writer.append(
+      'large',
+      Array.from({ length: 12 }, (_, i) => ({
+        type: 'large',
+        data: { i, text },
+        metadata: {
+          schemaVersion: 1,
+          correlationId: `c${i}`,
+          causationId: text.slice(0, 40),
+          occurredAt: '2026-01-01T00:00:00.000Z',
+        },
+      })),
+    );
+    await writer.close();
+    const inThread = SqliteEventStore.open({ path, readAheadAfter: Infinity });
+    const ahead = SqliteEventStore.open({ path, readAheadAfter: 0, pageSize: 12 });
+    try {
+      const expected = (await pagesOf(inThread.readAllPages!())).flat();
+      const pages = await pagesOf(ahead.readAllPages!());
+      expect(pages.map((p) => p.length)).toEqual([12]);
+      expect(pages[0]!.map((e) => (e.data as { text: string }).text === text)).toEqual(Array(12).fill(true));
+      expect(pages[0]).toEqual(expected);
+    } finally {
+      await Promise.all([inThread.close(), ahead.close()]);
+    }
+  });
+
+  it('treats a stored text that is two JSON values as undecodable, never shifting the values after it', async () => {
+    const path = tempFile();
+    const writer = SqliteEventStore.open({ path, synchronous: 'normal' });
+    await fill(writer, 300, () => 'counted');
+    writer.database.prepare("UPDATE rewind_events SET data = '1,2' WHERE position = 250").run();
+    writer.database.prepare("UPDATE rewind_events SET metadata = '{},{}' WHERE position = 280").run();
+    await writer.close();
+    const store = SqliteEventStore.open({ path, readAheadAfter: 0, pageSize: 100 });
+    try {
+      for (const [after, bad] of [
+        [0, 250],
+        [250, 280],
+      ]) {
+        const seen: number[] = [];
+        const error = await (async () => {
+          for await (const event of store.readAll({ after: sequencePosition(after!) }))
+            seen.push(Number(event.position.commit));
+        })().catch((e: unknown) => e);
+        expect(error).toMatchObject({ position: sequencePosition(bad!) });
+        expect(seen).toEqual(Array.from({ length: bad! - after! - 1 }, (_, i) => i + after! + 1));
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('delivers the events before an undecodable one, then names its position; a read after it goes on', async () => {
     const path = tempFile();
     const writer = SqliteEventStore.open({ path, synchronous: 'normal' });

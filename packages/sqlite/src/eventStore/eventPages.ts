@@ -76,16 +76,31 @@ function undecodable(row: EventRow, error: unknown): EventDecodingError {
 }
 
 /**
- * Turns a packed page into the port's events: the same objects {@link decodeRows} builds, from two JSON
- * parses per page plus one per distinct metadata text.
- * @throws SyntaxError when stored data is not JSON (the caller then decodes the rows one by one).
+ * Turns a packed page into the port's events: the same objects {@link decodeRows} builds, from one
+ * UTF-8 decode and one JSON parse per page, and one deep freeze per distinct metadata text.
+ * @throws SyntaxError when stored data or metadata is not JSON (the caller then decodes the rows one by
+ * one).
  */
 export function fromPackedPage(page: PackedPage): RecordedEvent[] {
-  const data = JSON.parse(page.data) as unknown[];
-  const strings = JSON.parse(page.strings) as string[];
-  const metadata = page.metadata.map((text) => deepFreeze(JSON.parse(text) as StoredEventMetadata));
-  const numbers = page.numbers;
-  const n = data.length;
+  const { text, numbers } = page;
+  const n = numbers.length / 4;
+  const parsed = JSON.parse(Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8')) as [
+    unknown[],
+    string[],
+    StoredEventMetadata[],
+  ];
+  const [data, strings, metadata] = parsed;
+  // Texts are concatenated unchecked: a stored text that is not one JSON value (changed outside
+  // Rewind) can still make valid JSON of the whole, with values shifted. Counts catch that.
+  if (
+    parsed.length !== 3 ||
+    data.length !== n ||
+    strings.length !== 3 * n ||
+    metadata.length !== (n === 0 ? 0 : numbers[n * 4 - 1]! + 1)
+  ) {
+    throw new SyntaxError('a stored text is not a single JSON value');
+  }
+  for (const each of metadata) deepFreeze(each);
   const out = new Array<RecordedEvent>(n);
   for (let i = 0; i < n; i++) {
     out[i] = {

@@ -1,19 +1,24 @@
 import type { EventRow } from './statements';
 
 /**
- * A page as the read-ahead worker posts it, as few values as possible so posting is a copy of two
- * strings and a transfer:
- * - `data`: the payloads as one JSON array text (each stored payload is JSON text already);
- * - `strings`: stream ids, then event ids, then types, as one JSON array text;
- * - `metadata`: the distinct metadata texts, consecutive repeats (one append) sent once;
- * - `numbers`: per row position, revision, recorded time and index into `metadata`.
+ * A page as the read-ahead worker posts it: two buffers, both transferred, nothing copied into either
+ * JavaScript heap on the way.
+ * - `text`: UTF-8 bytes of one JSON text `[[payloads],[stream ids, event ids, types],[metadata]]`:
+ *   every stored payload and metadata text is JSON already, so they are concatenated as they are;
+ *   consecutive repeats of one metadata text (one append) are sent once;
+ * - `numbers`: per row position, revision, recorded time and index into the metadata.
+ *
+ * Bytes rather than strings: a posted string is copied into the reader's heap when it arrives and
+ * waits there, behind the pages before it, long enough to be promoted to the old generation, where it
+ * dies. Pages held as bytes stay outside the heap until the reader decodes them (see
+ * `fromPackedPage`), which keeps the reader's old generation, and so the process's peak memory, small.
  */
 export interface PackedPage {
-  readonly data: string;
-  readonly strings: string;
-  readonly metadata: readonly string[];
+  readonly text: Uint8Array;
   readonly numbers: Float64Array;
 }
+
+const encoder = new TextEncoder();
 
 /** Packs rows for posting (see {@link PackedPage}). */
 export function packRows(rows: readonly EventRow[]): PackedPage {
@@ -35,7 +40,13 @@ export function packRows(rows: readonly EventRow[]): PackedPage {
     strings[2 * n + i] = row[4];
     data[i] = row[5];
   }
-  return { data: `[${data.join(',')}]`, strings: JSON.stringify(strings), metadata, numbers };
+  const text = `[[${data.join(',')}],${JSON.stringify(strings)},[${metadata.join(',')}]]`;
+  return { text: encoder.encode(text), numbers };
+}
+
+/** The buffers a packed page hands over when it is posted. */
+export function packedTransfer(page: PackedPage): ArrayBuffer[] {
+  return [page.text.buffer as ArrayBuffer, page.numbers.buffer as ArrayBuffer];
 }
 
 /** The first and last position of a packed page. */

@@ -3,12 +3,12 @@
 // events does not also step SQLite and build rows. It runs the same page loop as readAllPages
 // (ForwardLogCursor, LogStatements) and posts each page packed for a cheap hand-over (packRows). Flow
 // control: never more than `depth` pages posted and not yet taken.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { EventFilter } from '@rewind/core';
 import { ForwardLogCursor, type LogCursorState } from './logCursor';
 import { LogStatements } from './logStatements';
-import { packRows } from './packedPage';
+import { packedTransfer, packRows } from './packedPage';
 import { HEAD_SQL } from './statements';
 
 /** What the event store passes to the worker. */
@@ -19,10 +19,19 @@ export interface ReadAheadWorkerData extends LogCursorState {
   readonly window: number;
   /** Pages posted ahead of the reader. */
   readonly depth: number;
+  /** Where pages, the end and errors go; the reader pulls from it (see SqliteEventStore.readAhead). */
+  readonly pages: MessagePort;
 }
 
 const port = parentPort!;
 const data = workerData as ReadAheadWorkerData;
+const pages = data.pages;
+
+/** Sends to the reader: on its channel, then a nudge that wakes it if it waits. */
+function post(message: unknown, transfer: ArrayBuffer[] = []): void {
+  pages.postMessage(message, transfer);
+  port.postMessage(0);
+}
 let credits = data.depth;
 let finished = false;
 let cursor: ForwardLogCursor | undefined;
@@ -30,7 +39,7 @@ let cursor: ForwardLogCursor | undefined;
 function fail(error: unknown): void {
   finished = true;
   const { message, code } = (error ?? {}) as { message?: string; code?: string };
-  port.postMessage({ error: { message: String(message ?? error), code } });
+  post({ error: { message: String(message ?? error), code } });
 }
 
 function pump(): void {
@@ -39,12 +48,12 @@ function pump(): void {
       const rows = cursor!.next();
       if (!rows) {
         finished = true;
-        port.postMessage({ done: true });
+        post({ done: true });
         return;
       }
       credits--;
       const packed = packRows(rows);
-      port.postMessage(packed, [packed.numbers.buffer as ArrayBuffer]);
+      post(packed, packedTransfer(packed));
     }
   } catch (error) {
     fail(error);
@@ -53,6 +62,9 @@ function pump(): void {
 
 try {
   const db = new Database(data.path, { readonly: true, fileMustExist: true });
+  // A forward read visits each page once: SQLite's default 2 MB page cache buys it nothing, and on
+  // this thread's own malloc arena it cost the process ~15 MB of peak RSS in the 1M-event bench.
+  db.pragma('cache_size = -256');
   const head = db.prepare<[], number | null>(HEAD_SQL).pluck(true);
   cursor = new ForwardLogCursor(
     new LogStatements(db),

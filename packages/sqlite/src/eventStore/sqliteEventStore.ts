@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   AppendNotifier,
@@ -47,6 +47,14 @@ const READ_AHEAD_WORKER = [
   join(__dirname, 'readAhead.worker.js'),
   join(__dirname, '..', '..', 'dist', 'eventStore', 'readAhead.worker.js'),
 ].find((path) => existsSync(path));
+
+/**
+ * The read-ahead worker's own heap limits. Its garbage (rows, page texts) dies young, so a small young
+ * generation serves it as fast as V8's default (16 MB semi-spaces) and saves most of the ~30 MB the
+ * default lets it grow to. Its old generation is left to V8: a page holds whatever the events hold,
+ * and a bound there would fail reads of large events.
+ */
+const READ_AHEAD_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
 /** What the read-ahead worker posts. */
 type ReadAheadMessage =
@@ -327,48 +335,60 @@ export class SqliteEventStore implements EventStore {
    * same cursor on its own read-only connection and keeps up to eight pages ready. Ending the
    * iteration early, or closing the store, ends the worker. The worker keeps the process alive only
    * while this read waits for it.
+   *
+   * Pages come on a channel of their own that this read pulls from (`receiveMessageOnPort`) when it
+   * needs the next page, not as events: a page waiting its turn stays serialized outside this thread's
+   * heap, and is made into an object only when it is decoded (see {@link PackedPage}). The worker's
+   * messages on `parentPort` only wake a read that waits.
    */
   private async *readAhead(
     start: { after: number; remaining: number },
     filter: EventFilter | undefined,
     window: number,
   ): AsyncIterable<readonly RecordedEvent[]> {
+    const { port1: pages, port2: pagesOfWorker } = new MessageChannel();
     const workerData: ReadAheadWorkerData = {
       path: this.path,
       filter,
       pageSize: this.pageSize,
       window,
       depth: 8,
+      pages: pagesOfWorker,
       ...start,
     };
-    const worker = new Worker(READ_AHEAD_WORKER!, { workerData });
+    const worker = new Worker(READ_AHEAD_WORKER!, {
+      workerData,
+      transferList: [pagesOfWorker],
+      resourceLimits: READ_AHEAD_LIMITS,
+    });
     worker.unref();
     this.readers.add(worker);
-    const inbox: ReadAheadMessage[] = [];
+    let ended: ReadAheadMessage | undefined;
     let wake: (() => void) | undefined;
-    const deliver = (message: ReadAheadMessage) => {
-      inbox.push(message);
+    const end = (message: ReadAheadMessage) => {
+      ended ??= message;
       wake?.();
     };
-    worker.on('message', deliver);
-    worker.on('error', (error) => deliver({ error: { message: error.message } }));
+    worker.on('message', () => wake?.());
+    worker.on('error', (error) => end({ error: { message: error.message } }));
     worker.on('exit', () =>
-      deliver(
+      end(
         this.closed
           ? { closed: true }
           : { error: { message: 'the read-ahead worker stopped before the read was done' } },
       ),
     );
+    const next = () => (receiveMessageOnPort(pages)?.message as ReadAheadMessage | undefined) ?? ended;
     try {
       for (;;) {
         this.ensureOpen();
-        if (inbox.length === 0) {
+        let message = next();
+        if (message === undefined) {
           worker.ref();
-          while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+          while ((message = next()) === undefined) await new Promise<void>((resolve) => (wake = resolve));
           worker.unref();
           wake = undefined;
         }
-        const message = inbox.shift()!;
         if ('numbers' in message) {
           worker.postMessage('more');
           yield* delivered(this.decodePacked(message, filter));
@@ -382,6 +402,7 @@ export class SqliteEventStore implements EventStore {
     } finally {
       this.readers.delete(worker);
       worker.removeAllListeners();
+      pages.close();
       await worker.terminate();
     }
   }
