@@ -314,18 +314,24 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
   async writeAll(): Promise<void> {
     await this.flush();
     if (this.checkpoint) {
-      const upsert = `INSERT INTO ${this.t.checkpoints} AS cp (namespace, commit_pos, prepare_pos, updated_at) VALUES ($1, $2::numeric, $3::numeric, now())
-         ON CONFLICT (namespace) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, updated_at = now()`;
+      const conflict = `ON CONFLICT (namespace) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, updated_at = now()`;
       const values = [this.namespace, this.checkpoint.commit.toString(), this.checkpoint.prepare.toString()];
       if (!this.cache) {
-        await this.query('write the checkpoint', upsert, values);
+        await this.query(
+          'write the checkpoint',
+          `INSERT INTO ${this.t.checkpoints} AS cp (namespace, commit_pos, prepare_pos, updated_at) VALUES ($1, $2::numeric, $3::numeric, now()) ${conflict}`,
+          values,
+        );
       } else {
         // The version of the row it replaces tells whether another transaction changed the namespace
         // since this store's cache was valid; the one it leaves is the cache's next token.
         const { rows } = await this.query<{ prior: string | null; token: string }>(
           'write the checkpoint',
+          // The join makes the CTE run (and lock the row) before the upsert changes it.
           `WITH prior AS (SELECT ${CACHE_TOKEN_SQL} AS token FROM ${this.t.checkpoints} AS cp WHERE namespace = $1 FOR UPDATE)
-           ${upsert} RETURNING (SELECT token FROM prior) AS prior, ${CACHE_TOKEN_SQL} AS token`,
+           INSERT INTO ${this.t.checkpoints} AS cp (namespace, commit_pos, prepare_pos, updated_at)
+           SELECT $1, $2::numeric, $3::numeric, now() FROM (VALUES (1)) AS one (x) LEFT JOIN prior ON true
+           ${conflict} RETURNING (SELECT token FROM prior) AS prior, ${CACHE_TOKEN_SQL} AS token`,
           values,
         );
         this.tokens = { prior: rows[0]?.prior ?? null, token: rows[0]?.token ?? null };
@@ -336,8 +342,8 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
       const { rows } = await this.query<{ prior: string | null; token: string }>(
         'mark the namespace changed',
         `WITH prior AS (SELECT ${CACHE_TOKEN_SQL} AS token FROM ${this.t.checkpoints} AS cp WHERE namespace = $1 FOR UPDATE)
-         UPDATE ${this.t.checkpoints} AS cp SET updated_at = clock_timestamp() WHERE namespace = $1
-         RETURNING (SELECT token FROM prior) AS prior, ${CACHE_TOKEN_SQL} AS token`,
+         UPDATE ${this.t.checkpoints} AS cp SET updated_at = clock_timestamp() FROM prior WHERE namespace = $1
+         RETURNING prior.token AS prior, ${CACHE_TOKEN_SQL} AS token`,
         [this.namespace],
       );
       this.tokens = { prior: rows[0]?.prior ?? null, token: rows[0]?.token ?? null };
