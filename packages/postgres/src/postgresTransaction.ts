@@ -78,10 +78,12 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
    * still valid (checked once per transaction in the database) — or undefined: read it.
    */
   async known(collection: string, key: string): Promise<{ json: string | null } | undefined> {
+    // Raw SQL through `native` may have changed any document since: read the database.
+    if (!this.cache || this.nativeUsed) return undefined;
     const id = documentId(collection, key);
     const staged = this.staged.get(id);
     if (staged) return staged.json === undefined ? undefined : { json: staged.json };
-    if (!this.cache || this.nativeUsed || !(await this.validate())) return undefined;
+    if (!(await this.validate())) return undefined;
     const json = this.cache.get(this.namespace, id);
     return json === undefined ? undefined : { json };
   }

@@ -160,10 +160,13 @@ describe('PostgresReadModelStore document cache', () => {
     const a = await connect();
     const namespace = await committedBy(a);
     await batch(a, namespace, 'a', 3, async (tx) => {
+      expect(await tx.collection('docs').get('k')).toEqual({ v: 1 });
       await (tx.native as PoolClient).query(
         `UPDATE rewind.documents SET doc = '{"v":"raw"}' WHERE namespace = $1 AND key = 'k'`,
         [namespace],
       );
+      // Even in the same transaction, the document read before the raw SQL is read again.
+      expect(await tx.collection('docs').get('k')).toEqual({ v: 'raw' });
     });
     expect(await getInBatch(a, namespace, 'a', 4)).toEqual({ v: 'raw' });
   });
