@@ -40,6 +40,8 @@ const OVERHEAD = 64;
 export class DocumentCache {
   private readonly entries = new Map<string, Entry>();
   private readonly namespaces = new Map<string, NamespaceState>();
+  /** Namespaces a handler read documents in: only their transactions stage and cache. */
+  private readonly reading = new Set<string>();
   private bytes = 0;
 
   /** @param maxBytes the budget (UTF-16 size of the JSON plus a fixed overhead per entry). */
@@ -48,6 +50,16 @@ export class DocumentCache {
   /** Bytes held now (stale entries included until evicted). */
   get size(): number {
     return this.bytes;
+  }
+
+  /** A handler read a document in `namespace`: its next transactions use the cache. */
+  want(namespace: string): void {
+    this.reading.add(namespace);
+  }
+
+  /** Whether transactions of `namespace` use the cache (a write-only projection's never pay for it). */
+  wants(namespace: string): boolean {
+    return this.reading.has(namespace);
   }
 
   /** The token this store's entries of `namespace` are valid for, if any. */

@@ -40,11 +40,16 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
     private readonly writeBehindRows: number,
     private readonly preparedStatements: boolean,
     /** The store's document cache, when it keeps one (never for inline projections). */
-    private readonly cache?: DocumentCache,
+    private readonly storeCache?: DocumentCache,
   ) {
     super(namespace);
     this.serial = new SerialClient(client);
+    // Only namespaces whose handlers read documents use it: a write-only rebuild pays nothing.
+    this.cache = storeCache?.wants(namespace) ? storeCache : undefined;
   }
+
+  /** The store's cache when this transaction uses it. */
+  private readonly cache: DocumentCache | undefined;
 
   /**
    * A ConfigurationError one of its statements failed with (a pooler that breaks named statements),
@@ -79,6 +84,7 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
    */
   async known(collection: string, key: string): Promise<{ json: string | null } | undefined> {
     // Raw SQL through `native` may have changed any document since: read the database.
+    if (!this.cache) this.storeCache?.want(this.namespace);
     if (!this.cache || this.nativeUsed) return undefined;
     const id = documentId(collection, key);
     const staged = this.staged.get(id);
@@ -114,11 +120,11 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
    * the whole cache is dropped.
    */
   committed(): void {
-    if (!this.cache) return;
     if (this.nativeUsed) {
-      this.cache.clear();
+      this.storeCache?.clear();
       return;
     }
+    if (!this.cache) return;
     const reference =
       this.baseline !== undefined ? (this.baseline ?? undefined) : this.cache.token(this.namespace);
     if (this.tokens) {
@@ -135,9 +141,8 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
 
   /** The outcome of the COMMIT is unknown (or raw SQL ran before a rollback): forget the namespace. */
   uncertain(): void {
-    if (!this.cache) return;
-    if (this.nativeUsed) this.cache.clear();
-    else this.cache.reset(this.namespace);
+    if (this.nativeUsed) this.storeCache?.clear();
+    else this.storeCache?.reset(this.namespace);
   }
 
   collection<D extends object = Document>(name: string): Collection<D> {
