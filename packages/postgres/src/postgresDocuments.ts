@@ -43,6 +43,10 @@ export interface WriteBehind {
   flush(): Promise<void>;
   /** A statement failed with this error: the transaction keeps a ConfigurationError to report it. */
   failed(error: unknown): void;
+  /** A document the transaction knows without a read (its own, or cached and still valid); else undefined. */
+  known(collection: string, key: string): Promise<{ json: string | null } | undefined>;
+  /** A document read from the database (`null`: absent), for the store's cache. */
+  noteRead(collection: string, key: string, json: string | null): void;
 }
 
 /** Reads committed documents of one collection (or, on a transaction's client, its own writes too). */
@@ -195,7 +199,14 @@ export class TxCollection<D extends object> extends DbReader<D> implements Colle
     if (buffered?.kind === 'put') return JSON.parse(buffered.json) as Document;
     let stored: Document | undefined;
     try {
-      stored = await super.load(key);
+      // Written or read earlier in this transaction, or cached by the store and still valid: no round trip.
+      const known = await this.tx.known(this.name, key);
+      if (known) {
+        stored = known.json === null ? undefined : (JSON.parse(known.json) as Document);
+      } else {
+        stored = await super.load(key);
+        this.tx.noteRead(this.name, key, stored === undefined ? null : JSON.stringify(stored));
+      }
     } catch (error) {
       this.tx.failed(error);
       throw error;

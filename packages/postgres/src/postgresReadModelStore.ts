@@ -25,6 +25,7 @@ import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { checkoutClient, connectionLost } from './checkoutClient';
 import { targetOf } from './connectionTarget';
 import { attachInline, lockInline } from './inline/postgresInline';
+import { DocumentCache } from './documentCache';
 import { DbReader, type Queryable } from './postgresDocuments';
 import { mapPostgresError, type PostgresTarget } from './postgresErrors';
 import { PostgresTransaction, toPosition } from './postgresTransaction';
@@ -57,6 +58,16 @@ export interface PostgresReadModelStoreOptions {
    * session `SET`, no `LISTEN`; leases are rows checked inside each commit's transaction.
    */
   readonly preparedStatements?: boolean;
+  /**
+   * Budget in bytes of the document cache (default 32 MiB; 0 disables it): documents this store read
+   * or committed, kept across its transactions, so a handler's `get` of a document written in an
+   * earlier batch costs no round trip. Never stale: the first cached read of a transaction checks, in
+   * the database, that the namespace's checkpoint row is still the version this store left (every
+   * transaction that changes documents, in any process, writes or touches that row); otherwise the
+   * namespace's entries are dropped. A transaction that handed out `tx.native` drops the whole cache.
+   * Reads outside transactions (`store.collection(...)`) always go to the database.
+   */
+  readonly documentCacheBytes?: number;
   /**
    * Where the store logs what it did to the database (tables created): a pino logger or anything with
    * its methods ({@link RewindLogger}). Silent by default.
@@ -106,6 +117,7 @@ export class PostgresReadModelStore implements ReadModelStore {
     private readonly writeBehindRows: number,
     private readonly preparedStatements: boolean,
     private readonly logger: RewindLogger = silentLogger,
+    private readonly cache?: DocumentCache,
   ) {}
 
   /**
@@ -120,6 +132,16 @@ export class PostgresReadModelStore implements ReadModelStore {
     if (!Number.isInteger(writeBehindRows) || writeBehindRows < 1) {
       throw new ValidationError('PostgreSQL read-model store options', [
         { path: 'writeBehindRows', value: writeBehindRows, constraints: { min: 'a whole number from 1' } },
+      ]);
+    }
+    const cacheBytes = options.documentCacheBytes ?? 32 * 1024 * 1024;
+    if (!Number.isInteger(cacheBytes) || cacheBytes < 0) {
+      throw new ValidationError('PostgreSQL read-model store options', [
+        {
+          path: 'documentCacheBytes',
+          value: cacheBytes,
+          constraints: { min: 'a whole number from 0 (0 disables the cache)' },
+        },
       ]);
     }
     const ownsPool = !options.pool;
@@ -140,6 +162,7 @@ export class PostgresReadModelStore implements ReadModelStore {
       writeBehindRows,
       options.preparedStatements ?? true,
       options.logger,
+      cacheBytes > 0 ? new DocumentCache(cacheBytes) : undefined,
     );
     try {
       if (options.migrate === false) await store.run('connect', (db) => db.query('SELECT 1'));
@@ -226,12 +249,19 @@ export class PostgresReadModelStore implements ReadModelStore {
         this.target,
         this.writeBehindRows,
         this.preparedStatements,
+        this.cache,
       );
+      let committing = false;
       try {
         const result = await work(tx);
+        committing = true;
         await tx.commit();
+        tx.committed();
         return result;
       } catch (error) {
+        // A failed commit may have committed (the connection lost during COMMIT): the cache forgets
+        // the namespace. A rolled-back transaction's writes never reach it.
+        if (committing || tx.nativeHandedOut) tx.uncertain();
         await tx.settle();
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {
           broken = rollbackError as Error;

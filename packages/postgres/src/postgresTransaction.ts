@@ -10,6 +10,7 @@ import {
   type ReadModelTransaction,
 } from '@rewind/projections';
 import type { PoolClient, QueryResultRow } from 'pg';
+import { CACHE_TOKEN_SQL, documentId, type DocumentCache, type StagedDocument } from './documentCache';
 import { TxCollection, type Queryable, type WriteBehind } from './postgresDocuments';
 import { mapPostgresError, type PostgresTarget } from './postgresErrors';
 import type { Tables } from './schema';
@@ -21,6 +22,15 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
   private failure: unknown;
   private misconfigured: ConfigurationError | undefined;
   private readonly serial: SerialClient;
+  /** What this transaction read or wrote, by {@link documentId}: handed to the cache after COMMIT. */
+  private readonly staged = new Map<string, StagedDocument>();
+  /** The checkpoint row's token read at the first cached read (null: no row); undefined: not read. */
+  private baseline: string | null | undefined;
+  private validating: Promise<boolean> | undefined;
+  /** The tokens the checkpoint write (or touch) replaced and left; undefined: it did not run. */
+  private tokens: { prior: string | null; token: string | null } | undefined;
+  private documentsWritten = false;
+  private nativeUsed = false;
 
   constructor(
     namespace: string,
@@ -29,10 +39,17 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
     private readonly target: PostgresTarget,
     private readonly writeBehindRows: number,
     private readonly preparedStatements: boolean,
+    /** The store's document cache, when it keeps one (never for inline projections). */
+    private readonly storeCache?: DocumentCache,
   ) {
     super(namespace);
     this.serial = new SerialClient(client);
+    // Only namespaces whose handlers read documents use it: a write-only rebuild pays nothing.
+    this.cache = storeCache?.wants(namespace) ? storeCache : undefined;
   }
+
+  /** The store's cache when this transaction uses it. */
+  private readonly cache: DocumentCache | undefined;
 
   /**
    * A ConfigurationError one of its statements failed with (a pooler that breaks named statements),
@@ -57,7 +74,75 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
    * buffered: call `await tx.collection(name).count()` first if your SQL must see them.
    */
   get native(): PoolClient {
+    this.nativeUsed = true;
     return this.client;
+  }
+
+  /**
+   * A document this transaction already knows — written or read by it, or cached by the store and
+   * still valid (checked once per transaction in the database) — or undefined: read it.
+   */
+  async known(collection: string, key: string): Promise<{ json: string | null } | undefined> {
+    // Raw SQL through `native` may have changed any document since: read the database.
+    if (!this.cache) this.storeCache?.want(this.namespace);
+    if (!this.cache || this.nativeUsed) return undefined;
+    const id = documentId(collection, key);
+    const staged = this.staged.get(id);
+    if (staged) return staged.json === undefined ? undefined : { json: staged.json };
+    if (!(await this.validate())) return undefined;
+    const json = this.cache.get(this.namespace, id);
+    return json === undefined ? undefined : { json };
+  }
+
+  /** A document read from the database in this transaction (`null`: absent). */
+  noteRead(collection: string, key: string, json: string | null): void {
+    if (!this.cache) return;
+    const id = documentId(collection, key);
+    if (!this.staged.has(id)) this.staged.set(id, { json, written: false });
+  }
+
+  /** Checks once, in the database, that the cached documents of the namespace are still current. */
+  private validate(): Promise<boolean> {
+    this.validating ??= this.query<{ token: string }>(
+      'check the document cache',
+      `SELECT ${CACHE_TOKEN_SQL} AS token FROM ${this.t.checkpoints} AS cp WHERE namespace = $1`,
+      [this.namespace],
+    ).then(({ rows }) => {
+      this.baseline = rows[0]?.token ?? null;
+      return this.cache!.validate(this.namespace, this.baseline);
+    });
+    return this.validating;
+  }
+
+  /**
+   * The transaction committed: its writes (and, if nothing else changed the namespace meanwhile, its
+   * reads) enter the store's cache. Raw SQL through {@link native} may have changed any namespace:
+   * the whole cache is dropped.
+   */
+  committed(): void {
+    if (this.nativeUsed) {
+      this.storeCache?.clear();
+      return;
+    }
+    if (!this.cache) return;
+    const reference =
+      this.baseline !== undefined ? (this.baseline ?? undefined) : this.cache.token(this.namespace);
+    if (this.tokens) {
+      this.cache.committed(this.namespace, this.staged, reference, this.tokens.prior, this.tokens.token);
+    } else if (this.baseline !== undefined) {
+      this.cache.read(this.namespace, this.staged, reference);
+    }
+  }
+
+  /** Whether {@link native} was handed out (raw SQL may have run). */
+  get nativeHandedOut(): boolean {
+    return this.nativeUsed;
+  }
+
+  /** The outcome of the COMMIT is unknown (or raw SQL ran before a rollback): forget the namespace. */
+  uncertain(): void {
+    if (this.nativeUsed) this.storeCache?.clear();
+    else this.storeCache?.reset(this.namespace);
   }
 
   collection<D extends object = Document>(name: string): Collection<D> {
@@ -156,6 +241,13 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
     const deletes: { collections: string[]; keys: string[] } = { collections: [], keys: [] };
     for (const [name, collection] of this.collections) {
       for (const [key, write] of collection.pending) {
+        this.documentsWritten = true;
+        if (this.cache) {
+          this.staged.set(documentId(name, key), {
+            json: write.kind === 'put' ? write.json : write.kind === 'delete' ? null : undefined,
+            written: true,
+          });
+        }
         if (write.kind === 'put') {
           puts.collections.push(name);
           puts.keys.push(key);
@@ -229,12 +321,39 @@ export class PostgresTransaction extends BufferedBookkeeping implements ReadMode
   async writeAll(): Promise<void> {
     await this.flush();
     if (this.checkpoint) {
-      await this.query(
-        'write the checkpoint',
-        `INSERT INTO ${this.t.checkpoints} (namespace, commit_pos, prepare_pos, updated_at) VALUES ($1, $2::numeric, $3::numeric, now())
-         ON CONFLICT (namespace) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, updated_at = now()`,
-        [this.namespace, this.checkpoint.commit.toString(), this.checkpoint.prepare.toString()],
+      const conflict = `ON CONFLICT (namespace) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, updated_at = now()`;
+      const values = [this.namespace, this.checkpoint.commit.toString(), this.checkpoint.prepare.toString()];
+      if (!this.cache) {
+        await this.query(
+          'write the checkpoint',
+          `INSERT INTO ${this.t.checkpoints} AS cp (namespace, commit_pos, prepare_pos, updated_at) VALUES ($1, $2::numeric, $3::numeric, now()) ${conflict}`,
+          values,
+        );
+      } else {
+        // The version of the row it replaces tells whether another transaction changed the namespace
+        // since this store's cache was valid; the one it leaves is the cache's next token.
+        const { rows } = await this.query<{ prior: string | null; token: string }>(
+          'write the checkpoint',
+          // The join makes the CTE run (and lock the row) before the upsert changes it.
+          `WITH prior AS (SELECT ${CACHE_TOKEN_SQL} AS token FROM ${this.t.checkpoints} AS cp WHERE namespace = $1 FOR UPDATE)
+           INSERT INTO ${this.t.checkpoints} AS cp (namespace, commit_pos, prepare_pos, updated_at)
+           SELECT $1, $2::numeric, $3::numeric, now() FROM (VALUES (1)) AS one (x) LEFT JOIN prior ON true
+           ${conflict} RETURNING (SELECT token FROM prior) AS prior, ${CACHE_TOKEN_SQL} AS token`,
+          values,
+        );
+        this.tokens = { prior: rows[0]?.prior ?? null, token: rows[0]?.token ?? null };
+      }
+    } else if (this.documentsWritten || this.nativeUsed) {
+      // Documents changed without a checkpoint (a dead letter retried, a system record, raw SQL): a new
+      // version of the checkpoint row tells every store's document cache (see CACHE_TOKEN_SQL).
+      const { rows } = await this.query<{ prior: string | null; token: string }>(
+        'mark the namespace changed',
+        `WITH prior AS (SELECT ${CACHE_TOKEN_SQL} AS token FROM ${this.t.checkpoints} AS cp WHERE namespace = $1 FOR UPDATE)
+         UPDATE ${this.t.checkpoints} AS cp SET updated_at = clock_timestamp() FROM prior WHERE namespace = $1
+         RETURNING prior.token AS prior, ${CACHE_TOKEN_SQL} AS token`,
+        [this.namespace],
       );
+      this.tokens = { prior: rows[0]?.prior ?? null, token: rows[0]?.token ?? null };
     }
     if (this.served.size > 0) {
       await this.query(
