@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { comparePositions, type EventStore, type Position, type Subscription } from '@rewind/core';
-import { On, Projection, type ProjectionContext, type ReadModelTransaction } from '@rewind/projections';
+import type { ReadModelTransaction } from '@rewind/projections';
 import {
   behaviour,
+  BulkProjection,
   contractApp,
   Counted,
   Noise,
@@ -44,15 +45,6 @@ function counting(inner: EventStore) {
     },
   });
   return { store, seen };
-}
-
-/** Writes one document per event, in big batches: a backlog to catch up quickly on every store. */
-@Projection('bulk', { batchSize: 500 })
-class BulkProjection {
-  @On(Counted)
-  async counted(event: Counted, ctx: ProjectionContext): Promise<void> {
-    await ctx.collection('last').put(event.key, { by: event.by });
-  }
 }
 
 /** Catching up a backlog and following the log live: pages, then a subscription; never blocking the process. */

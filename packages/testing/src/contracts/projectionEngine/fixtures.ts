@@ -139,3 +139,12 @@ export function contractApp(eventStore: EventStore = new InMemoryEventStore()) {
 
 /** What {@link contractApp} returns. */
 export type ContractApp = ReturnType<typeof contractApp>;
+
+/** Writes one document per event, in big batches: a backlog to catch up quickly on every store. */
+@Projection('bulk', { batchSize: 500 })
+export class BulkProjection {
+  @On(Counted)
+  async counted(event: Counted, ctx: ProjectionContext): Promise<void> {
+    await ctx.collection('last').put(event.key, { by: event.by });
+  }
+}
