@@ -3,7 +3,7 @@
  * `undefined`, functions and symbols dropped from objects and `null` in arrays, non-finite numbers
  * `null`, boxed primitives unwrapped — without the text in between: what a store that buffers
  * documents as objects keeps of a `put`. Throws what `JSON.stringify` throws (a `bigint`, a cycle).
- * @internal shared by the read-model stores.
+ * For read-model store implementations (the SQLite store buffers documents this way).
  */
 export function jsonCopy(value: unknown): unknown {
   try {
@@ -53,7 +53,7 @@ function copy(value: unknown, key: string): unknown {
 /**
  * A fresh, mutable deep copy of a document that is JSON already (as {@link jsonCopy} made it, or
  * `JSON.parse` did): plain objects, arrays and primitives only.
- * @internal shared by the read-model stores.
+ * For read-model store implementations (the SQLite store buffers documents this way).
  */
 export function cloneJson<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
