@@ -173,6 +173,12 @@ export async function catchUpToHead(options: CatchUpOptions): Promise<CatchUpPas
               if (!window && options.interrupted()) return end('interrupted');
             }
           }
+          // In a window, a page is applied as soon as it is read: its events are garbage before the
+          // next page is decoded, rather than held for a batch that commits with the window anyway.
+          if (options.window && !plainUntil && batch.length > 0) {
+            await flush(undefined, false);
+            if (!window && options.interrupted()) return end('interrupted');
+          }
         }
         await flush(head);
         return { head, checkpoint, read, reachedHead: true, stopped: undefined };

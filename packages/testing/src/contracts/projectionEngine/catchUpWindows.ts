@@ -5,6 +5,7 @@ import {
   type ReadModelStore,
   type ReadModelTransaction,
 } from '@rewind/projections';
+import type { RecordedEvent } from '@rewind/core';
 import {
   behaviour,
   BulkProjection,
@@ -82,6 +83,43 @@ export function describeCatchUpWindows(h: EngineHarness): void {
       expect(counted[0]).toBe(300); // the backlog in one commit, not six
       expect(counted.reduce((n, c) => n + c, 0)).toBe(300);
       expect(seen.commits).toBeLessThan(6);
+    });
+
+    it('applies each page of the log to the window as it is read, not held for a batch', async () => {
+      const shop = await backlog(120);
+      // Pages of 10 events (the projector's batches are 50): when the pass asks for the next page, every
+      // event of the pages before it must already be applied, so no decoded page waits in memory.
+      const asked: Array<{ read: number; applied: number }> = [];
+      const eventStore = Object.assign(Object.create(shop.eventStore) as typeof shop.eventStore, {
+        async *readAllPages(options?: Parameters<typeof shop.eventStore.readAll>[0]) {
+          let page: RecordedEvent[] = [];
+          let read = 0;
+          for await (const event of shop.eventStore.readAll(options)) {
+            page.push(event);
+            if (page.length === 10) {
+              read += page.length;
+              yield page;
+              page = [];
+              asked.push({ read, applied: behaviour.seenReplay.length });
+            }
+          }
+          if (page.length > 0) yield page;
+        },
+      });
+      const store = await h.store();
+      const e = h.engine({
+        eventStore,
+        events: shop.events,
+        store,
+        processors: [CounterProjection],
+        catchUpCommitMs: ONE_WINDOW,
+      });
+      e.start();
+      await e.waitForHead();
+      expect(asked.length).toBeGreaterThanOrEqual(11);
+      expect(asked.filter(({ read, applied }) => applied !== read)).toEqual([]);
+      const all = await counters(store);
+      expect(all.reduce((n, c) => n + c.count, 0)).toBe(120);
     });
 
     it('rolls a window back when its commit fails, and applies every event once on the retry', async () => {
