@@ -86,12 +86,16 @@ export async function catchUpToHead(options: CatchUpOptions): Promise<CatchUpPas
   // After a handler failed in a window: batches commit one by one up to the failing event.
   let plainUntil: Position | undefined;
 
+  /** Events applied to windows since the event loop last turned. */
+  let appliedSinceTurn = 0;
+
   const commitWindow = async () => {
     const open = window!;
     window = undefined;
     await open.commit(windowApplied!);
     checkpoint = windowApplied;
     readAtCheckpoint = read;
+    appliedSinceTurn = 0;
     await yieldToEventLoop();
   };
   const abortWindow = async () => {
@@ -123,9 +127,14 @@ export async function catchUpToHead(options: CatchUpOptions): Promise<CatchUpPas
         throw error;
       }
       windowApplied = target;
+      appliedSinceTurn += events.length;
       if (final || Date.now() - windowOpenedAt >= options.window.ms || options.interrupted()) {
         await commitWindow();
-      } else await yieldToEventLoop();
+      } else if (appliedSinceTurn >= batchSize) {
+        // A turn of the event loop per batch's worth of events, as between commits.
+        appliedSinceTurn = 0;
+        await yieldToEventLoop();
+      }
       return;
     }
     if (window) await commitWindow();
