@@ -143,6 +143,24 @@ describe('SqliteEventStore read-ahead (a worker thread reads the rest of a long 
     }
   });
 
+  it('hands every page to a reader slower than its worker, which waits for credits and goes on', async () => {
+    const path = tempFile();
+    const store = SqliteEventStore.open({ path, synchronous: 'normal', readAheadAfter: 0, pageSize: 20 });
+    try {
+      await fill(store, 2_000, () => 'counted');
+      const positions: bigint[] = [];
+      // 100 pages, many times the worker's depth: it runs out of credits over and over.
+      for await (const page of store.readAllPages!()) {
+        for (const event of page) positions.push(event.position.commit);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      expect(positions).toEqual(Array.from({ length: 2_000 }, (_, i) => BigInt(i + 1)));
+      expect(readers(store).size).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('ends its worker when the reader stops early or the store is closed', async () => {
     const path = tempFile();
     const store = SqliteEventStore.open({ path, synchronous: 'normal', readAheadAfter: 0, pageSize: 50 });

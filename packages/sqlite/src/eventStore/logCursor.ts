@@ -36,17 +36,21 @@ export class ForwardLogCursor {
     return { after: this.after, remaining: this.remaining };
   }
 
-  /** The next non-empty page, or undefined once the head (or `remaining`) is reached. */
-  next(): EventRow[] | undefined {
+  /**
+   * The next non-empty page of at most `rows` rows (default and most: the page size), or undefined once
+   * the head (or `remaining`) is reached.
+   */
+  next(rows = this.pageSize): EventRow[] | undefined {
+    const most = Math.max(1, Math.min(rows, this.pageSize));
     while (this.remaining > 0) {
       const head = this.head();
       if (this.after >= head) return undefined;
-      const limit = Math.min(this.pageSize, this.remaining);
+      const limit = Math.min(most, this.remaining);
       const upTo = Math.min(head, this.after + this.window);
-      const rows = this.log.forwards(this.after, upTo, this.filter, limit);
-      this.remaining -= rows.length;
-      this.after = rows.length === limit ? rows[rows.length - 1]![0] : upTo;
-      if (rows.length > 0) return rows;
+      const page = this.log.forwards(this.after, upTo, this.filter, limit);
+      this.remaining -= page.length;
+      this.after = page.length === limit ? page[page.length - 1]![0] : upTo;
+      if (page.length > 0) return page;
     }
     return undefined;
   }

@@ -2,7 +2,7 @@
 // connection: it keeps the next pages of a long forward read of $all ready, so the thread that applies
 // events does not also step SQLite and build rows. It runs the same page loop as readAllPages
 // (ForwardLogCursor, LogStatements) and posts each page packed for a cheap hand-over (packRows). Flow
-// control: never more than `depth` pages posted and not yet taken.
+// control: never more than `depth` pages posted and not yet given back as credits by the reader.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { EventFilter } from '@rewind/core';
@@ -15,24 +15,34 @@ import { HEAD_SQL } from './statements';
 export interface ReadAheadWorkerData extends LogCursorState {
   readonly path: string;
   readonly filter: EventFilter | undefined;
+  /** Most rows per page. */
   readonly pageSize: number;
+  /** Bytes of packed text a page aims at: pages of large events hold fewer rows. */
+  readonly pageBytes: number;
   readonly window: number;
   /** Pages posted ahead of the reader. */
   readonly depth: number;
   /** Where pages, the end and errors go; the reader pulls from it (see SqliteEventStore.readAhead). */
   readonly pages: MessagePort;
+  /** `[1]` while the reader waits for a message: only then does a page need a nudge on `parentPort`. */
+  readonly waiting: Int32Array;
 }
 
 const port = parentPort!;
 const data = workerData as ReadAheadWorkerData;
 const pages = data.pages;
 
-/** Sends to the reader: on its channel, then a nudge that wakes it if it waits. */
-function post(message: unknown, transfer: ArrayBuffer[] = []): void {
+/**
+ * Sends to the reader on its channel, then a nudge on `parentPort` that wakes it: for a page only when
+ * it waits (it flags that before it looks at the channel again, so a page is never missed); the end and
+ * errors always.
+ */
+function post(message: unknown, transfer: ArrayBuffer[] = [], page = false): void {
   pages.postMessage(message, transfer);
-  port.postMessage(0);
+  if (!page || Atomics.load(data.waiting, 0) === 1) port.postMessage(0);
 }
 let credits = data.depth;
+let rowsPerPage = data.pageSize;
 let finished = false;
 let cursor: ForwardLogCursor | undefined;
 
@@ -45,7 +55,7 @@ function fail(error: unknown): void {
 function pump(): void {
   try {
     while (!finished && credits > 0) {
-      const rows = cursor!.next();
+      const rows = cursor!.next(rowsPerPage);
       if (!rows) {
         finished = true;
         post({ done: true });
@@ -53,7 +63,9 @@ function pump(): void {
       }
       credits--;
       const packed = packRows(rows);
-      post(packed, packedTransfer(packed));
+      // Pages of about `pageBytes` of text: as many rows as the last page's rows averaged.
+      rowsPerPage = Math.max(16, Math.round((data.pageBytes * rows.length) / packed.text.byteLength));
+      post(packed, packedTransfer(packed), true);
     }
   } catch (error) {
     fail(error);
@@ -77,10 +89,9 @@ try {
 } catch (error) {
   fail(error);
 }
-port.on('message', (message) => {
-  if (message === 'more') {
-    credits++;
-    pump();
-  }
+// Credits: the number of pages the reader has taken since it last gave some back.
+port.on('message', (taken: number) => {
+  credits += taken;
+  pump();
 });
 pump();
