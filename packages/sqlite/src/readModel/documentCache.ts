@@ -2,13 +2,14 @@ import type { Document } from '@rewind/projections';
 
 /** A cached document (parsed, never handed out: readers get copies) and the length of its text. */
 export interface CachedDocument {
-  readonly doc: Document;
-  readonly size: number;
+  doc: Document;
+  size: number;
 }
 
 /**
  * Documents by (namespace, collection, key); `null` caches "no such document". Bounded by the bytes
- * of their text; when full, the longest-cached entries go first. Valid only while the file's change
+ * of their text; when full, the entries cached first go first (a document committed again is updated
+ * where it is). Valid only while the file's change
  * signature (see `validate`) is the one recorded after this store's last commit.
  * @internal
  */
@@ -50,6 +51,29 @@ export class DocumentCache {
     if (size > this.maxBytes / 16) return; // one huge document must not flush everything else
     entries.set(key, json);
     this.bytes += size;
+    if (this.bytes > this.maxBytes) this.evict();
+  }
+
+  /**
+   * Caches what this store just committed under `key` (`null`: deleted). An entry already cached is
+   * updated in place: a catch-up window rewrites thousands of documents per commit, and replacing
+   * each entry made as many objects to collect, and re-hashed the map as often.
+   */
+  committed(
+    entries: Map<string, CachedDocument | null>,
+    key: string,
+    doc: Document | null,
+    size: number,
+  ): void {
+    if (this.maxBytes <= 0) return;
+    const previous = entries.get(key);
+    if (!previous || !doc || key.length + size + 64 > this.maxBytes / 16) {
+      this.set(entries, key, doc ? { doc, size } : null);
+      return;
+    }
+    this.bytes += size - previous.size;
+    previous.doc = doc;
+    previous.size = size;
     if (this.bytes > this.maxBytes) this.evict();
   }
 

@@ -26,8 +26,8 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
   private readonly writes = new Map<string, Map<string, Document | typeof DELETED>>();
   private readonly collections = new Map<string, Collection<Document>>();
   private readonly cachedCollections = new Map<string, Map<string, CachedDocument | null>>();
-  /** What {@link commit} wrote, with the length of each text, for {@link committed} to cache. */
-  private written: Array<[collection: string, key: string, entry: CachedDocument | null]> = [];
+  /** The length of each text {@link commit} wrote, in the order of `writes` (-1: a deletion). */
+  private writtenSizes: number[] = [];
   /** Checkpoints the work read (re-checked at commit), by namespace; null = none. */
   private readonly checkpointReads = new Map<string, string | null>();
   private readonly servedReads = new Map<string, string | null>();
@@ -177,20 +177,20 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
         );
       }
     }
-    const written: typeof this.written = [];
+    const sizes: number[] = [];
     for (const [collection, writes] of this.writes) {
       for (const [key, doc] of writes) {
         if (doc === DELETED) {
           s.delete.run(this.namespace, collection, key);
-          written.push([collection, key, null]);
+          sizes.push(-1);
         } else {
           const json = JSON.stringify(doc);
           s.put.run(this.namespace, collection, key, json);
-          written.push([collection, key, { doc, size: json.length }]);
+          sizes.push(json.length);
         }
       }
     }
-    this.written = written;
+    this.writtenSizes = sizes;
     if (this.checkpoint)
       s.setCheckpoint.run(
         this.namespace,
@@ -220,11 +220,15 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
 
   /** After a successful commit: what this transaction wrote is what the file now holds. */
   committed(cache: DocumentCache, signature: string): void {
-    let name: string | undefined;
-    let entries: Map<string, CachedDocument | null> | undefined;
-    for (const [collection, key, entry] of this.written) {
-      if (collection !== name) entries = cache.collection(this.namespace, (name = collection));
-      cache.set(entries!, key, entry);
+    const sizes = this.writtenSizes;
+    let i = 0;
+    for (const [collection, writes] of this.writes) {
+      if (writes.size === 0) continue;
+      const entries = cache.collection(this.namespace, collection);
+      for (const [key, doc] of writes) {
+        const size = sizes[i++]!;
+        cache.committed(entries, key, doc === DELETED ? null : doc, size);
+      }
     }
     cache.validated(signature);
   }
