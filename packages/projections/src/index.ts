@@ -27,6 +27,7 @@ export { InMemoryReadModelStore } from './readModel/inMemoryReadModelStore';
 export { checkIncrements, incrementDocument, type Increments } from './readModel/incrementDocument';
 export { BufferedBookkeeping } from './readModel/bufferedBookkeeping';
 export { cloneJson, jsonCopy } from './readModel/jsonCopy';
+export { TransactionQueue } from './readModel/transactionQueue';
 export * from './decorators/projection.decorator';
 export { defineProcessors, type ProcessorDefinition, type BoundHandler } from './runner/processorRegistry';
 export {

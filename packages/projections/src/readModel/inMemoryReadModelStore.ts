@@ -13,6 +13,7 @@ import {
 } from './readModelErrors';
 import { checkIncrements, incrementDocument, type Increments } from './incrementDocument';
 import { BufferedBookkeeping } from './bufferedBookkeeping';
+import { TransactionQueue } from './transactionQueue';
 import type {
   Collection,
   CollectionReader,
@@ -24,6 +25,7 @@ import type {
   NamespaceInfo,
   ReadModelStore,
   ReadModelTransaction,
+  TransactionPressure,
 } from './readModelStore';
 
 type Docs = Map<string, Map<string, Document>>; // collection → key → doc
@@ -50,7 +52,7 @@ export class InMemoryReadModelStore implements ReadModelStore {
     deadLetters: new Map(),
   };
   private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new TransactionQueue();
 
   transaction<T>(namespace: string, work: (tx: ReadModelTransaction) => Promise<T>): Promise<T> {
     try {
@@ -58,14 +60,12 @@ export class InMemoryReadModelStore implements ReadModelStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    const run = this.tail.then(async () => {
-      const tx = new InMemoryTransaction(namespace, this.state, this.locks);
+    return this.queue.run(async () => {
+      const tx = new InMemoryTransaction(namespace, this.state, this.locks, this.queue);
       const result = await work(tx);
       tx.commit();
       return result;
     });
-    this.tail = run.catch(() => undefined);
-    return run;
   }
 
   collection<D extends object = Document>(namespace: string, name: string): CollectionReader<D> {
@@ -155,7 +155,7 @@ export class InMemoryReadModelStore implements ReadModelStore {
   }
 
   async close(): Promise<void> {
-    await this.tail;
+    await this.queue.drained();
   }
 }
 
@@ -169,8 +169,15 @@ class InMemoryTransaction extends BufferedBookkeeping implements ReadModelTransa
     namespace: string,
     private readonly state: State,
     private readonly locks: Map<string, { owner: string; expiresAt: number }>,
+    private readonly queue: TransactionQueue,
   ) {
     super(namespace);
+  }
+
+  pressure(): TransactionPressure {
+    let pendingDocuments = 0;
+    for (const writes of this.writes.values()) pendingDocuments += writes.size;
+    return { pendingDocuments, waitingTransactions: this.queue.waiting };
   }
 
   collection<D extends object = Document>(name: string): Collection<D> {

@@ -134,6 +134,21 @@ export interface ReadModelTransaction {
    * escape it (SQLite: handlers run before its write transaction begins). The in-memory store has none.
    */
   readonly native: unknown;
+  /**
+   * Optional: how much this transaction holds and holds up — what a catch-up window (one transaction
+   * that many batches are applied into) reads to decide whether to go on past `catchUpCommitMs`.
+   * Stores that run one transaction at a time give it (SQLite, in memory, with a
+   * a `TransactionQueue`); without it a window always commits at `catchUpCommitMs`.
+   */
+  pressure?(): TransactionPressure;
+}
+
+/** See {@link ReadModelTransaction.pressure}. */
+export interface TransactionPressure {
+  /** Documents the transaction would write (or delete) if it committed now. */
+  readonly pendingDocuments: number;
+  /** Transactions of the same store waiting for this one to end. */
+  readonly waitingTransactions: number;
 }
 
 /**

@@ -256,8 +256,7 @@ async function rebuild(
                 throw stoppedAt(name, error, []);
               });
               return {
-                apply: open.apply,
-                abort: open.abort,
+                ...open,
                 commit: async (checkpoint: Position) => {
                   await open.commit(checkpoint).catch((error: unknown) => {
                     throw stoppedAt(name, error, []);

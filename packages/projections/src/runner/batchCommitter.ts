@@ -118,8 +118,7 @@ export class BatchCommitter {
           },
         );
         return {
-          apply: window.apply,
-          abort: window.abort,
+          ...window,
           commit: async (checkpoint) => {
             await window.commit(checkpoint);
             this.committedBatch(count, checkpoint, started);

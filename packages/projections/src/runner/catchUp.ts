@@ -9,7 +9,7 @@ import {
   type RecordedEvent,
 } from '@rewind/core';
 import { HandlerFailure } from './applyEvents';
-import type { CatchUpWindow, CommitWindow } from './commitWindow';
+import { STRETCH_FACTOR, type CatchUpWindow, type CommitWindow } from './commitWindow';
 
 /** What to do with one event of a pass: apply it, read past it, or end the pass before it. */
 export type Selection = 'apply' | 'skip' | 'stop';
@@ -37,8 +37,9 @@ export interface CatchUpOptions {
   /** Checked after each commit: true ends the pass early (stop, pause, a lost lease). */
   interrupted(): boolean;
   /**
-   * Optional: apply batches into one transaction for up to `window.ms` before it commits, instead of
-   * committing each batch (a document changed by many events of the window is written once). A
+   * Optional: apply batches into one transaction for `window.ms` (longer while the window
+   * {@link CommitWindow.stretch | stretches}) before it commits, instead of committing each batch (a
+   * document changed by many events of the window is written once). A
    * handler that throws in a window rolls it back; the pass then reads the window's events again and
    * commits them batch by batch through `commit`, which deals with the failing event as always.
    */
@@ -128,7 +129,13 @@ export async function catchUpToHead(options: CatchUpOptions): Promise<CatchUpPas
       }
       windowApplied = target;
       appliedSinceTurn += events.length;
-      if (final || Date.now() - windowOpenedAt >= options.window.ms || options.interrupted()) {
+      const age = Date.now() - windowOpenedAt;
+      const { ms } = options.window;
+      if (
+        final ||
+        options.interrupted() ||
+        (age >= ms && (age >= ms * STRETCH_FACTOR || !window.stretch()))
+      ) {
         await commitWindow();
       } else if (appliedSinceTurn >= batchSize) {
         // A turn of the event loop per batch's worth of events, as between commits.

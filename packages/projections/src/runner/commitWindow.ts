@@ -16,14 +16,32 @@ export interface CommitWindow {
   commit(checkpoint: Position): Promise<void>;
   /** Rolls back everything applied (resolves even when the transaction had already failed). */
   abort(): Promise<void>;
+  /**
+   * Whether the window, having taken batches for its `ms`, had better go on taking them: its store
+   * tells how much it holds and holds up (`ReadModelTransaction.pressure`), no other transaction waits
+   * for it, and its documents were written again and again (at most one per {@link STRETCH_EVENTS_PER_DOCUMENT}
+   * events applied, at most {@link STRETCH_MAX_DOCUMENTS}), so that a longer window saves writes
+   * without holding much more in memory. The pass still commits by `ms` × {@link STRETCH_FACTOR}.
+   */
+  stretch(): boolean;
 }
 
 /** How a catch-up pass opens windows (see `CatchUpOptions.window`). */
 export interface CatchUpWindow {
-  /** How long a window takes batches before it commits (ms). */
+  /**
+   * How long a window takes batches before it commits (ms); up to {@link STRETCH_FACTOR} times as long
+   * while it {@link CommitWindow.stretch | stretches}.
+   */
   readonly ms: number;
   open(): Promise<CommitWindow>;
 }
+
+/** How many times its `ms` a window may stretch to, at most. */
+export const STRETCH_FACTOR = 4;
+/** A window stretches only while it has applied at least this many events per document it would write. */
+export const STRETCH_EVENTS_PER_DOCUMENT = 2;
+/** A window holding more documents to write than this commits at its `ms`. */
+export const STRETCH_MAX_DOCUMENTS = 20_000;
 
 /** Thrown inside a window's transaction so that the store rolls it back. */
 class WindowAborted extends Error {}
@@ -60,8 +78,21 @@ export async function openTransactionWindow(
     );
   const first = await Promise.race([isOpen.then(() => undefined), outcome]);
   if (first) throw first.error;
+  let applied = 0;
   return {
-    apply: (events) => apply(tx!, events),
+    apply: (events) => {
+      applied += events.length;
+      return apply(tx!, events);
+    },
+    stretch: () => {
+      const pressure = tx!.pressure?.();
+      return (
+        pressure !== undefined &&
+        pressure.waitingTransactions === 0 &&
+        pressure.pendingDocuments <= STRETCH_MAX_DOCUMENTS &&
+        pressure.pendingDocuments * STRETCH_EVENTS_PER_DOCUMENT <= applied
+      );
+    },
     commit: async (checkpoint) => {
       end(checkpoint);
       const failed = await outcome;

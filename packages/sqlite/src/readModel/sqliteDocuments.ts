@@ -10,6 +10,7 @@ import {
   type Filter,
   type FindOptions,
   type Keyed,
+  type TransactionQueue,
 } from '@rewind/projections';
 import type Database from 'better-sqlite3';
 import type { CachedDocument, DocumentCache } from './documentCache';
@@ -27,6 +28,8 @@ export interface SqliteReadContext {
   readonly db: Database.Database;
   readonly statements: ReadModelStatements;
   readonly cache: DocumentCache;
+  /** The store's transactions, run one at a time. */
+  readonly queue: TransactionQueue;
   exec<T>(action: string, fn: () => T): T;
 }
 

@@ -7,6 +7,7 @@ import {
   checkDroppable,
   checkNamespace,
   NamespaceNotFoundError,
+  TransactionQueue,
   type CollectionReader,
   type DeadLetter,
   type Document,
@@ -62,7 +63,8 @@ export class SqliteReadModelStore implements ReadModelStore {
   readonly statements: ReadModelStatements;
   /** @internal documents as last read or committed through this store, validated per transaction. */
   readonly cache: DocumentCache;
-  private tail: Promise<unknown> = Promise.resolve();
+  /** @internal transactions run one at a time; the ones waiting end a long catch-up window early. */
+  readonly queue = new TransactionQueue();
   /** Rows this connection changed outside documents (lock leases), left out of the change signature. */
   private leaseChanges = 0;
 
@@ -115,7 +117,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    const run = this.tail.then(async () => {
+    return this.queue.run(async () => {
       // The work (handlers) runs without SQLite's write lock: other processes keep writing and reading.
       // The commit takes the lock briefly, re-checks what the work relied on, and writes everything.
       this.exec('read the change counters', () => this.cache.validate(this.signature()));
@@ -136,8 +138,6 @@ export class SqliteReadModelStore implements ReadModelStore {
       tx.committed(this.cache, signature);
       return result;
     });
-    this.tail = run.catch(() => undefined);
-    return run;
   }
 
   collection<D extends object = Document>(namespace: string, name: string): CollectionReader<D> {
@@ -213,12 +213,10 @@ export class SqliteReadModelStore implements ReadModelStore {
       s.dropLetters.run(namespace);
     });
     // In the transaction queue, so no transaction of this store is half-way through the namespace.
-    const run = this.tail.then(() => {
+    await this.queue.run(() => {
       this.exec(`drop the namespace "${namespace}"`, () => drop.immediate());
       this.cache.forget(namespace);
     });
-    this.tail = run.catch(() => undefined);
-    await run;
   }
 
   async listDeadLetters(namespace?: string): Promise<DeadLetter[]> {
@@ -251,7 +249,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async close(): Promise<void> {
-    await this.tail;
+    await this.queue.drained();
     if (this.db.open) this.db.close();
   }
 

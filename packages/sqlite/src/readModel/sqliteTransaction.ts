@@ -12,6 +12,7 @@ import {
   type Collection,
   type Document,
   type ReadModelTransaction,
+  type TransactionPressure,
 } from '@rewind/projections';
 import type { CachedDocument, DocumentCache } from './documentCache';
 import { DELETED, documentReader, type SqliteReadContext, type TransactionView } from './sqliteDocuments';
@@ -55,6 +56,12 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
         'store.database for your own SQL outside handlers, or the PostgreSQL read-model store, whose ' +
         'tx.native runs inside the transaction.',
     );
+  }
+
+  pressure(): TransactionPressure {
+    let pendingDocuments = 0;
+    for (const writes of this.writes.values()) pendingDocuments += writes.size;
+    return { pendingDocuments, waitingTransactions: this.store.queue.waiting };
   }
 
   buffered(collection: string, key: string): Document | typeof DELETED | undefined {

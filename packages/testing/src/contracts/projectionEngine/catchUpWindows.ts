@@ -122,6 +122,72 @@ export function describeCatchUpWindows(h: EngineHarness): void {
       expect(all.reduce((n, c) => n + c.count, 0)).toBe(120);
     });
 
+    /** 100 events over 5 keys, for the tally projector (batches of 25). */
+    const tallyBacklog = async () => {
+      const shop = contractApp();
+      for (let i = 0; i < 100; i++) await shop.append(`c-${i % 5}`, new Counted(`k${i % 5}`, 1));
+      return shop;
+    };
+    /** Each batch of the tally projector waits `ms` at its first event: every batch outlasts a short window. */
+    const slowBatches = (ms: number, also?: (applied: number) => void) => {
+      behaviour.onTally = async (applied) => {
+        also?.(applied);
+        if (applied % 25 === 1) await new Promise((resolve) => setTimeout(resolve, ms));
+      };
+    };
+    const reportsPressure = async (store: ReadModelStore) =>
+      store.transaction('contract-pressure', async (tx) => typeof tx.pressure === 'function');
+
+    it('stretches a window past catchUpCommitMs while nothing waits for the store (stores that report pressure)', async () => {
+      const shop = await tallyBacklog();
+      const inner = await h.store();
+      const stretches = await reportsPressure(inner);
+      const { store, seen } = counting(inner, 'tally@');
+      // Every batch takes longer than catchUpCommitMs: without stretching, one commit per batch (4).
+      // Stretched, a window goes on to 4 x 40 ms while its 5 documents are written again and again.
+      slowBatches(45);
+      const e = h.engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [TallyProjection],
+        catchUpCommitMs: 40,
+      });
+      e.start();
+      await e.waitForHead(20_000);
+      if (stretches) expect(seen.commits).toBeLessThan(4);
+      else expect(seen.commits).toBeGreaterThanOrEqual(4);
+      expect(await served(store, 'tally', 'tallies')).toEqual({
+        k0: { count: 20 },
+        k1: { count: 20 },
+        k2: { count: 20 },
+        k3: { count: 20 },
+        k4: { count: 20 },
+      });
+    });
+
+    it('commits a window once it has run catchUpCommitMs when another transaction waits for the store', async () => {
+      const shop = await tallyBacklog();
+      const store = await h.store();
+      // In the second batch, another transaction asks for the store: the window, past its 40 ms after
+      // that batch, must commit and let it run, not stretch on (up to 160 ms: into the third batch).
+      let other: Promise<number> | undefined;
+      slowBatches(45, (applied) => {
+        if (applied === 30) other = store.transaction('contract-other', async () => behaviour.tallied);
+      });
+      const e = h.engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [TallyProjection],
+        catchUpCommitMs: 40,
+      });
+      e.start();
+      await e.waitForHead(20_000);
+      expect(other).toBeDefined();
+      expect(await other).toBeLessThanOrEqual(50);
+    });
+
     it('rolls a window back when its commit fails, and applies every event once on the retry', async () => {
       const shop = await backlog(300);
       const { store, seen } = counting(await h.store(), 'counters@', (n) => n <= 2);

@@ -33,8 +33,11 @@ export class Noise {
 export const behaviour = {
   failOnPoison: false,
   seenReplay: [] as boolean[],
-  /** Called with the running count of events the tally projector applied (a test can "kill" there). */
-  onTally: undefined as ((applied: number) => void) | undefined,
+  /**
+   * Called with the running count of events the tally projector applied (a test can "kill" there, or
+   * make the handler wait: it awaits what this returns).
+   */
+  onTally: undefined as ((applied: number) => void | Promise<void>) | undefined,
   tallied: 0,
   /** While set, the slow reactor waits for it before its side effect. */
   reactorGate: undefined as Promise<void> | undefined,
@@ -100,7 +103,7 @@ export class RenameProjection {
 export class TallyProjection {
   @On(Counted)
   async counted(event: Counted, ctx: ProjectionContext): Promise<void> {
-    behaviour.onTally?.(++behaviour.tallied);
+    await behaviour.onTally?.(++behaviour.tallied);
     const tallies = ctx.collection<{ count: number }>('tallies');
     const current = await tallies.get(event.key);
     await tallies.put(event.key, { count: (current?.count ?? 0) + event.by });
