@@ -95,7 +95,10 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
       // refuse (a bigint, a cycle) fails the put, in the handler, as it always did.
       put: async (key, doc) => {
         checkKey(key);
-        writes.set(key, jsonCopy(doc) as Document);
+        const copy = jsonCopy(doc) as Document;
+        const previous = writes.get(key);
+        if (previous === undefined || previous === DELETED || !overwrite(previous, copy))
+          writes.set(key, copy);
       },
       patch: async (key, fields) => {
         checkKey(key);
@@ -239,4 +242,25 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
     }
     cache.validated(signature);
   }
+}
+
+/**
+ * Writes `next`'s fields over `buffered` when both are plain objects with the same fields in the same
+ * order (a handler putting a document again with new values, the usual case), and says whether it did.
+ * The buffered copy is private to the transaction (readers get copies of it), so changing it is
+ * unobservable; keeping it rather than buffering `next` means a document put many times in a long
+ * transaction is one long-lived object, not a new one per put that survives young collections only
+ * to die in the old generation. `next` is the put's private copy, discarded afterwards.
+ */
+function overwrite(buffered: Document, next: Document): boolean {
+  if (Array.isArray(buffered) || Array.isArray(next)) return false;
+  const fields = Object.keys(next);
+  let i = 0;
+  for (const field in buffered) {
+    if (fields[i] !== field || field === '__proto__') return false;
+    i++;
+  }
+  if (i !== fields.length) return false;
+  for (const field of fields) buffered[field] = next[field];
+  return true;
 }

@@ -367,6 +367,42 @@ function describeReadModelStoreSemantics(store: () => ReadModelStore, ns: () => 
       expect(await store().collection(n, 'c').get('k')).toEqual({ count: 1, lines: [{ qty: 1 }] });
     });
 
+    it('keeps the last of many puts of a document in one transaction, apart from what gets returned before', async () => {
+      const n = ns();
+      await store().transaction(n, async (tx) => {
+        const c = tx.collection<Record<string, unknown>>('c');
+        await c.put('k', { a: 1, b: { x: 1 }, c: 'one' });
+        const first = await c.get('k');
+        await c.put('k', { a: 2, b: { x: 2 }, c: 'two' }); // the same fields in the same order
+        const second = (await c.get('k')) as { b: { x: number } };
+        await c.put('k', { b: { x: 3 }, a: 3, c: 'three' }); // the same fields in another order
+        await c.put('k', { a: 4, b: { x: 4 } }); // a field fewer
+        await c.put('k', { a: 5, b: { x: 5 }, d: true }); // as many fields, one of them new
+        expect(first).toEqual({ a: 1, b: { x: 1 }, c: 'one' });
+        expect(second).toEqual({ a: 2, b: { x: 2 }, c: 'two' });
+        try {
+          second.b.x = 99;
+        } catch {
+          // frozen documents refuse changes: that is allowed too
+        }
+        expect(await c.get('k')).toEqual({ a: 5, b: { x: 5 }, d: true });
+      });
+      expect(await store().collection(n, 'c').get('k')).toEqual({ a: 5, b: { x: 5 }, d: true });
+      // Put again and again in a transaction that fails: the committed document stays as it was.
+      await expect(
+        store().transaction(n, async (tx) => {
+          const c = tx.collection('c');
+          await c.get('k');
+          for (let i = 0; i < 3; i++) await c.put('k', { a: 10 + i, b: { x: 10 + i }, d: false });
+          throw new Error('handler failed');
+        }),
+      ).rejects.toThrow('handler failed');
+      expect(await store().collection(n, 'c').get('k')).toEqual({ a: 5, b: { x: 5 }, d: true });
+      await store().transaction(n, async (tx) => {
+        expect(await tx.collection('c').get('k')).toEqual({ a: 5, b: { x: 5 }, d: true });
+      });
+    });
+
     it('put replaces the whole document; patch merges top-level fields and creates a missing one', async () => {
       const n = ns();
       await store().transaction(n, async (tx) => {
