@@ -46,10 +46,11 @@ export interface RebuildOptions {
   /** Events per batch (default 1000): a handler batch, and the most events a transaction takes with `catchUpCommitMs: 0`. */
   readonly batchSize?: number;
   /**
-   * Batches are applied into one transaction for up to this long before it commits (default 250 ms):
-   * a document that many events change is written once per commit instead of once per batch. 0 commits
-   * every batch. A handler that throws rolls its window back; the rebuild then replays that window
-   * batch by batch and stops at the event, as it always has.
+   * Batches are applied into one transaction for this long before it commits (default 250 ms; up to 4
+   * times as long while nothing else waits for a store that runs one transaction at a time, see
+   * `ProjectionEngineOptions.catchUpCommitMs`): a document that many events change is written once per
+   * commit instead of once per batch. 0 commits every batch. A handler that throws rolls its window
+   * back; the rebuild then replays that window batch by batch and stops at the event, as it always has.
    */
   readonly catchUpCommitMs?: number;
   /** Keep the replaced namespace instead of dropping it. */

@@ -43,9 +43,11 @@ export interface ProjectionEngineOptions {
   readonly checkpointIntervalMs?: number;
   /**
    * While catching up (far behind the head, or a rebuild), batches are applied into one transaction for
-   * up to this long before it commits (default 250 ms): a document that many events change is written
-   * once per commit instead of once per batch. 0 commits every batch. Live events are not held: they
-   * commit per batch as they arrive (`batchSize`, `flushDelayMs`).
+   * this long before it commits (default 250 ms): a document that many events change is written once
+   * per commit instead of once per batch. 0 commits every batch. On a store that runs one transaction
+   * at a time (SQLite, in memory) a window stretches, up to 4 times as long, while no other transaction
+   * waits for the store and its documents are written again and again (`CommitWindow.stretch`). Live
+   * events are not held: they commit per batch as they arrive (`batchSize`, `flushDelayMs`).
    */
   readonly catchUpCommitMs?: number;
   /** How often runners look for pause/resume requests made by other processes (default 1000 ms). */

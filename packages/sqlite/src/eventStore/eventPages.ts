@@ -142,7 +142,8 @@ class DecodedEvent implements RecordedEvent {
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    // for-in, not Object.keys: JSON values have no inherited enumerable keys, and no array is made.
+    for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
     Object.freeze(value);
   }
   return value;
