@@ -9,8 +9,8 @@ export interface CachedDocument {
 /**
  * Documents by (namespace, collection, key); `null` caches "no such document". Bounded by the bytes
  * of their text; when full, the entries cached first go first (a document committed again is updated
- * where it is). Valid only while the file's change
- * signature (see `validate`) is the one recorded after this store's last commit.
+ * where it is). Valid only while the file's change signature (see `validate`) is the one recorded
+ * after this store's last commit.
  * @internal
  */
 export class DocumentCache {
@@ -67,7 +67,7 @@ export class DocumentCache {
   ): void {
     if (this.maxBytes <= 0) return;
     const previous = entries.get(key);
-    if (!previous || !doc || key.length + size + 64 > this.maxBytes / 16) {
+    if (!previous || !doc || entryCost(key, size) > this.maxBytes / 16) {
       this.set(entries, key, doc ? { doc, size } : null);
       return;
     }
@@ -106,5 +106,10 @@ export class DocumentCache {
 
 /** Approximate bytes an entry holds: its document's text plus Map and string overhead. */
 function cost(key: string, json: CachedDocument | null): number {
-  return key.length + (json?.size ?? 0) + 64;
+  return entryCost(key, json?.size ?? 0);
+}
+
+/** The bytes an entry of a document whose text is `size` long counts for. */
+function entryCost(key: string, size: number): number {
+  return key.length + size + 64;
 }
