@@ -144,14 +144,14 @@ export function describeCatchUpWindows(h: EngineHarness): void {
       const stretches = await reportsPressure(inner);
       const { store, seen } = counting(inner, 'tally@');
       // Every batch takes longer than catchUpCommitMs: without stretching, one commit per batch (4).
-      // Stretched, a window goes on to 4 x 40 ms while its 5 documents are written again and again.
-      slowBatches(45);
+      // Stretched, a window goes on to 4 x 100 ms while its 5 documents are written again and again.
+      slowBatches(105);
       const e = h.engine({
         eventStore: shop.eventStore,
         events: shop.events,
         store,
         processors: [TallyProjection],
-        catchUpCommitMs: 40,
+        catchUpCommitMs: 100,
       });
       e.start();
       await e.waitForHead(20_000);
@@ -169,10 +169,10 @@ export function describeCatchUpWindows(h: EngineHarness): void {
     it('commits a window once it has run catchUpCommitMs when another transaction waits for the store', async () => {
       const shop = await tallyBacklog();
       const store = await h.store();
-      // In the second batch, another transaction asks for the store: the window, past its 40 ms after
-      // that batch, must commit and let it run, not stretch on (up to 160 ms: into the third batch).
+      // In the second batch, another transaction asks for the store: the window, past its 100 ms after
+      // that batch, must commit and let it run, not stretch on (up to 400 ms: into the third batch).
       let other: Promise<number> | undefined;
-      slowBatches(45, (applied) => {
+      slowBatches(105, (applied) => {
         if (applied === 30) other = store.transaction('contract-other', async () => behaviour.tallied);
       });
       const e = h.engine({
@@ -180,7 +180,7 @@ export function describeCatchUpWindows(h: EngineHarness): void {
         events: shop.events,
         store,
         processors: [TallyProjection],
-        catchUpCommitMs: 40,
+        catchUpCommitMs: 100,
       });
       e.start();
       await e.waitForHead(20_000);
