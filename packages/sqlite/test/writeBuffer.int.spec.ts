@@ -32,10 +32,10 @@ describe('SqliteReadModelStore write buffer', () => {
       await c.put('same', { a: 2, b: 'y' });
       await c.put('reordered', { a: 1, b: 2 });
       await c.put('reordered', { b: 3, a: 4 });
-      await c.put('__proto__ field', JSON.parse('{"__proto__": 1, "a": 1}') as object);
-      await c.put('__proto__ field', JSON.parse('{"__proto__": 2, "a": 2}') as object);
-      await c.put('array', [1, 2] as unknown as object);
-      await c.put('array', [3] as unknown as object);
+      await c.put('__proto__ field', JSON.parse('{"__proto__": 1, "a": 1}') as Record<string, unknown>);
+      await c.put('__proto__ field', JSON.parse('{"__proto__": 2, "a": 2}') as Record<string, unknown>);
+      await c.put('array', [1, 2] as unknown as Record<string, unknown>);
+      await c.put('array', [3] as unknown as Record<string, unknown>);
     });
     expect(stored('same')).toBe('{"a":2,"b":"y"}');
     expect(stored('reordered')).toBe('{"b":3,"a":4}');
