@@ -34,6 +34,22 @@ describe('packed pages (the read-ahead worker hands pages over as bytes)', () =>
     expect(Object.isFrozen(events[0]!.metadata['custom'])).toBe(true);
   });
 
+  it('decodes plain objects, as every store hands out (not instances of a class)', () => {
+    const [event] = fromPackedPage(packRows(rows));
+    const [fromRows] = decodeRows(rows).events;
+    for (const each of [event, fromRows]) expect(Object.getPrototypeOf(each)).toBe(Object.prototype);
+    expect(event).toStrictEqual({
+      id: 'id-1',
+      streamId: 'stream-1',
+      revision: 1n,
+      position: { commit: 1n, prepare: 1n },
+      type: 'thing.happened',
+      data: { a: 1, nested: { b: [1, 2] } },
+      metadata: { schemaVersion: 1, correlationId: 'corr-1', custom: { n: 1 } },
+      recordedAt: new Date(1_700_000_000_001),
+    });
+  });
+
   it('holds its texts as bytes to transfer, not strings', () => {
     const page = packRows(rows);
     expect(page.text).toBeInstanceOf(Uint8Array);

@@ -51,7 +51,7 @@ function toRecordedPage(rows: readonly EventRow[]): RecordedEvent[] {
       metadataText = row[6];
       metadata = deepFreeze(JSON.parse(metadataText) as StoredEventMetadata);
     }
-    out[i] = new DecodedEvent(
+    out[i] = decodedEvent(
       row[3],
       row[1],
       BigInt(row[2]),
@@ -104,7 +104,7 @@ export function fromPackedPage(page: PackedPage): RecordedEvent[] {
   for (const each of metadata) deepFreeze(each);
   const out = new Array<RecordedEvent>(n);
   for (let i = 0; i < n; i++) {
-    out[i] = new DecodedEvent(
+    out[i] = decodedEvent(
       strings[n + i]!,
       strings[i]!,
       BigInt(numbers[i * 4 + 1]!),
@@ -119,25 +119,35 @@ export function fromPackedPage(page: PackedPage): RecordedEvent[] {
 }
 
 /**
- * A decoded event: the same own fields, in the same order, as an object literal would have, made by a
- * constructor. V8 tracks where object literals are allocated, and when a young collection happens to
- * find most of one site's objects alive (a page decoded and not yet applied, early in a long read), it
- * may allocate every later object of that site straight in the old generation: every event of the rest
- * of a 1M-event read then died in old space, taking its data and metadata with it (6 MB promoted per
- * young collection, main-thread GC 0.3 s -> 2 s in a third of the runs). Objects made by `new` are not
- * tracked that way.
+ * A decoded event: a plain object, as from every store, but made by `new Object()` and assignments
+ * rather than by an object literal. V8 tracks where object literals are allocated, and when a young
+ * collection happens to find most of one literal's objects alive (a page decoded and not yet applied,
+ * early in a long read), it may allocate every later object of that literal straight in the old
+ * generation: every event of the rest of a 1M-event read then died in old space, taking its data and
+ * metadata with it (6 MB promoted per young collection, main-thread GC 0.3 s -> 2 s in a third of the
+ * runs). Objects made this way are not tracked.
  */
-class DecodedEvent implements RecordedEvent {
-  constructor(
-    readonly id: string,
-    readonly streamId: string,
-    readonly revision: bigint,
-    readonly position: Position,
-    readonly type: string,
-    readonly data: unknown,
-    readonly metadata: StoredEventMetadata,
-    readonly recordedAt: Date,
-  ) {}
+function decodedEvent(
+  id: string,
+  streamId: string,
+  revision: bigint,
+  position: Position,
+  type: string,
+  data: unknown,
+  metadata: StoredEventMetadata,
+  recordedAt: Date,
+): RecordedEvent {
+  // Not a literal, on purpose (see above).
+  const event = new Object() as { -readonly [K in keyof RecordedEvent]: RecordedEvent[K] };
+  event.id = id;
+  event.streamId = streamId;
+  event.revision = revision;
+  event.position = position;
+  event.type = type;
+  event.data = data;
+  event.metadata = metadata;
+  event.recordedAt = recordedAt;
+  return event;
 }
 
 function deepFreeze<T>(value: T): T {
