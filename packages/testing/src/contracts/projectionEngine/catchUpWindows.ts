@@ -11,6 +11,7 @@ import {
   BulkProjection,
   contractApp,
   Counted,
+  type ContractApp,
   CounterProjection,
   TallyProjection,
 } from './fixtures';
@@ -135,6 +136,18 @@ export function describeCatchUpWindows(h: EngineHarness): void {
         if (applied % 25 === 1) await new Promise((resolve) => setTimeout(resolve, ms));
       };
     };
+    /** Runs the tally projector to the head with windows of 100 ms. */
+    const tallyToHead = async (shop: ContractApp, store: ReadModelStore) => {
+      const e = h.engine({
+        eventStore: shop.eventStore,
+        events: shop.events,
+        store,
+        processors: [TallyProjection],
+        catchUpCommitMs: 100,
+      });
+      e.start();
+      await e.waitForHead(20_000);
+    };
     const reportsPressure = async (store: ReadModelStore) =>
       store.transaction('contract-pressure', async (tx) => typeof tx.pressure === 'function');
 
@@ -146,15 +159,7 @@ export function describeCatchUpWindows(h: EngineHarness): void {
       // Every batch takes longer than catchUpCommitMs: without stretching, one commit per batch (4).
       // Stretched, a window goes on to 4 x 100 ms while its 5 documents are written again and again.
       slowBatches(105);
-      const e = h.engine({
-        eventStore: shop.eventStore,
-        events: shop.events,
-        store,
-        processors: [TallyProjection],
-        catchUpCommitMs: 100,
-      });
-      e.start();
-      await e.waitForHead(20_000);
+      await tallyToHead(shop, store);
       if (stretches) expect(seen.commits).toBeLessThan(4);
       else expect(seen.commits).toBeGreaterThanOrEqual(4);
       expect(await served(store, 'tally', 'tallies')).toEqual({
@@ -175,15 +180,7 @@ export function describeCatchUpWindows(h: EngineHarness): void {
       slowBatches(105, (applied) => {
         if (applied === 30) other = store.transaction('contract-other', async () => behaviour.tallied);
       });
-      const e = h.engine({
-        eventStore: shop.eventStore,
-        events: shop.events,
-        store,
-        processors: [TallyProjection],
-        catchUpCommitMs: 100,
-      });
-      e.start();
-      await e.waitForHead(20_000);
+      await tallyToHead(shop, store);
       expect(other).toBeDefined();
       expect(await other).toBeLessThanOrEqual(50);
     });
