@@ -87,30 +87,37 @@ export function fromPackedPage(page: PackedPage): RecordedEvent[] {
   const n = numbers.length / 4;
   const parsed = JSON.parse(Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8')) as [
     unknown[],
-    string[],
     StoredEventMetadata[],
   ];
-  const [data, strings, metadata] = parsed;
-  // Texts are concatenated unchecked: a stored text that is not one JSON value (changed outside
-  // Rewind) can still make valid JSON of the whole, with values shifted. Counts catch that.
+  const [texts, metadata] = parsed;
+  // Payloads are joined unchecked: a stored text that is not one JSON value (changed outside Rewind)
+  // can still make valid JSON of the whole, with values shifted. Counts and types catch that.
   if (
-    parsed.length !== 3 ||
-    data.length !== n ||
-    strings.length !== 3 * n ||
+    parsed.length !== 2 ||
+    texts.length !== 4 * n ||
     metadata.length !== (n === 0 ? 0 : numbers[n * 4 - 1]! + 1)
   ) {
     throw new SyntaxError('a stored text is not a single JSON value');
   }
-  for (const each of metadata) deepFreeze(each);
+  for (const each of metadata) {
+    if (each === null || typeof each !== 'object') throw new SyntaxError('stored metadata is not an object');
+    deepFreeze(each);
+  }
   const out = new Array<RecordedEvent>(n);
   for (let i = 0; i < n; i++) {
+    const streamId = texts[4 * i];
+    const id = texts[4 * i + 1];
+    const type = texts[4 * i + 2];
+    if (typeof streamId !== 'string' || typeof id !== 'string' || typeof type !== 'string') {
+      throw new SyntaxError('a stored text is not a single JSON value');
+    }
     out[i] = decodedEvent(
-      strings[n + i]!,
-      strings[i]!,
+      id,
+      streamId,
       BigInt(numbers[i * 4 + 1]!),
       sequencePosition(numbers[i * 4]!),
-      strings[2 * n + i]!,
-      data[i],
+      type,
+      texts[4 * i + 3],
       metadata[numbers[i * 4 + 3]!]!,
       new Date(numbers[i * 4 + 2]!),
     );

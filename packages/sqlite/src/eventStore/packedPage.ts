@@ -1,11 +1,12 @@
-import type { EventRow } from './statements';
+import type { PackedRow } from './statements';
 
 /**
  * A page as the read-ahead worker posts it: two buffers, both transferred, nothing copied into either
  * JavaScript heap on the way.
- * - `text`: UTF-8 bytes of one JSON text `[[payloads],[stream ids, event ids, types],[metadata]]`:
- *   every stored payload and metadata text is JSON already, so they are concatenated as they are;
- *   consecutive repeats of one metadata text (one append) are sent once;
+ * - `text`: UTF-8 bytes of one JSON text `[[stream id, event id, type, payload, …],[metadata, …]]`:
+ *   SQLite quotes the strings and joins them with the stored payload, which is JSON already, into one
+ *   text per row (see `PACKED_COLUMNS`); metadata texts are JSON too and go as they are, consecutive
+ *   repeats of one (one append) sent once;
  * - `numbers`: per row position, revision, recorded time and index into the metadata.
  *
  * Bytes rather than strings: a posted string is copied into the reader's heap when it arrives and
@@ -20,28 +21,23 @@ export interface PackedPage {
 
 const encoder = new TextEncoder();
 
-/** Packs rows for posting (see {@link PackedPage}). */
-export function packRows(rows: readonly EventRow[]): PackedPage {
+/** Packs rows read with `PACKED_COLUMNS` for posting (see {@link PackedPage}). */
+export function packRows(rows: readonly PackedRow[]): PackedPage {
   const n = rows.length;
   const numbers = new Float64Array(n * 4);
-  const strings = new Array<string>(n * 3);
-  const data = new Array<string>(n);
+  const texts = new Array<string>(n);
   const metadata: string[] = [];
   let previous: string | undefined;
   for (let i = 0; i < n; i++) {
     const row = rows[i]!;
-    if (row[6] !== previous) metadata.push((previous = row[6]));
+    if (row[4] !== previous) metadata.push((previous = row[4]));
     numbers[i * 4] = row[0];
-    numbers[i * 4 + 1] = row[2];
-    numbers[i * 4 + 2] = row[7];
+    numbers[i * 4 + 1] = row[1];
+    numbers[i * 4 + 2] = row[2];
     numbers[i * 4 + 3] = metadata.length - 1;
-    strings[i] = row[1];
-    strings[n + i] = row[3];
-    strings[2 * n + i] = row[4];
-    data[i] = row[5];
+    texts[i] = row[3];
   }
-  const text = `[[${data.join(',')}],${JSON.stringify(strings)},[${metadata.join(',')}]]`;
-  return { text: encoder.encode(text), numbers };
+  return { text: encoder.encode(`[[${texts.join(',')}],[${metadata.join(',')}]]`), numbers };
 }
 
 /** The buffers a packed page hands over when it is posted. */

@@ -9,7 +9,7 @@ import type { EventFilter } from '@rewind/core';
 import { ForwardLogCursor, type LogCursorState } from './logCursor';
 import { LogStatements } from './logStatements';
 import { packedTransfer, packRows } from './packedPage';
-import { HEAD_SQL } from './statements';
+import { HEAD_SQL, PACKED_COLUMNS, type PackedRow } from './statements';
 
 /** What the event store passes to the worker. */
 export interface ReadAheadWorkerData extends LogCursorState {
@@ -44,7 +44,7 @@ function post(message: unknown, transfer: ArrayBuffer[] = [], page = false): voi
 let credits = data.depth;
 let rowsPerPage = data.pageSize;
 let finished = false;
-let cursor: ForwardLogCursor | undefined;
+let cursor: ForwardLogCursor<PackedRow> | undefined;
 
 function fail(error: unknown): void {
   finished = true;
@@ -79,7 +79,7 @@ try {
   db.pragma('cache_size = -256');
   const head = db.prepare<[], number | null>(HEAD_SQL).pluck(true);
   cursor = new ForwardLogCursor(
-    new LogStatements(db),
+    new LogStatements<PackedRow>(db, PACKED_COLUMNS),
     () => head.get() ?? 0,
     data.filter,
     data.pageSize,

@@ -32,8 +32,8 @@ import { KnownRevisions } from './knownRevisions';
 import { checkSchema, migrate } from './schema';
 import { mapSqliteError } from './sqliteErrors';
 import { decodeRows, fromPackedPage, type DecodedPage } from './eventPages';
-import { ForwardLogCursor } from './logCursor';
-import { LogStatements, normalizeFilter } from './logStatements';
+import { ForwardLogCursor, type LogCursorState } from './logCursor';
+import { FilterDensity, LogStatements, normalizeFilter } from './logStatements';
 import { packedRange, type PackedPage } from './packedPage';
 import type { ReadAheadWorkerData } from './readAhead.worker';
 import { prepareStatements, type EventRow, type EventStatements } from './statements';
@@ -310,13 +310,18 @@ export class SqliteEventStore implements EventStore {
       let remaining = maxCount;
       const head = this.run('read $all', () => this.statements.head.get()) ?? 0;
       let before = Math.min(options.before ? Number(options.before.commit) : Infinity, head + 1);
+      const density = new FilterDensity();
       while (remaining > 0 && before > 1) {
         const limit = Math.min(this.pageSize, remaining);
         const above = Math.max(0, before - 1 - window);
-        const rows = this.run('read $all', () => this.log.backwards(above, before, filter, limit));
+        const rows = this.run('read $all', () =>
+          this.log.backwards(above, before, filter, limit, density.access),
+        );
         if (rows.length > 0) yield* delivered(this.decode(rows));
         remaining -= rows.length;
-        before = rows.length === limit ? rows[rows.length - 1]![0] : above + 1;
+        const next = rows.length === limit ? rows[rows.length - 1]![0] : above + 1;
+        density.observe(rows.length, before - next);
+        before = next;
       }
       return;
     }
@@ -326,7 +331,7 @@ export class SqliteEventStore implements EventStore {
       filter,
       this.pageSize,
       window,
-      { after: options.after ? Number(options.after.commit) : 0, remaining: maxCount },
+      { after: options.after ? Number(options.after.commit) : 0, remaining: maxCount, access: 'index' },
     );
     let returned = 0;
     for (;;) {
@@ -354,7 +359,7 @@ export class SqliteEventStore implements EventStore {
    * messages on `parentPort` only wake a read that waits.
    */
   private async *readAhead(
-    start: { after: number; remaining: number },
+    start: LogCursorState,
     filter: EventFilter | undefined,
     window: number,
   ): AsyncIterable<readonly RecordedEvent[]> {
@@ -438,15 +443,16 @@ export class SqliteEventStore implements EventStore {
    * filter still moves its checkpoint forward page by page. A row that cannot be decoded ends the
    * page: the events before it are delivered, then its error (see {@link LogPage}).
    */
-  private readPage(after: number, filter: EventFilter | undefined): LogPage {
+  private readPage(after: number, filter: EventFilter | undefined, density: FilterDensity): LogPage {
     return this.run('read $all', () => {
       const head = this.statements.head.get() ?? 0;
       if (head <= after) return { events: [], scannedTo: undefined, reachedHead: true };
       const upTo = filter ? Math.min(head, after + this.scanWindow) : head;
-      const rows = this.log.forwards(after, upTo, filter, this.pageSize);
+      const rows = this.log.forwards(after, upTo, filter, this.pageSize, density.access);
       const { events, failure } = this.decode(rows);
       if (failure) return { events, scannedTo: undefined, reachedHead: false, failure };
       const scanned = rows.length === this.pageSize ? rows[rows.length - 1]![0] : upTo;
+      density.observe(rows.length, scanned - after);
       return { events, scannedTo: sequencePosition(scanned), reachedHead: scanned >= head };
     });
   }
@@ -454,9 +460,10 @@ export class SqliteEventStore implements EventStore {
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
     this.ensureOpen();
     const filter = normalizeFilter(options.filter);
+    const density = new FilterDensity();
     return catchUpSubscription(
       {
-        readPage: (after) => this.readPage(after ? Number(after.commit) : 0, filter),
+        readPage: (after) => this.readPage(after ? Number(after.commit) : 0, filter, density),
         waitForAppend: (after, signal) => this.waitForAppend(after ? Number(after.commit) : 0, signal),
       },
       options.after,
@@ -547,7 +554,8 @@ export class SqliteEventStore implements EventStore {
     } catch {
       const { first, last } = packedRange(page);
       const count = page.numbers.length / 4;
-      return this.decode(this.run('read $all', () => this.log.forwards(first - 1, last, filter, count)));
+      const rows = this.run('read $all', () => this.log.forwards(first - 1, last, filter, count, 'index'));
+      return this.decode(rows);
     }
   }
 
