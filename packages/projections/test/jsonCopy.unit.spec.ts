@@ -57,5 +57,10 @@ describe('cloneJson', () => {
     clone.a.b[1].c = 3;
     expect(source.a.b[1].c).toBe(2);
     expect(Object.keys(clone)).toEqual(['a', '__proto__']);
+    // A field named __proto__ is copied as a field too, not shared and not made the prototype.
+    const field = (o: object) => Object.getOwnPropertyDescriptor(o, '__proto__')!.value as { x: number };
+    expect(field(clone)).not.toBe(field(source));
+    expect(field(clone)).toStrictEqual({ x: 1 });
+    expect(Object.getPrototypeOf(clone)).toBe(Object.prototype);
   });
 });

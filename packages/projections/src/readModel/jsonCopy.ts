@@ -62,9 +62,13 @@ export function cloneJson<T>(value: T): T {
     for (let i = 0; i < value.length; i++) out[i] = cloneJson(value[i] as unknown);
     return out as T;
   }
-  const out: Record<string, unknown> = {};
-  for (const field of Object.keys(value))
-    setField(out, field, cloneJson((value as Record<string, unknown>)[field]));
+  // A spread copies a plain object's own fields in one step (a field named `__proto__` included, as a
+  // field); only nested objects and arrays then need copies of their own.
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const field of Object.keys(out)) {
+    const item = out[field];
+    if (item !== null && typeof item === 'object') out[field] = cloneJson(item);
+  }
   return out as T;
 }
 
