@@ -43,6 +43,75 @@ describe('SqliteReadModelStore write buffer', () => {
     expect(stored('array')).toBe('[3]');
   });
 
+  it('stores what JSON.stringify gives of a flat document put again, whatever its values', async () => {
+    const last: Record<string, unknown> = {
+      n: -0,
+      nan: NaN,
+      inf: -Infinity,
+      none: null,
+      yes: true,
+      s: 'é"\\',
+    };
+    const withToJSON = { a: 1, toJSON: () => ({ a: 'from toJSON' }) };
+    class Instance {
+      a = 'from an instance';
+    }
+    await store.transaction('ns', async (tx) => {
+      const c = tx.collection('c');
+      await c.put('values', { n: 1, nan: 1, inf: 1, none: 1, yes: false, s: 'x' });
+      await c.put('values', last);
+      expect(await c.get('values')).toStrictEqual(JSON.parse(JSON.stringify(last)));
+      await c.put('undefined', { a: 0, b: 0 });
+      await c.put('undefined', { a: 1, b: undefined });
+      await c.put('toJSON', { a: 0 });
+      await c.put('toJSON', withToJSON);
+      await c.put('instance', { a: 0 });
+      await c.put('instance', new Instance() as unknown as Record<string, unknown>);
+      await c.put('nested', { a: 0, b: 0 });
+      await c.put('nested', { a: 1, b: { c: [1, { d: 2 }] } });
+    });
+    expect(stored('values')).toBe(JSON.stringify(last));
+    expect(stored('undefined')).toBe('{"a":1}');
+    expect(stored('toJSON')).toBe('{"a":"from toJSON"}');
+    expect(stored('instance')).toBe('{"a":"from an instance"}');
+    expect(stored('nested')).toBe('{"a":1,"b":{"c":[1,{"d":2}]}}');
+  });
+
+  it('reads each value of a put once, as JSON.stringify does', async () => {
+    let reads = 0;
+    const counting = {
+      get n() {
+        return ++reads;
+      },
+    };
+    await store.transaction('ns', async (tx) => {
+      const c = tx.collection('c');
+      await c.put('k', { n: 0 });
+      await c.put('k', counting);
+      await c.put('k', counting);
+    });
+    expect(reads).toBe(2);
+    expect(stored('k')).toBe('{"n":2}');
+  });
+
+  it('stores no field that something added to Object.prototype', async () => {
+    Object.defineProperty(Object.prototype, 'polluted', {
+      value: 'inherited',
+      enumerable: true,
+      configurable: true,
+    });
+    try {
+      await store.transaction('ns', async (tx) => {
+        const c = tx.collection('c');
+        await c.put('k', { a: 1 });
+        await c.put('k', { a: 2 });
+      });
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['polluted'];
+    }
+    expect(stored('k')).toBe('{"a":2}');
+  });
+
   it('never changes a document the cache holds from an earlier transaction', async () => {
     await store.transaction('ns', (tx) => tx.collection('c').put('k', { n: 1 }));
     await store.transaction('ns', async (tx) => {
