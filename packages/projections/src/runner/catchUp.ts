@@ -39,9 +39,9 @@ export interface CatchUpOptions {
   /**
    * Optional: apply batches into one transaction for `window.ms` (longer while the window
    * {@link CommitWindow.stretch | stretches}) before it commits, instead of committing each batch (a
-   * document changed by many events of the window is written once). A
-   * handler that throws in a window rolls it back; the pass then reads the window's events again and
-   * commits them batch by batch through `commit`, which deals with the failing event as always.
+   * document changed by many events of the window is written once). A handler that throws in a
+   * window rolls it back; the pass then reads the window's events again and commits them batch by
+   * batch through `commit`, which deals with the failing event as always.
    */
   readonly window?: CatchUpWindow;
 }
