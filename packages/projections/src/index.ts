@@ -26,7 +26,7 @@ export {
 export { InMemoryReadModelStore } from './readModel/inMemoryReadModelStore';
 export { checkIncrements, incrementDocument, type Increments } from './readModel/incrementDocument';
 export { BufferedBookkeeping } from './readModel/bufferedBookkeeping';
-export { cloneJson, jsonCopy } from './readModel/jsonCopy';
+export { cloneJson, jsonCopy, overwriteFlat } from './readModel/jsonCopy';
 export { TransactionQueue } from './readModel/transactionQueue';
 export * from './decorators/projection.decorator';
 export { defineProcessors, type ProcessorDefinition, type BoundHandler } from './runner/processorRegistry';

@@ -78,3 +78,64 @@ function setField(out: Record<string, unknown>, field: string, item: unknown): v
     Object.defineProperty(out, field, { value: item, enumerable: true, writable: true, configurable: true });
   else out[field] = item;
 }
+
+/** The fields and values {@link overwriteFlat} checked, read once each (reused: no array per call). */
+const flatFields: string[] = [];
+const flatValues: Array<string | number | boolean | null> = [];
+
+/**
+ * Writes the fields of `doc` (the object given to a `put`) straight over `target` (a store's private,
+ * mutable copy of the document it replaces), when `doc` is a plain object whose values are all
+ * strings, numbers, booleans or null — a document of counters, the usual case — and its fields are
+ * `target`'s, in the same order. Numbers are written as they are, or with `numbers: 'json'` as JSON
+ * text would give them back (a non-finite number becomes null). Says whether it wrote; when it did
+ * not, `target` is unchanged and the store makes a copy as usual.
+ *
+ * A store that keeps one private copy per document and writes puts over it, rather than a new copy
+ * per put, keeps a document put again and again in a long transaction as one long-lived object: new
+ * copies outlive a young collection or two and die in the old generation.
+ * For read-model store implementations (the SQLite and in-memory stores).
+ */
+export function overwriteFlat(
+  target: Record<string, unknown>,
+  doc: object,
+  numbers: 'json' | 'as-is' = 'json',
+): boolean {
+  if (Object.getPrototypeOf(doc) !== Object.prototype) return false;
+  if (typeof (doc as { toJSON?: unknown }).toJSON === 'function') return false;
+  let n = 0;
+  // for-in, not Object.keys (no array per call): it gives a plain object's own fields, in order, as
+  // long as Object.prototype has no enumerable field of its own (checked before writing).
+  for (const field in doc) {
+    const value = (doc as Record<string, unknown>)[field];
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        flatValues[n] = value;
+        break;
+      case 'number':
+        // -0 + 0 is 0, as in JSON text
+        flatValues[n] = numbers === 'as-is' ? value : Number.isFinite(value) ? value + 0 : null;
+        break;
+      default:
+        if (value !== null) return false;
+        flatValues[n] = null;
+    }
+    flatFields[n++] = field;
+  }
+  if (Array.isArray(target)) return false;
+  let i = 0;
+  for (const field in target) {
+    if (i === n || flatFields[i] !== field || field === '__proto__') return false;
+    i++;
+  }
+  if (i !== n || inheritsEnumerableFields()) return false;
+  for (let j = 0; j < n; j++) target[flatFields[j]!] = flatValues[j]!;
+  return true;
+}
+
+/** Whether something added an enumerable field to Object.prototype (for-in would then list it). */
+function inheritsEnumerableFields(): boolean {
+  for (const _ in Object.prototype) return true;
+  return false;
+}

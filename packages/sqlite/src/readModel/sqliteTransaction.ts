@@ -8,6 +8,7 @@ import {
   incrementDocument,
   jsonCopy,
   LockLostError,
+  overwriteFlat,
   TransactionConflictError,
   type Collection,
   type Document,
@@ -245,55 +246,6 @@ export class SqliteTransaction extends BufferedBookkeeping implements ReadModelT
     }
     cache.validated(signature);
   }
-}
-
-/** The fields and values {@link overwriteFlat} checked, read once each (reused: no array per put). */
-const flatFields: string[] = [];
-const flatValues: Array<string | number | boolean | null> = [];
-
-/**
- * {@link overwrite} straight from the object given to `put`, with no copy of it in between, when that
- * object is a plain object whose values are all strings, numbers, booleans or null (a document of
- * counters, the usual case) and its fields are the buffered copy's, in the same order. Each value is
- * what `JSON.parse(JSON.stringify(doc))` would give (a non-finite number becomes null). Says whether it
- * wrote; when it did not, `buffered` is unchanged.
- */
-function overwriteFlat(buffered: Document, doc: object): boolean {
-  if (Object.getPrototypeOf(doc) !== Object.prototype) return false;
-  if (typeof (doc as { toJSON?: unknown }).toJSON === 'function') return false;
-  let n = 0;
-  // for-in, not Object.keys (no array per put): it gives a plain object's own fields, in order, as
-  // long as Object.prototype has no enumerable field of its own (checked before writing).
-  for (const field in doc) {
-    const value = (doc as Record<string, unknown>)[field];
-    switch (typeof value) {
-      case 'string':
-      case 'boolean':
-        flatValues[n] = value;
-        break;
-      case 'number':
-        flatValues[n] = Number.isFinite(value) ? value + 0 : null; // -0 + 0 is 0, as in JSON text
-        break;
-      default:
-        if (value !== null) return false;
-        flatValues[n] = null;
-    }
-    flatFields[n++] = field;
-  }
-  let i = 0;
-  for (const field in buffered) {
-    if (i === n || flatFields[i] !== field || field === '__proto__') return false;
-    i++;
-  }
-  if (i !== n || inheritsEnumerableFields()) return false;
-  for (let j = 0; j < n; j++) buffered[flatFields[j]!] = flatValues[j]!;
-  return true;
-}
-
-/** Whether something added an enumerable field to Object.prototype (for-in would then list it). */
-function inheritsEnumerableFields(): boolean {
-  for (const _ in Object.prototype) return true;
-  return false;
 }
 
 /**
