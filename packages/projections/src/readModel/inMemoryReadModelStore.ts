@@ -14,6 +14,7 @@ import {
 import { checkIncrements, incrementDocument, type Increments } from './incrementDocument';
 import { BufferedBookkeeping } from './bufferedBookkeeping';
 import { TransactionQueue } from './transactionQueue';
+import { overwriteFlat } from './jsonCopy';
 import type {
   Collection,
   CollectionReader,
@@ -43,6 +44,12 @@ const DELETED = Symbol('deleted');
  * Read models held in memory, for tests and for fast rebuild benchmarks. Transactions buffer their
  * writes and apply them at commit, so a throwing handler leaves nothing behind; documents are stored
  * as frozen private copies.
+ *
+ * A transaction keeps one private, mutable copy of each document it writes, and a put of the same
+ * fields writes over it; readers inside the transaction get frozen snapshots of it, and the commit
+ * freezes it in place as the stored document. (A new frozen copy per put, handed out as it was, cost a
+ * 1M-event rebuild with read-modify-write counters ~60 MB of copies that outlived two young
+ * collections and died in the old generation: ~20 MB of peak RSS.)
  */
 export class InMemoryReadModelStore implements ReadModelStore {
   private readonly state: State = {
@@ -194,18 +201,22 @@ class InMemoryTransaction extends BufferedBookkeeping implements ReadModelTransa
       count: base.count,
       async put(key: string, doc: D) {
         checkKey(key);
-        buffer.set(key, frozenCopy(doc) as Document);
+        const previous = buffer.get(key);
+        // Frozen: committed already (a put through a transaction that is over writes nothing stored).
+        const mutable = previous !== undefined && previous !== DELETED && !Object.isFrozen(previous);
+        if (!mutable || !overwriteFlat(previous, doc, 'as-is'))
+          buffer.set(key, documentCopy(doc, false) as Document);
       },
       async patch(key: string, fields: Partial<D>) {
         checkKey(key);
         const current = (await base.get(key)) ?? {};
-        buffer.set(key, frozenCopy({ ...current, ...fields }) as Document);
+        buffer.set(key, documentCopy({ ...current, ...fields }, false) as Document);
       },
       async increment(key: string, deltas: Increments) {
         checkKey(key);
         checkIncrements(deltas);
         const current = (await base.get(key)) as Document | undefined;
-        buffer.set(key, frozenCopy(incrementDocument(current, deltas, key)) as Document);
+        buffer.set(key, documentCopy(incrementDocument(current, deltas, key), false) as Document);
       },
       async delete(key: string) {
         checkKey(key);
@@ -250,7 +261,7 @@ class InMemoryTransaction extends BufferedBookkeeping implements ReadModelTransa
       if (!collection) docs.set(name, (collection = new Map()));
       for (const [key, doc] of writes) {
         if (doc === DELETED) collection.delete(key);
-        else collection.set(key, doc);
+        else collection.set(key, deepFreeze(doc)); // the transaction's private copy, now shared
       }
     }
     if (this.checkpoint) this.state.checkpoints.set(this.namespace, this.checkpoint);
@@ -268,10 +279,11 @@ function reader<D extends object>(
   committed: () => Map<string, Document> | undefined,
   overlay: () => Map<string, Document | typeof DELETED> | undefined,
 ): CollectionReader<D> {
+  // Buffered documents are the transaction's private copies: readers get frozen snapshots of them.
   const lookup = (key: string): Document | undefined => {
     const buffered = overlay()?.get(key);
     if (buffered === DELETED) return undefined;
-    return buffered ?? committed()?.get(key);
+    return buffered === undefined ? committed()?.get(key) : (documentCopy(buffered, true) as Document);
   };
   const entries = (): Keyed<D>[] => {
     const keys = new Set([...(committed()?.keys() ?? []), ...(overlay()?.keys() ?? [])]);
@@ -303,25 +315,40 @@ function reader<D extends object>(
 }
 
 /**
- * A deep, frozen copy with JSON's meaning (`toJSON` honoured, `undefined` fields dropped): stored
- * documents can then be handed out without copying again, and behave as they would in a SQL store.
+ * A deep copy with JSON's meaning (`toJSON` honoured, `undefined` fields dropped), frozen or not:
+ * stored documents are frozen and handed out without copying again, and behave as they would in a
+ * SQL store; a transaction's own copies stay mutable until its commit freezes them. A field named
+ * `__proto__` stays a field.
  */
-function frozenCopy(value: unknown): unknown {
+function documentCopy(value: unknown, frozen: boolean): unknown {
   if (value === null || typeof value !== 'object') return value;
   const json = (value as { toJSON?: () => unknown }).toJSON;
-  if (typeof json === 'function') return frozenCopy(json.call(value));
+  if (typeof json === 'function') return documentCopy(json.call(value), frozen);
   if (Array.isArray(value)) {
     const out: unknown[] = new Array(value.length);
     for (let i = 0; i < value.length; i++) {
       const item = value[i] as unknown;
-      out[i] = item === undefined || typeof item === 'function' ? null : frozenCopy(item);
+      out[i] = item === undefined || typeof item === 'function' ? null : documentCopy(item, frozen);
     }
-    return Object.freeze(out);
+    return frozen ? Object.freeze(out) : out;
   }
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const field = (value as Record<string, unknown>)[key];
-    if (field !== undefined && typeof field !== 'function') out[key] = frozenCopy(field);
+    if (field === undefined || typeof field === 'function') continue;
+    const copy = documentCopy(field, frozen);
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
   }
-  return Object.freeze(out);
+  return frozen ? Object.freeze(out) : out;
+}
+
+/** Freezes a document in place, deeply (a transaction's private copy, when it commits). */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
 }

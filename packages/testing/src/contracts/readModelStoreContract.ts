@@ -367,6 +367,21 @@ function describeReadModelStoreSemantics(store: () => ReadModelStore, ns: () => 
       expect(await store().collection(n, 'c').get('k')).toEqual({ count: 1, lines: [{ qty: 1 }] });
     });
 
+    it('stores a field named __proto__ as a field, never as the prototype', async () => {
+      const n = ns();
+      const doc = JSON.parse('{"__proto__": {"x": 1}, "a": 1}') as Record<string, unknown>;
+      const check = (read: object | undefined) => {
+        expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
+        expect(Object.keys(read!).sort()).toEqual(['__proto__', 'a']); // PostgreSQL's jsonb orders keys its own way
+        expect(Object.getOwnPropertyDescriptor(read, '__proto__')?.value).toEqual({ x: 1 });
+      };
+      await store().transaction(n, async (tx) => {
+        await tx.collection('c').put('k', doc);
+        check(await tx.collection('c').get('k'));
+      });
+      check(await store().collection(n, 'c').get('k'));
+    });
+
     it('keeps the last of many puts of a document in one transaction, apart from what gets returned before', async () => {
       const n = ns();
       await store().transaction(n, async (tx) => {
