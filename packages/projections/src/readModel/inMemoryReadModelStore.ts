@@ -14,7 +14,7 @@ import {
 import { checkIncrements, incrementDocument, type Increments } from './incrementDocument';
 import { BufferedBookkeeping } from './bufferedBookkeeping';
 import { TransactionQueue } from './transactionQueue';
-import { overwriteFlat } from './jsonCopy';
+import { overwriteFlat, setField } from './jsonCopy';
 import type {
   Collection,
   CollectionReader,
@@ -336,10 +336,7 @@ function documentCopy(value: unknown, frozen: boolean): unknown {
   for (const key of Object.keys(value)) {
     const field = (value as Record<string, unknown>)[key];
     if (field === undefined || typeof field === 'function') continue;
-    const copy = documentCopy(field, frozen);
-    if (key === '__proto__')
-      Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
-    else out[key] = copy;
+    setField(out, key, documentCopy(field, frozen));
   }
   return frozen ? Object.freeze(out) : out;
 }

@@ -73,7 +73,7 @@ export function cloneJson<T>(value: T): T {
 }
 
 /** `out[field] = item`, except that a field named `__proto__` stays a field (as JSON.parse makes it). */
-function setField(out: Record<string, unknown>, field: string, item: unknown): void {
+export function setField(out: Record<string, unknown>, field: string, item: unknown): void {
   if (field === '__proto__')
     Object.defineProperty(out, field, { value: item, enumerable: true, writable: true, configurable: true });
   else out[field] = item;
