@@ -106,10 +106,12 @@ export class LogStatements<Row extends LogRow = EventRow> {
   ): Row[] {
     const types = filter?.eventTypes ?? [];
     const prefixes = filter?.streamPrefixes ?? [];
-    const key = `${query}:${access}:${types.length}:${prefixes.length}`;
+    // Without types to filter on there is no index to choose: one statement serves both accesses.
+    const how = types.length > 0 ? access : 'index';
+    const key = `${query}:${how}:${types.length}:${prefixes.length}`;
     let statement = this.cache.get(key);
     if (!statement) {
-      statement = this.db.prepare<Param[]>(logSql(query, filter, access, this.columns)).raw(true);
+      statement = this.db.prepare<Param[]>(logSql(query, filter, how, this.columns)).raw(true);
       this.cache.set(key, statement);
     }
     return statement.all(...logParams(lower, upper, filter, limit)) as Row[];
